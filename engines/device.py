@@ -1,0 +1,147 @@
+"""Choosing the device a run uses: CUDA, Apple MPS or the CPU.
+
+``parse_device`` checks the spelling without importing torch (the CLI and the UI call it
+before anything starts); ``detect`` imports torch only when the answer depends on it,
+honours ``CUDA_VISIBLE_DEVICES`` (torch applies it) and explains a bad choice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+_SPELLING = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+
+
+class DeviceError(ValueError):
+    """The requested device cannot be used; ``str(error)`` is the sentence to show."""
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    name: str  # what torch.device() takes: "cuda:0", "mps", "cpu"
+    kind: str  # cuda | mps | cpu
+    label: str  # for the status bar: "cuda:0 NVIDIA H100 80GB", "cpu · 2 threads"
+    threads: int
+    memory_gb: float | None = None
+    capability: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DeviceInfo":
+        return cls(**data)
+
+
+def cpu_cores() -> int:
+    """Cores this process may use (respects taskset/cgroup affinity, unlike os.cpu_count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        return os.cpu_count() or 1
+
+
+def parse_device(text: str | None) -> str:
+    """Normalise a --device value; refuse what no machine could have."""
+    value = (text or "auto").strip().lower()
+    if value == "gpu":
+        value = "cuda"
+    if not _SPELLING.match(value):
+        raise DeviceError(
+            f"Unknown device {text!r}; choose auto, cpu, cuda, cuda:N (N = GPU number) or mps."
+        )
+    return value
+
+
+def cpu_device(threads: int | None = None) -> DeviceInfo:
+    n = threads or cpu_cores()
+    return DeviceInfo("cpu", "cpu", f"cpu · {n} thread{'s' if n != 1 else ''}", n)
+
+
+def _cuda_hidden_note() -> str:
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return ""
+    if visible.strip() in ("", "-1"):
+        return f" CUDA_VISIBLE_DEVICES={visible!r} hides every GPU from this process."
+    return f" Only the GPUs in CUDA_VISIBLE_DEVICES={visible!r} are visible, numbered from 0."
+
+
+def detect(requested: str | None = "auto", threads: int | None = None) -> DeviceInfo:
+    """The device for a run. ``auto`` prefers CUDA, then MPS, then the CPU."""
+    choice = parse_device(requested)
+    if choice == "cpu":
+        return cpu_device(threads)
+    import torch  # only here: the answer depends on the machine's GPUs
+
+    if choice == "auto":
+        if torch.cuda.is_available():
+            return _cuda_info(torch, 0, threads)
+        if _mps_available(torch):
+            return DeviceInfo("mps", "mps", "mps (Apple GPU)", threads or cpu_cores())
+        return cpu_device(threads)
+    if choice == "mps":
+        if not _mps_available(torch):
+            raise DeviceError("The MPS device (Apple GPU) is not available on this machine; use --device cpu.")
+        return DeviceInfo("mps", "mps", "mps (Apple GPU)", threads or cpu_cores())
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    index = int(choice.partition(":")[2] or 0)
+    if count == 0:
+        raise DeviceError(
+            f"{choice} was requested but this machine has no usable CUDA GPU.{_cuda_hidden_note()} "
+            "Use --device cpu (or auto)."
+        )
+    if index >= count:
+        raise DeviceError(
+            f"{choice} was requested but only {count} GPU{'s are' if count > 1 else ' is'} visible "
+            f"(cuda:0{'' if count == 1 else f'…cuda:{count - 1}'}).{_cuda_hidden_note()}"
+        )
+    return _cuda_info(torch, index, threads)
+
+
+def _mps_available(torch: Any) -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def _cuda_info(torch: Any, index: int, threads: int | None) -> DeviceInfo:
+    props = torch.cuda.get_device_properties(index)
+    memory = props.total_memory / 1024**3
+    return DeviceInfo(
+        name=f"cuda:{index}",
+        kind="cuda",
+        label=f"cuda:{index} {props.name}",
+        threads=threads or cpu_cores(),
+        memory_gb=round(memory, 1),
+        capability=f"{props.major}.{props.minor}",
+    )
+
+
+def available(include_gpus: bool = True) -> list[DeviceInfo]:
+    """Every device a run could use here, CPU last (for the device picker and doctor)."""
+    found: list[DeviceInfo] = []
+    if include_gpus:
+        import torch
+
+        if torch.cuda.is_available():
+            found += [_cuda_info(torch, i, None) for i in range(torch.cuda.device_count())]
+        if _mps_available(torch):
+            found.append(DeviceInfo("mps", "mps", "mps (Apple GPU)", cpu_cores()))
+    found.append(cpu_device())
+    return found
+
+
+def configure_torch(device: DeviceInfo) -> None:
+    """Per-process torch settings for a device, applied once before any work."""
+    import torch
+
+    if device.kind == "cpu":
+        torch.set_num_threads(max(1, device.threads))
+    elif device.kind == "cuda":
+        torch.cuda.set_device(device.name)
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True

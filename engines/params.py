@@ -1,0 +1,123 @@
+"""Editable run parameters: their specs, parsing from text, and validation.
+
+Every refusal is one sentence that names the parameter, says what is allowed and
+repeats what was given, so the same text serves the CLI, the UI form and the checker.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+
+
+class ParamError(ValueError):
+    """A parameter value or name was refused; ``str(error)`` is the sentence to show."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: type  # float, int, str or bool
+    default: Any
+    help: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False  # True: value must be > minimum (e.g. a learning rate)
+    choices: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """What is allowed, as a phrase: 'a number greater than 0'."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        noun = {int: "a whole number", float: "a number", bool: "true or false"}.get(self.kind, "text")
+        bounds = []
+        if self.minimum is not None:
+            word = "greater than" if self.exclusive_minimum else "at least"
+            bounds.append(f"{word} {_short(self.minimum)}")
+        if self.maximum is not None:
+            bounds.append(f"at most {_short(self.maximum)}")
+        return noun + (" " + " and ".join(bounds) if bounds else "")
+
+    def parse(self, raw: Any) -> Any:
+        """Turn text (or a value from TOML/JSON) into a checked value, or raise ParamError."""
+        text = raw.strip() if isinstance(raw, str) else raw
+        if text == "" or text is None:
+            raise ParamError(f"{self.name} is empty; it must be {self.describe()}.")
+        try:
+            value = self._convert(text)
+        except (TypeError, ValueError):
+            raise ParamError(
+                f"{self.name} must be {self.describe()}, not {raw!r}."
+            ) from None
+        return self.check(value)
+
+    def _convert(self, value: Any) -> Any:
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            lowered = str(value).lower()
+            if lowered in ("true", "yes", "on", "1"):
+                return True
+            if lowered in ("false", "no", "off", "0"):
+                return False
+            raise ValueError(value)
+        if self.kind is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            number = float(value)
+            if not number.is_integer():
+                raise ValueError(value)
+            return int(number)
+        if self.kind is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        return str(value)
+
+    def check(self, value: Any) -> Any:
+        if self.choices:
+            if value not in self.choices:
+                raise ParamError(f"{self.name} must be {self.describe()}, not {value!r}.")
+            return value
+        if self.kind in (int, float):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ParamError(f"{self.name} must be a finite number, not {value!r}.")
+            too_low = self.minimum is not None and (
+                value <= self.minimum if self.exclusive_minimum else value < self.minimum
+            )
+            too_high = self.maximum is not None and value > self.maximum
+            if too_low or too_high:
+                raise ParamError(f"{self.name} must be {self.describe()}, not {_short(value)}.")
+        return value
+
+
+def _short(number: float) -> str:
+    return f"{number:g}" if isinstance(number, float) else str(number)
+
+
+def validate(
+    specs: Iterable[Param], overrides: Mapping[str, Any], *, owner: str = "this run"
+) -> dict[str, Any]:
+    """Defaults of ``specs`` with ``overrides`` applied; the first problem raises ParamError."""
+    by_name = {p.name: p for p in specs}
+    unknown = sorted(set(overrides) - set(by_name))
+    if unknown:
+        valid = ", ".join(by_name) or "none"
+        name = unknown[0]
+        raise ParamError(f"Unknown parameter {name!r} for {owner}; valid parameters: {valid}.")
+    config = {name: spec.default for name, spec in by_name.items()}
+    for name, raw in overrides.items():
+        config[name] = by_name[name].parse(raw)
+    return config
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """``["lr=0.1", "steps=5"]`` from the command line into a dict of raw text."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ParamError(f"--param takes NAME=VALUE, for example lr=0.05; got {pair!r}.")
+        out[name.strip()] = value.strip()
+    return out

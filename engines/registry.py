@@ -1,0 +1,65 @@
+"""The one place where names used by lessons are bound to engine code.
+
+Lessons (TOML) name runs, value tables and cross-checks by these keys; nothing is
+imported until a name is resolved, so loading lessons runs no code and the UI can list
+engines without importing torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from engines.runtime import EngineSpec
+
+# Runs: name -> "module:EngineSpec attribute".
+ENGINES: dict[str, str] = {
+    "gd.iterate": "engines.gradient_descent:ITERATE",
+    "selftest": "engines.selftest:SELFTEST",
+}
+
+# Value tables for placeholders: name -> "module:function() -> dict".
+VALUES: dict[str, str] = {
+    "gd.values": "engines.gradient_descent:values",
+}
+
+# Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
+CHECKS: dict[str, str] = {
+    "gd.checks": "engines.gradient_descent:checks",
+}
+
+
+class UnknownName(KeyError):
+    def __str__(self) -> str:  # KeyError quotes its argument; we want the sentence
+        return str(self.args[0])
+
+
+def _resolve(table: dict[str, str], kind: str, name: str) -> Any:
+    target = table.get(name)
+    if target is None:
+        known = ", ".join(sorted(table)) or "none"
+        raise UnknownName(f"No {kind} named {name!r}; known {kind}s: {known}.")
+    module_name, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module_name), attribute)
+
+
+def engine(name: str) -> EngineSpec:
+    return _resolve(ENGINES, "engine", name)
+
+
+def values(name: str) -> Any:
+    return _resolve(VALUES, "value table", name)
+
+
+def checks(name: str) -> Any:
+    return _resolve(CHECKS, "check", name)
+
+
+def source_location(kind: str, name: str) -> tuple[str, str] | None:
+    """(module, attribute) behind a name, without importing it (for the source view)."""
+    table = {"engine": ENGINES, "values": VALUES, "checks": CHECKS}[kind]
+    target = table.get(name)
+    if target is None:
+        return None
+    module_name, _, attribute = target.partition(":")
+    return module_name, attribute

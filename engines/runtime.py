@@ -1,0 +1,167 @@
+"""How an engine is described, controlled and run, whatever hosts it.
+
+An engine is an ``EngineSpec``: its editable parameters and a generator function
+``run(config, ctl)`` that yields events and looks at ``ctl`` once per step. The same
+``run_engine`` drives it in-process (tests, ``tui-lab run``), in the UI's worker
+process and under torchrun; it turns exceptions into ``Failed`` events with a human
+sentence and guarantees every run ends with exactly one terminal event.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+from engines.events import Event, Failed, Finished, Progress
+from engines.params import Param, ParamError, validate
+
+RunFunction = Callable[[dict[str, Any], "Control"], Iterator[Event]]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    name: str
+    title: str
+    params: tuple[Param, ...]
+    run: RunFunction
+    needs_torch: bool = False
+    # Small overrides that make a quick but real run, used by ``tui-lab check``.
+    smoke: Mapping[str, Any] = field(default_factory=dict)
+
+    def config(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
+        return validate(self.params, overrides, owner=self.name)
+
+
+class Control:
+    """The host's side of a running engine: stop, pause and live commands.
+
+    Thread-safe: the host calls ``stop``/``send`` from another thread (the worker's
+    stdin reader, a signal handler, the UI), the engine calls ``poll`` between steps.
+    """
+
+    def __init__(self, device: Any = None, data_dir: str | None = None) -> None:
+        self.device = device  # a DeviceInfo, or None for engines that don't care
+        self.data_dir = data_dir
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self._commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._running.set()  # a paused engine must wake up to notice the stop
+
+    def send(self, command: Mapping[str, Any]) -> None:
+        name = command.get("cmd")
+        if name == "stop":
+            self.stop()
+        elif name == "pause":
+            self._running.clear()
+        elif name == "resume":
+            self._running.set()
+        else:
+            self._commands.put(dict(command))
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def poll(self) -> list[dict[str, Any]]:
+        """Wait while paused, then return the live commands sent since the last poll."""
+        while not self._running.wait(timeout=0.1):
+            pass
+        out = []
+        while True:
+            try:
+                out.append(self._commands.get_nowait())
+            except queue.Empty:
+                return out
+
+
+def explain_exception(exc: BaseException) -> Failed:
+    """One sentence for the student and one hint, for the failures we can name."""
+    text = str(exc) or exc.__class__.__name__
+    if "out of memory" in text.lower() and "cuda" in text.lower():
+        return Failed(
+            "The GPU ran out of memory.",
+            "Lower batch_size (halve it) or choose a smaller model, then run again.",
+        )
+    if isinstance(exc, MemoryError):
+        return Failed("The computer ran out of memory.", "Lower batch_size or use a smaller model.")
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+        return Failed(
+            f"The disk is full: {getattr(exc, 'filename', '') or 'a file'} could not be written.",
+            "Free some disk space or point --data-dir somewhere with room, then run again.",
+        )
+    if isinstance(exc, PermissionError):
+        return Failed(
+            f"Permission denied: {exc.filename or text}.",
+            "Choose a folder you can write to (for example with --data-dir).",
+        )
+    return Failed(f"The engine stopped with an error: {exc.__class__.__name__}: {text}", "")
+
+
+def run_engine(
+    spec: EngineSpec,
+    overrides: Mapping[str, Any],
+    ctl: Control | None = None,
+    log_traceback: bool = False,
+) -> Iterator[Event]:
+    """Validate, run and police one engine run; always ends with Finished or Failed."""
+    ctl = ctl or Control()
+    try:
+        config = spec.config(overrides)
+    except ParamError as error:
+        yield Failed(str(error), _valid_params_hint(spec))
+        return
+    generator = spec.run(config, ctl)
+    try:
+        for event in generator:
+            diverged = _divergence(event, config)
+            if diverged is not None:
+                yield event
+                yield diverged
+                return
+            yield event
+            if isinstance(event, (Finished, Failed)):
+                return
+        yield Finished("stopped" if ctl.stop_requested else "completed", {})
+    except ParamError as error:  # engines may refuse combinations of values late
+        yield Failed(str(error), _valid_params_hint(spec))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes an event
+        if log_traceback:  # the worker's stderr feeds the Output panel, for the curious
+            traceback.print_exc()
+        yield explain_exception(exc)
+    finally:
+        generator.close()
+
+
+def _valid_params_hint(spec: EngineSpec) -> str:
+    return "Valid parameters: " + "; ".join(f"{p.name} ({p.describe()})" for p in spec.params) + "."
+
+
+def _divergence(event: Event, config: Mapping[str, Any]) -> Finished | None:
+    """A non-finite loss or value ends the run: it can only get worse from there."""
+    if not isinstance(event, Progress):
+        return None
+    bad = [("loss", event.loss)] + list(event.values.items())
+    for name, value in bad:
+        if isinstance(value, float) and not math.isfinite(value):
+            lr = config.get("lr")
+            advice = (
+                f" Try a smaller learning rate than lr={lr:g}." if isinstance(lr, (int, float)) else ""
+            )
+            message = (
+                f"Stopped at step {event.step}: {name} became {value} — the updates grew "
+                f"without bound (the run diverged).{advice}"
+            )
+            return Finished("diverged", {"step": event.step, "message": message})
+    return None

@@ -1,0 +1,49 @@
+"""An engine that misbehaves on purpose, so the hosts' safety nets can be checked.
+
+``tui-lab doctor`` and the tests use it: ``mode=ok`` counts steps, ``crash`` raises
+mid-run, ``exit`` kills its own process, ``nan`` produces a NaN loss and ``stubborn``
+ignores the stop flag (the host must terminate it).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any, Iterator
+
+from engines.events import Event, Progress, Started
+from engines.params import Param
+from engines.runtime import Control, EngineSpec
+
+
+def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
+    mode, steps, pace = config["mode"], config["steps"], config["step_seconds"]
+    yield Started(device="cpu", config=dict(config), total_steps=steps)
+    for step in range(1, steps + 1):
+        if ctl.stop_requested and mode != "stubborn":
+            return
+        ctl.poll()
+        if step == config["fail_at"]:
+            if mode == "crash":
+                raise RuntimeError("selftest crash requested at step %d" % step)
+            if mode == "exit":
+                os.kill(os.getpid(), signal.SIGKILL)
+        loss = float("nan") if (mode == "nan" and step == config["fail_at"]) else 1.0 / step
+        yield Progress(step=step, loss=loss, samples_per_s=1.0 / pace if pace else None)
+        if pace:
+            time.sleep(pace)  # stands in for the work of one step
+
+
+SELFTEST = EngineSpec(
+    name="selftest",
+    title="Engine host self-test",
+    params=(
+        Param("mode", str, "ok", "behaviour", choices=("ok", "crash", "exit", "nan", "stubborn")),
+        Param("steps", int, 20, "number of steps", minimum=1, maximum=10_000_000),
+        Param("fail_at", int, 5, "step at which crash/exit/nan happens", minimum=1),
+        Param("step_seconds", float, 0.0, "seconds per step", minimum=0.0, maximum=10.0),
+    ),
+    run=run,
+    smoke={"steps": 3},
+)

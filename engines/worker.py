@@ -1,0 +1,96 @@
+"""The engine process the UI starts: ``python -m engines.worker``.
+
+Protocol (one JSON object per line):
+  stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
+           run's events in the same flat form as ``tui-lab run --json``;
+  stdin  → first the job ``{"engine": NAME, "params": {...}}``, then live commands
+           ``{"cmd": "stop" | "pause" | "resume" | ...}``. End of stdin means the UI is
+           gone: the run stops cleanly, keeping what it has written.
+
+It may be started ahead of time (``--warm`` imports torch while the student reads) and
+then waits for its job. Anything printed by libraries goes to stderr, never into the
+event stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+from typing import IO, Any
+
+from engines import registry
+from engines.device import DeviceError, DeviceInfo, configure_torch, detect
+from engines.events import Failed, to_json
+from engines.runtime import Control, run_engine
+
+
+def _private_stdout() -> IO[str]:
+    """Keep fd 1 for events only: stray prints (ours or C libraries') go to stderr."""
+    events_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(events_fd, "w", buffering=1, encoding="utf-8")
+
+
+def _send(out: IO[str], line: str) -> None:
+    out.write(line + "\n")
+    out.flush()
+
+
+def _read_commands(stream: IO[str], ctl: Control) -> None:
+    for line in stream:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            ctl.send(json.loads(line))
+        except (ValueError, AttributeError):
+            print(f"worker: ignored malformed command {line!r}", file=sys.stderr)
+    ctl.stop()  # the UI closed our stdin or died
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engines.worker")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--warm", action="store_true", help="import torch before the job arrives")
+    args = parser.parse_args(argv)
+    out = _private_stdout()
+
+    device: DeviceInfo | None = None
+    ready: dict[str, Any] = {"type": "ready", "pid": os.getpid()}
+    try:
+        device = detect(args.device, args.threads)
+        ready["device"] = device.to_dict()
+        if args.warm:
+            import torch  # noqa: F401 - the point is to pay this before the run
+    except DeviceError as error:
+        ready["error"] = str(error)
+    _send(out, json.dumps(ready))
+
+    job_line = sys.stdin.readline()
+    if not job_line.strip():
+        return 0  # the UI closed without giving a job (it quit, or replaced a warm worker)
+    job = json.loads(job_line)
+    if device is None:
+        _send(out, to_json(Failed(ready["error"], "Choose another device from the palette (Ctrl+P → device).")))
+        return 0
+    ctl = Control(device=device, data_dir=job.get("data_dir"))
+    threading.Thread(target=_read_commands, args=(sys.stdin, ctl), daemon=True).start()
+    try:
+        spec = registry.engine(job["engine"])
+    except registry.UnknownName as error:
+        _send(out, to_json(Failed(str(error), "")))
+        return 0
+    if spec.needs_torch:
+        configure_torch(device)
+    for event in run_engine(spec, job.get("params", {}), ctl, log_traceback=True):
+        _send(out, to_json(event))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

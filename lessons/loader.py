@@ -1,0 +1,247 @@
+"""Load and validate lessons: ``lessons/<id>/lesson.toml`` plus one Markdown file a step.
+
+Loading reads files only; no lesson can run code. Every problem is reported with the
+file and line it concerns, and a broken lesson never hides the others. Engine names are
+checked against the registry's table of names (nothing is imported); whether the values
+and runs behind them work is ``tui-lab check``'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Iterable
+
+from engines import registry
+from lessons import placeholders
+from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, Step
+
+BUILTIN_DIR = Path(__file__).resolve().parent
+LESSON_FILE = "lesson.toml"
+LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "expect", "expect_tolerance", "steps"}
+STEP_KEYS = {
+    "read": {"kind", "title", "text", "hints"},
+    "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "unit"},
+    "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason"},
+    "find-error": {"kind", "title", "text", "hints", "lines", "wrong", "correct"},
+}
+
+
+class LessonError(Exception):
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.problem = LessonProblem(path, line, message)
+
+
+class _Lines:
+    """Finds the line of a key in the TOML text, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.step_headers = [
+            i + 1 for i, line in enumerate(self.lines) if re.match(r"^\s*\[\[\s*steps\s*\]\]", line)
+        ]
+
+    def step(self, index: int) -> int | None:
+        return self.step_headers[index] if index < len(self.step_headers) else None
+
+    def key(self, key: str, step: int | None = None) -> int | None:
+        if step is None:
+            start, end = 0, (self.step_headers[0] - 1 if self.step_headers else len(self.lines))
+        else:
+            start = self.step_headers[step] if step < len(self.step_headers) else 0
+            end = self.step_headers[step + 1] - 1 if step + 1 < len(self.step_headers) else len(self.lines)
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start, end):
+            if pattern.match(self.lines[number]):
+                return number + 1
+        return self.step(step) if step is not None else None
+
+
+def lesson_dirs(extra: Iterable[Path | str] = ()) -> list[Path]:
+    """Folders holding a lesson.toml: the built-in ones, then those under each extra dir."""
+    found: list[Path] = []
+    for root in [BUILTIN_DIR, *map(Path, extra)]:
+        if (root / LESSON_FILE).is_file():
+            found.append(root)
+        elif root.is_dir():
+            found += sorted(p.parent for p in root.glob(f"*/{LESSON_FILE}"))
+    return found
+
+
+def load_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
+    catalog = Catalog([], [])
+    for folder in lesson_dirs(extra_dirs):
+        try:
+            lesson = load_lesson(folder)
+        except LessonError as error:
+            catalog.problems.append(error.problem)
+            continue
+        if catalog.get(lesson.id) is not None:
+            other = catalog.get(lesson.id).path
+            catalog.problems.append(
+                LessonProblem(folder / LESSON_FILE, None, f"lesson id {lesson.id!r} is already used by {other}")
+            )
+            continue
+        catalog.lessons.append(lesson)
+    catalog.lessons.sort(key=lambda l: (l.order, l.id))
+    return catalog
+
+
+def load_lesson(folder: Path) -> Lesson:
+    path = folder / LESSON_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise LessonError(path, None, f"cannot be read ({error})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"at line (\d+)", str(error))
+        raise LessonError(path, int(match.group(1)) if match else None, f"is not valid TOML: {error}") from None
+    where = _Lines(text)
+
+    def fail(message: str, key: str | None = None, step: int | None = None) -> LessonError:
+        line = where.key(key, step) if key else where.step(step) if step is not None else None
+        return LessonError(path, line, message)
+
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(TOP_KEYS))})", unknown[0])
+    for key in ("id", "title"):
+        if not isinstance(data.get(key), str) or not data[key].strip():
+            raise fail(f"{key!r} is required and must be text", key if key in data else None)
+    lesson_id = data["id"]
+    if not LESSON_ID.match(lesson_id):
+        raise fail(f"id {lesson_id!r} must be lowercase letters, digits and dashes", "id")
+    for key, table in (("values", registry.VALUES), ("checks", registry.CHECKS)):
+        if key in data and data[key] not in table:
+            raise fail(f"{key} = {data[key]!r} names no engine {key} table; known: {', '.join(sorted(table))}", key)
+    expect = data.get("expect", {})
+    if not isinstance(expect, dict) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in expect.values()
+    ):
+        raise fail("[expect] must map value names to numbers", "expect")
+    steps_data = data.get("steps")
+    if not isinstance(steps_data, list) or not steps_data:
+        raise fail("a lesson needs at least one [[steps]] table", "steps")
+
+    steps = tuple(
+        _load_step(folder, lesson_id, i, raw, fail, where.step(i) or 0) for i, raw in enumerate(steps_data)
+    )
+    return Lesson(
+        id=lesson_id,
+        title=data["title"].strip(),
+        group=str(data.get("group", "Lessons")),
+        order=int(data.get("order", 100)) if isinstance(data.get("order", 100), int) else 100,
+        summary=str(data.get("summary", "")),
+        path=folder,
+        steps=steps,
+        values=data.get("values"),
+        checks=data.get("checks"),
+        expect={k: float(v) for k, v in expect.items()},
+        expect_tolerance=float(data.get("expect_tolerance", 1e-6)),
+    )
+
+
+def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line: int) -> Step:
+    number = i + 1
+    if not isinstance(raw, dict):
+        raise fail(f"step {number} must be a table", step=i)
+    kind = raw.get("kind")
+    if kind not in STEP_KINDS:
+        raise fail(f"step {number}: kind must be one of {', '.join(STEP_KINDS)}, not {kind!r}", "kind", i)
+    unknown = sorted(set(raw) - STEP_KEYS[kind])
+    if unknown:
+        raise fail(
+            f"step {number}: unknown key {unknown[0]!r} for a {kind} step "
+            f"(allowed: {', '.join(sorted(STEP_KEYS[kind]))})",
+            unknown[0],
+            i,
+        )
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise fail(f"step {number}: 'title' is required", "title" if "title" in raw else None, i)
+    text_name = raw.get("text")
+    if not isinstance(text_name, str):
+        raise fail(f"step {number}: 'text' must name the step's Markdown file", "text" if "text" in raw else None, i)
+    source = folder / text_name
+    try:
+        markdown = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise fail(f"step {number}: cannot read {text_name} ({error.__class__.__name__})", "text", i) from None
+    for line, bad in placeholders.malformed(markdown):
+        raise LessonError(source, line, f"malformed placeholder {bad}; write {{{{ name }}}} or {{{{ name:.3f }}}}")
+    body, _, after = markdown.partition(AFTER_MARKER)
+
+    hints = _strings(raw.get("hints", []), f"step {number}: hints", fail, "hints", i)
+    step = dict(
+        lesson_id=lesson_id, index=number, kind=kind, title=title.strip(), body=body.strip(),
+        after=after.strip(), source=source, line=header_line, hints=hints,
+    )
+    if kind == "compute":
+        answer = raw.get("answer")
+        if not isinstance(answer, str) or not placeholders.PATTERN.fullmatch("{{" + answer + "}}"):
+            raise fail(f"step {number}: 'answer' must name an engine value, e.g. answer = \"theta1\"", "answer", i)
+        tolerance = raw.get("tolerance", 1e-3)
+        if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
+            raise fail(f"step {number}: 'tolerance' must be a number greater than 0", "tolerance", i)
+        step.update(answer=answer, tolerance=float(tolerance), unit=str(raw.get("unit", "")))
+    elif kind == "run":
+        engine = raw.get("engine")
+        if engine not in registry.ENGINES:
+            raise fail(
+                f"step {number}: engine {engine!r} is not known; known engines: {', '.join(sorted(registry.ENGINES))}",
+                "engine",
+                i,
+            )
+        params = raw.get("params", {})
+        if not isinstance(params, dict) or any(isinstance(v, (dict, list)) for v in params.values()):
+            raise fail(f"step {number}: 'params' must be a table of plain values", "params", i)
+        reason = raw.get("expect_reason", "completed")
+        if reason not in ("completed", "diverged"):
+            raise fail(f"step {number}: expect_reason must be 'completed' or 'diverged'", "expect_reason", i)
+        step.update(
+            engine=engine,
+            params=dict(params),
+            plots=_strings(raw.get("plots", ["loss"]), f"step {number}: plots", fail, "plots", i),
+            table=_strings(raw.get("table", []), f"step {number}: table", fail, "table", i),
+            expect_reason=reason,
+        )
+    elif kind == "find-error":
+        lines = _strings(raw.get("lines"), f"step {number}: lines", fail, "lines", i)
+        if len(lines) < 2:
+            raise fail(f"step {number}: 'lines' needs at least two lines to choose from", "lines", i)
+        wrong = raw.get("wrong")
+        if (
+            not isinstance(wrong, list)
+            or not wrong
+            or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= len(lines) for w in wrong)
+        ):
+            raise fail(f"step {number}: 'wrong' must list line numbers between 1 and {len(lines)}", "wrong", i)
+        correct = _strings(raw.get("correct", []), f"step {number}: correct", fail, "correct", i)
+        if correct and len(correct) != len(lines):
+            raise fail(
+                f"step {number}: 'correct' has {len(correct)} lines but 'lines' has {len(lines)}; they are shown side by side",
+                "correct",
+                i,
+            )
+        step.update(lines=lines, wrong=tuple(wrong), correct=correct)
+    for text in (*hints, *step.get("lines", ()), *step.get("correct", ())):
+        for _, bad in placeholders.malformed(text):
+            raise fail(f"step {number}: malformed placeholder {bad}", step=i)
+    return Step(**step)
+
+
+def _strings(value: Any, what: str, fail, key: str, i: int) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail(f"{what} must be a list of strings", key, i)
+    return tuple(value)
+
+
+def all_texts(step: Step) -> list[str]:
+    """Every piece of a step's text that may hold placeholders."""
+    return [step.body, step.after, *step.hints, *step.lines, *step.correct]

@@ -1,0 +1,90 @@
+"""What a loaded lesson is: plain frozen data, no behaviour, no engine code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STEP_KINDS = ("read", "compute", "run", "find-error")
+# Text after this line in a step's Markdown is shown once the step is solved.
+AFTER_MARKER = "<!-- after -->"
+
+
+@dataclass(frozen=True)
+class Step:
+    lesson_id: str
+    index: int  # 1-based, as the student sees it
+    kind: str
+    title: str
+    body: str  # Markdown with {{placeholders}}, shown when the step opens
+    after: str  # Markdown shown once the step is solved (may be empty)
+    source: Path  # the Markdown file
+    line: int  # line of the step's [[steps]] header in lesson.toml
+    hints: tuple[str, ...] = ()
+    # compute
+    answer: str | None = None  # name of the engine value the student must type
+    tolerance: float = 1e-3  # absolute, or relative to the answer when larger
+    unit: str = ""
+    # run
+    engine: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    plots: tuple[str, ...] = ()
+    table: tuple[str, ...] = ()
+    expect_reason: str = "completed"  # how the smoke run must end (check)
+    # find-error
+    lines: tuple[str, ...] = ()
+    wrong: tuple[int, ...] = ()  # 1-based indexes of lines that count as the answer
+    correct: tuple[str, ...] = ()  # the corrected version, shown side by side
+
+    @property
+    def key(self) -> str:
+        return f"{self.lesson_id}:{self.index}"
+
+    @property
+    def solvable(self) -> bool:
+        """Steps the student must solve (others are done once seen)."""
+        return self.kind in ("compute", "find-error")
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    group: str
+    order: int
+    summary: str
+    path: Path
+    steps: tuple[Step, ...]
+    values: str | None = None  # engine value table (registry name)
+    checks: str | None = None  # engine cross-checks (registry name)
+    expect: dict[str, float] = field(default_factory=dict)  # values the engine must reproduce
+    expect_tolerance: float = 1e-6
+
+    def step(self, index: int) -> Step:
+        return self.steps[index - 1]
+
+
+@dataclass(frozen=True)
+class LessonProblem:
+    """A broken lesson file: where, and what is wrong, in one sentence."""
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class Catalog:
+    lessons: list[Lesson]
+    problems: list[LessonProblem]
+
+    def get(self, lesson_id: str) -> Lesson | None:
+        return next((l for l in self.lessons if l.id == lesson_id), None)
+
+    def ids(self) -> list[str]:
+        return [l.id for l in self.lessons]

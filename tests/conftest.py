@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """Progress, data and config of each test live in its own temporary folder."""
+    monkeypatch.setenv("TUI_LAB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TUI_LAB_DATA", str(tmp_path / "data"))
+    for name in ("SSH_CONNECTION", "SSH_TTY", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def make_lab():
+    """Build the lab as the CLI does, on the CPU, with the test lessons added."""
+    from tui_lab.app import make_app
+
+    apps = []
+
+    def build(**kwargs):
+        kwargs.setdefault("device", "cpu")
+        kwargs.setdefault("warm_torch", False)
+        kwargs.setdefault("lesson_dirs", [str(FIXTURE_LESSONS)])
+        app = make_app(**kwargs)
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        app.host.close()
+
+
+async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
+    """Let the app run until ``predicate()`` holds (events come from another process)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real entry point, in a subprocess, as a maintainer's script would call it."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "tui_lab", *args],
+        capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=timeout,
+    )

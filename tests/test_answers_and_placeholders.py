@@ -1,0 +1,37 @@
+import pytest
+
+from lessons.placeholders import PlaceholderError, fill, malformed, names
+from tui_lab.answers import AnswerError, is_close, parse_answer
+
+
+@pytest.mark.parametrize("text, value", [("2.8", 2.8), ("-28", -28.0), ("−28", -28.0), ("1/7", 1 / 7),
+                                         ("1e-3", 1e-3), ("2,8", 2.8), (" 2.8 ", 2.8)])
+def test_answers_people_type(text, value):
+    assert parse_answer(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text, words", [("", "Type a number first"), ("abc", "is not a number"),
+                                         ("nan", "NaN is not an answer"), ("inf", "Infinity"),
+                                         ("1/0", "divides by zero")])
+def test_bad_answers_get_a_sentence(text, words):
+    with pytest.raises(AnswerError, match=words):
+        parse_answer(text)
+
+
+def test_tolerance_is_absolute_for_small_and_relative_for_large_values():
+    assert is_close(2.8004, 2.8, 1e-3) and not is_close(2.81, 2.8, 1e-3)
+    assert is_close(0.0004, 0.0, 1e-3) and not is_close(0.002, 0.0, 1e-3)
+    assert is_close(10_000.5, 10_000, 1e-4)
+
+
+def test_fill_formats_and_indexes():
+    values = {"theta1": 2.8000000000000003, "x": [1.0, 2.0, 3.0], "n": 7}
+    assert fill("θ₁ = {{ theta1 }}", values) == "θ₁ = 2.8"
+    assert fill("{{theta1:.3f}} {{ x[2]:g }} {{ x:g }} {{ n }}", values) == "2.800 3 [1, 2, 3] 7"
+    assert names("{{ a }} and {{ b:.2f }} and {{ a[0] }}") == {"a", "b"}
+
+
+def test_unknown_and_malformed_placeholders_are_named():
+    with pytest.raises(PlaceholderError, match="unknown value 'theta9'"):
+        fill("{{ theta9 }}", {})
+    assert malformed("ok {{ a }}\nbad {{ 1x }}") == [(2, "{{ 1x }}")]

@@ -1,0 +1,263 @@
+"""The lab driven from the keyboard with Textual's Pilot, engines in real child processes."""
+
+import pytest
+from textual.command import CommandList, CommandPalette
+from textual.widgets import Input, OptionList, TabbedContent
+
+from tui_lab.widgets.explorer import LessonTree
+from tui_lab.widgets.live_plot import LivePlot
+from tui_lab.widgets.steps import ComputeStep, FindErrorStep, RunStep
+
+from conftest import wait_until
+
+
+def visible(app, selector: str) -> bool:
+    widget = app.screen.query_one(selector)
+    return widget.display and widget.region.area > 0
+
+
+async def open_step(pilot, lesson: str, index: int) -> None:
+    await pilot.app.open_step(lesson, index)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 50)])
+async def test_layout_has_every_part_without_overlap(make_lab, size):
+    app = make_lab()
+    async with app.run_test(size=size) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 4)  # a run step: the panel is open
+        parts = ["#explorer", "#editor", "#panel", "#status", "Footer"]
+        if size[0] < 80:
+            parts.remove("#explorer")
+        for part in parts:
+            assert visible(app, part), part
+        regions = [app.screen.query_one(p).region for p in parts]
+        for i, a in enumerate(regions):
+            for b in regions[i + 1:]:
+                assert not a.overlaps(b)
+        assert not visible(app, "#too-small")
+        assert app.status.query_one("#status-where").visual.plain.startswith("Gradient descent by hand · step 4/5")
+
+
+async def test_a_tiny_terminal_gets_a_sentence_instead_of_the_layout(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        assert visible(app, "#too-small") and not visible(app, "#workbench")
+        text = app.screen.query_one("#too-small").visual.plain
+        assert "at least 60×18" in text and "50×15" in text
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert visible(app, "#workbench") and not visible(app, "#too-small")
+
+
+async def test_explorer_navigation_opens_steps_with_the_keyboard(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        assert app.current == ("gradient-descent", 1)
+        tree = app.query_one(LessonTree)
+        assert tree.has_focus
+        app.explorer.select("gradient-descent", 1)
+        await pilot.press("down", "down", "enter")  # → step 3
+        await pilot.pause()
+        assert app.current == ("gradient-descent", 3)
+        assert isinstance(app.focused, Input)  # opening a step puts the keyboard in it
+        await pilot.press("f2")
+        assert tree.has_focus
+
+
+async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 4)
+        editor = app.screen.query_one("#editor", TabbedContent)
+        await pilot.press("f3")
+        assert editor.active == "tab-source"
+        path, first, last = app.screen.query_one("#source-view").location
+        lines = path.read_text().splitlines()
+        assert lines[first - 1].startswith("def iterate(")  # the engine code this step runs
+        assert "yield Progress" in "\n".join(lines[first - 1:last])
+        assert "GRADIENT_DESCENT.PY" in str(editor.get_tab("tab-source").label)
+        await pilot.press("f3")
+        assert editor.active == "tab-step"
+        assert app.panel.active == "plots"
+        await pilot.press("f4")
+        assert app.panel.active == "output"
+        await pilot.press("f4")
+        assert app.panel.active == "problems"
+
+
+async def use_palette(pilot, key: str, text: str, until) -> None:
+    """Open the palette with ``key``, type ``text``, wait for it to be the top hit, run it."""
+    app = pilot.app
+    await pilot.press(key)
+    await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+    await pilot.press(*text)
+
+    def top_hit_matches() -> bool:
+        hits = app.screen.query_one(CommandList)
+        if hits.option_count == 0 or hits.highlighted is None:
+            return False
+        prompt = hits.get_option_at_index(hits.highlighted).prompt
+        return text.lower() in getattr(prompt, "plain", str(prompt)).lower()
+
+    await wait_until(pilot, top_hit_matches, what=f"a hit for {text!r}")
+    await pilot.press("enter")
+    await wait_until(pilot, until, what=f"the effect of {text!r}")
+
+
+async def test_palette_commands_run_lab_actions(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await use_palette(pilot, "ctrl+p", "next step", lambda: app.current == ("gradient-descent", 2))
+        await use_palette(pilot, "f1", "toggle sidebar", lambda: app.screen.has_class("-hide-sidebar"))
+        await use_palette(pilot, "f1", "toggle panel", lambda: not app.screen.has_class("-hide-panel"))
+        await use_palette(pilot, "f1", "open lesson: self-test", lambda: (app.current or ("",))[0] == "selftest")
+        await use_palette(pilot, "f1", "light/dark", lambda: app.current_theme.dark is False)
+        await use_palette(pilot, "f1", "device: cpu", lambda: app.host.device == "cpu")
+
+
+async def test_step_navigation_crosses_lessons(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await pilot.press("f8", "f8")
+        assert app.current == ("gradient-descent", 3)
+        await pilot.press("f7")
+        assert app.current == ("gradient-descent", 2)
+        await open_step(pilot, "gradient-descent", 5)
+        await pilot.press("f8")
+        assert app.current == ("selftest", 1)  # the next lesson in the course
+        await pilot.press("f7")
+        assert app.current == ("gradient-descent", 5)
+
+
+async def test_compute_step_wrong_answer_hint_and_right_answer(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 3)
+        app.step_view.focus_first()
+        step = app.screen.query_one(ComputeStep)
+        feedback = step.query_one(".feedback")
+        for typed, sentence in [("", "Type a number first"), ("abc", "is not a number"), ("nan", "NaN is not an answer")]:
+            step.query_one(Input).value = typed
+            await pilot.press("enter")
+            assert sentence in feedback.visual.plain
+        assert app.progress.state("gradient-descent", 3) == "seen"
+        step.query_one(Input).value = ""
+        await pilot.press(*"-2.8", "enter")  # the article's sign error
+        assert "is not it" in feedback.visual.plain
+        assert "Hint 1/2" in step.query_one(".hint").visual.plain  # a hint after a wrong try
+        step.query_one(Input).value = ""
+        await pilot.press(*"2.8", "enter")
+        assert "Correct: 2.8" in feedback.visual.plain
+        assert app.progress.state("gradient-descent", 3) == "done"
+        assert app.screen.query_one(".after").has_class("-shown")
+
+
+async def test_find_the_error_by_selecting_a_line(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 5)
+        app.step_view.focus_first()
+        await pilot.pause()
+        step = app.screen.query_one(FindErrorStep)
+        assert isinstance(app.focused, OptionList)
+        await pilot.press("down", "down", "enter")  # line 3: correct as written
+        assert "Line 3 is correct" in step.query_one(".feedback").visual.plain
+        assert "earlier line" in step.query_one(".feedback").visual.plain
+        await pilot.press("up", "enter")  # line 2: the dropped sign
+        assert "Right: line 2" in step.query_one(".feedback").visual.plain
+        assert app.progress.state("gradient-descent", 5) == "done"
+        published, correct, differs = zip(*step.comparison)
+        assert published[5] == "θ₁ = −0.3" and correct[5] == "θ₁ = 2.8"  # side by side
+        assert differs[1] and not differs[0]
+
+
+async def test_run_started_and_stopped_from_the_keyboard_reaches_the_plot(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "selftest", 2)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session is not None and app.session.step >= 5, what="progress")
+        plot = app.panel.plot_area.plot("loss")
+        await wait_until(pilot, lambda: plot.points >= 5 and plot.builds >= 1, what="points on the plot")
+        assert "step" in app.status.query_one("#status-speed").visual.plain
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: not app.session.active, what="the stop")
+        assert app.session.state == "stopped"
+        assert "Stopped at step" in app.screen.query_one(RunStep).query_one(".feedback").visual.plain
+        kept = plot.points
+        assert kept >= 5  # partial results stay on screen
+
+
+async def test_a_gradient_descent_run_fills_its_table_and_plots(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 4)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the run")
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#rows")
+        assert table.row_count == 31
+        assert [str(c) for c in table.get_row_at(1)][:2] == ["1", "2.8"]
+        assert app.panel.plot_area.plot("theta").series["theta"].ys[1] == pytest.approx(2.8)
+        assert app.progress.state("gradient-descent", 4) == "done"
+
+
+async def test_invalid_run_parameters_get_a_sentence_and_nothing_starts(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 4)
+        app.screen.query_one("#param-lr", Input).value = "-0.1"
+        await pilot.press("f5")
+        feedback = app.screen.query_one(RunStep).query_one(".feedback").visual.plain
+        assert feedback == "lr must be a number greater than 0 and at most 10, not -0.1."
+        assert app.session is None
+        assert app.focused is app.screen.query_one("#param-lr")
+
+
+async def test_an_engine_crash_shows_in_problems_and_the_ui_keeps_working(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "selftest", 3)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == "failed", what="the crash")
+        problems = app.panel.problems
+        assert problems.row_count == 1
+        assert "selftest crash requested at step 3" in str(problems.get_row_at(0)[1])
+        assert "PROBLEMS 1" in str(app.panel.tabs.get_tab("problems").label)
+        # still usable: navigate and run another engine
+        await pilot.press("f7")
+        assert app.current == ("selftest", 2)
+        await open_step(pilot, "gradient-descent", 4)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session.state == "completed", what="a run after the crash")
+
+
+async def test_progress_is_restored_when_the_lab_reopens(make_lab):
+    first = make_lab()
+    async with first.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: first.current is not None, what="first step")
+        await pilot.press("f8", "f8")
+    second = make_lab()
+    async with second.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: second.current is not None, what="first step")
+        assert second.current == ("gradient-descent", 3)
+        assert second.progress.state("gradient-descent", 1) == "done"
+
+
+async def test_over_ssh_animations_are_off(make_lab, monkeypatch):
+    monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
+    app = make_lab()
+    assert app.animation_level == "none"

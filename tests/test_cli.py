@@ -1,0 +1,111 @@
+"""The headless command-line contract, through the real entry point."""
+
+import json
+import xml.etree.ElementTree as ET
+
+from conftest import FIXTURE_LESSONS, run_cli
+from test_loader import GOOD, write_lesson
+
+
+def test_list_prints_one_line_per_lesson_id_and_title():
+    result = run_cli("list")
+    assert result.returncode == 0
+    lines = [l.split("\t") for l in result.stdout.splitlines()]
+    assert ["gradient-descent", "Gradient descent by hand"] in lines
+    assert all(len(l) == 2 for l in lines)
+
+
+def test_run_json_emits_one_event_per_line_with_the_iterates():
+    result = run_cli("run", "gradient-descent", "--param", "lr=0.05", "--param", "steps=3", "--json")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [e["type"] for e in events] == ["started"] + ["progress"] * 4 + ["finished"]
+    assert events[0]["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 3}
+    first, second = events[1], events[2]
+    assert (first["theta"], first["loss"], first["grad"]) == (0.0, 28.0, -28.0)
+    assert abs(second["theta"] - 1.4) < 1e-12  # 0 − 0.05·(−28)
+    assert events[-1]["reason"] == "completed"
+
+
+def test_run_refuses_bad_parameters_with_a_sentence_and_exit_status_2():
+    result = run_cli("run", "gradient-descent", "--param", "lr=fast")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "tui-lab: lr must be a number greater than 0 and at most 10, not 'fast'. Valid parameters: lr, theta0, steps."
+    )
+    unknown = run_cli("run", "gradient-descent", "--param", "momentum=0.9")
+    assert unknown.returncode == 2
+    assert "Unknown parameter 'momentum'" in unknown.stderr and "lr, theta0, steps" in unknown.stderr
+
+
+def test_run_refuses_unknown_lessons_steps_and_devices():
+    assert "No lesson 'nope'" in run_cli("run", "nope").stderr
+    wrong_step = run_cli("run", "gradient-descent", "--step", "2")
+    assert wrong_step.returncode == 2 and "is a compute step; its run steps are: 4" in wrong_step.stderr
+    device = run_cli("run", "gradient-descent", "--device", "quantum")
+    assert device.returncode == 2 and "Unknown device 'quantum'" in device.stderr
+    assert "Traceback" not in device.stderr + wrong_step.stderr
+
+
+def test_a_diverging_run_exits_3_and_says_why():
+    result = run_cli("run", "gradient-descent", "--param", "lr=0.5", "--param", "steps=100000", "--json")
+    assert result.returncode == 3
+    final = json.loads(result.stdout.splitlines()[-1])
+    assert final["reason"] == "diverged" and "smaller learning rate" in final["summary"]["message"]
+
+
+def test_run_without_json_prints_readable_lines():
+    result = run_cli("run", "gradient-descent", "--param", "steps=5")
+    assert result.returncode == 0
+    assert "gradient-descent · step 4: lr=0.1 theta0=0 steps=5 on cpu" in result.stdout
+    assert result.stdout.strip().endswith("Run completed.")
+
+
+def test_check_passes_the_builtin_lessons_and_writes_valid_junit(tmp_path):
+    report = tmp_path / "out" / "check.xml"
+    result = run_cli("check", "gradient-descent", "--junit", str(report))
+    assert result.returncode == 0, result.stdout
+    root = ET.parse(report).getroot()
+    assert root.tag == "testsuites" and root.get("failures") == "0"
+    suite = root.find("testsuite")
+    assert suite.get("name") == "gradient-descent"
+    names = [case.get("name") for case in suite.iter("testcase")]
+    assert "expect theta1" in names and "cross-checks (gd.checks)" in names
+    assert any(name.startswith("step 4 smoke run") for name in names)
+    assert int(suite.get("tests")) == len(names)
+
+
+def test_check_fails_on_a_wrong_expected_value(tmp_path):
+    toml = GOOD.format(id="wrong-expect").replace('values = "gd.values"', 'values = "gd.values"\n[expect]\ntheta1 = 2.9\n')
+    write_lesson(tmp_path, "wrong-expect", toml)
+    report = tmp_path / "check.xml"
+    result = run_cli("check", "wrong-expect", "--lessons", str(tmp_path), "--junit", str(report))
+    assert result.returncode == 1
+    assert "FAIL wrong-expect: expect theta1 — engine gives theta1 = 2.8000000000000003, the lesson expects 2.9" in result.stdout
+    failures = ET.parse(report).getroot().findall(".//failure")
+    assert len(failures) == 1 and "expects 2.9" in failures[0].get("message")
+
+
+def test_check_reports_a_broken_lesson_and_fails(tmp_path):
+    write_lesson(tmp_path, "broken", 'id = "broken"\ntitle = "t"\n[[steps]]\nkind = "nope"\n')
+    result = run_cli("check", "--lessons", str(tmp_path))
+    assert result.returncode == 1
+    assert "lesson.toml:4: step 1: kind must be one of" in result.stdout
+
+
+def test_check_smoke_runs_the_fixture_lesson():
+    result = run_cli("check", "selftest", "--lessons", str(FIXTURE_LESSONS))
+    # step 3's engine crashes on purpose: the smoke run must catch it
+    assert result.returncode == 1
+    assert "FAIL selftest: step 3 smoke run (selftest) — failed: The engine stopped with an error" in result.stdout
+    assert "ok   selftest: step 2 smoke run (selftest)" in result.stdout
+
+
+def test_doctor_reports_versions_device_data_root_and_terminal(tmp_path):
+    result = run_cli("doctor", "--data-dir", str(tmp_path))
+    assert result.returncode == 0
+    report = dict(line.split(None, 1) for line in result.stdout.splitlines() if line.strip())
+    assert report["textual"].startswith("8.")
+    assert report["device"].startswith(("cpu · ", "cuda:", "mps"))
+    assert str(tmp_path) in report["data"] and "--data-dir" in report["data"]
+    assert "TERM=" in report["terminal"]

@@ -1,0 +1,24 @@
+"""The plot buffer keeps every point but draws at most ~2k, whatever the run's length."""
+
+from tui_lab.widgets.live_plot import MAX_PLOTTED, SeriesBuffer
+
+
+def test_a_100k_step_run_is_drawn_with_at_most_the_limit():
+    buffer = SeriesBuffer()
+    for step in range(100_000):
+        buffer.append(step, 1.0 / (step + 1))
+        assert len(buffer._view_x) <= MAX_PLOTTED
+    xs, ys = buffer.view()
+    assert len(buffer) == 100_000 and buffer.xs[-1] == 99_999  # everything kept for export
+    assert MAX_PLOTTED // 2 <= len(xs) <= MAX_PLOTTED + 1
+    assert xs[0] == 0 and xs[-1] == 99_999  # first and newest points always drawn
+    assert xs == sorted(xs)
+    gaps = {b - a for a, b in zip(xs[:-2], xs[1:-1])}
+    assert gaps == {buffer.stride}  # evenly spaced
+
+
+def test_short_series_are_drawn_whole():
+    buffer = SeriesBuffer()
+    for step in range(10):
+        buffer.append(step, step * step)
+    assert buffer.view() == (list(range(10)), [s * s for s in range(10)])

@@ -1,0 +1,427 @@
+"""The lab's Textual application: a VS Code-shaped shell around lessons and engines.
+
+Importing this module must stay cheap: no torch (the engine process has it), no
+plotext until a plot is shown. ``make_app`` builds the app for the CLI and for tests.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from engines import registry
+from engines.data_root import resolve_data_root
+from engines.device import DeviceInfo
+from engines.events import Event, Failed, Finished
+from lessons import Catalog, Lesson, load_catalog
+from lessons.check import lesson_values
+from tui_lab.commands import LabCommands
+from tui_lab.engine_host import EngineHost, WorkerReady
+from tui_lab.messages import OpenStep, RunRequested, StepSolved, StopRequested
+from tui_lab.progress import ProgressStore
+from tui_lab.run_session import RunSession
+from tui_lab.widgets.explorer import Explorer, LessonTree
+from tui_lab.widgets.panel import BottomPanel
+from tui_lab.widgets.source_view import SourceView
+from tui_lab.widgets.status_bar import StatusBar
+from tui_lab.widgets.steps import RunStep, StepView
+
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+DRAIN_HZ = 10  # how often engine events are taken into the UI
+
+
+def over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+
+
+class MainScreen(Screen):
+    """The workbench: explorer │ editor over panel, then status bar and footer."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (32, "-tall")]
+
+    def compose(self) -> ComposeResult:
+        app: LabApp = self.app  # type: ignore[assignment]
+        with Horizontal(id="workbench"):
+            yield Explorer(app.catalog, app.progress, id="explorer")
+            with Vertical(id="main"):
+                with TabbedContent(id="editor", initial="tab-step"):
+                    with TabPane("STEP", id="tab-step"):
+                        yield StepView(id="step-view")
+                    with TabPane("ENGINE", id="tab-source"):
+                        yield SourceView(id="source-view")
+                yield BottomPanel(id="panel")
+        yield Static("", id="too-small")
+        yield StatusBar(id="status")
+        yield Footer(compact=True)
+
+    def on_resize(self, event) -> None:
+        width, height = event.size
+        self.query_one("#too-small", Static).update(
+            f"The lab needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is "
+            f"{width}×{height}.\nMake the window larger (or the font smaller) and the lab comes back."
+        )
+
+
+class LabApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "TUI Lab"
+    COMMANDS = App.COMMANDS | {LabCommands}
+    BINDINGS = [
+        Binding("ctrl+p,f1", "command_palette", "Commands", key_display="F1", priority=True, id="palette"),
+        Binding("f2", "focus_explorer", "Explorer", show=False, id="focus-explorer"),
+        Binding("f3", "switch_editor_tab", "Step/Code", show=False, id="editor-tab"),
+        Binding("f4", "cycle_panel", "Panel tab", show=False, id="panel-tab"),
+        Binding("f5", "run", "Run", id="run"),
+        Binding("f6", "stop", "Stop", id="stop"),
+        Binding("f7", "previous_step", "Prev", id="previous-step"),
+        Binding("f8", "next_step", "Next", id="next-step"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar"),
+        Binding("ctrl+j", "toggle_panel", "Panel", id="toggle-panel"),
+    ]
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        progress: ProgressStore,
+        host: EngineHost,
+        data_dir: str | None = None,
+        prewarm: bool = True,
+    ) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.progress = progress
+        self.host = host
+        self.data_dir = str(resolve_data_root(data_dir)[0])
+        self.prewarm = prewarm
+        self.current: tuple[str, int] | None = None
+        self.session: RunSession | None = None
+        self.device_info: DeviceInfo | None = None
+        self.devices: list[DeviceInfo] = []
+        self._values: dict[str, dict[str, Any]] = {}
+        self.main = MainScreen()  # the workbench, whatever modal (palette, …) is on top
+        self.panel_pinned: bool | None = None  # None: shown on run steps only; else the user's choice
+        if over_ssh():
+            self.animation_level = "none"  # every animated frame crosses the network
+
+    # -- start-up ------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        return self.main
+
+    def on_mount(self) -> None:
+        self.main.set_class(self.size.width < 80, "-hide-sidebar")
+        self.set_interval(1 / DRAIN_HZ, self.drain_engine)
+        for problem in self.catalog.problems:
+            self.panel.add_problem(f"{problem.path.parent.name}/{problem.path.name}" + (f":{problem.line}" if problem.line else ""), problem.message)
+        if self.progress.error:
+            self.panel.add_problem("progress", self.progress.error)
+        if self.catalog.problems:
+            self.notify(f"{len(self.catalog.problems)} lesson(s) could not be loaded; see PROBLEMS (F4).", severity="warning")
+        self.call_after_refresh(self._open_first_step)
+        if self.prewarm:
+            self.call_after_refresh(self.host.prewarm)  # after the first paint
+
+    async def _open_first_step(self) -> None:
+        last = self.progress.last_position()
+        if last and self.catalog.get(last[0]) and 1 <= last[1] <= len(self.catalog.get(last[0]).steps):
+            await self.open_step(*last)
+        elif self.catalog.lessons:
+            await self.open_step(self.catalog.lessons[0].id, 1)
+        self.query_one(LessonTree).focus()
+
+    def on_unmount(self) -> None:
+        self.host.close()
+
+    # -- parts ---------------------------------------------------------------------
+
+    @property
+    def panel(self) -> BottomPanel:
+        return self.main.query_one(BottomPanel)
+
+    @property
+    def step_view(self) -> StepView:
+        return self.main.query_one(StepView)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.main.query_one(StatusBar)
+
+    @property
+    def explorer(self) -> Explorer:
+        return self.main.query_one(Explorer)
+
+    def current_lesson(self) -> Lesson | None:
+        return self.catalog.get(self.current[0]) if self.current else None
+
+    def values_for(self, lesson: Lesson) -> dict[str, Any]:
+        """The lesson's engine values, computed once (value tables are NumPy-cheap)."""
+        if lesson.id not in self._values:
+            try:
+                self._values[lesson.id] = lesson_values(lesson)
+            except Exception as error:  # noqa: BLE001 - a broken table must not close the lab
+                self._values[lesson.id] = {}
+                self.panel.add_problem(lesson.id, f"its values could not be computed: {error}")
+        return self._values[lesson.id]
+
+    # -- opening steps -------------------------------------------------------------
+
+    @on(OpenStep)
+    async def on_open_step(self, message: OpenStep) -> None:
+        await self.open_step(message.lesson_id, message.index)
+        self.step_view.focus_first()
+
+    async def open_step(self, lesson_id: str, index: int = 0) -> None:
+        lesson = self.catalog.get(lesson_id)
+        if lesson is None:
+            return
+        if index == 0:  # where the student left off: the first step not done yet
+            index = next((s.index for s in lesson.steps if self.progress.state(lesson.id, s.index) != "done"), 1)
+        step = lesson.step(index)
+        values = self.values_for(lesson)
+        saved = self.progress.step(lesson.id, index)
+        await self.step_view.show(step, len(lesson.steps), values, saved, self.session)
+        self.main.query_one("#editor", TabbedContent).active = "tab-step"
+        self._show_panel_for(step.kind == "run")
+        if step.kind == "read":
+            self.progress.mark(lesson.id, index, "done")
+        elif saved.get("state") is None:
+            self.progress.mark(lesson.id, index, "seen")
+        self.progress.set_last(lesson.id, index)
+        self._report_progress_error()
+        self.current = (lesson.id, index)  # set last: "current" means fully shown
+        self.explorer.refresh_marks(self.current)
+        self.explorer.select(lesson.id, index)
+        self.status.set_where(f"{lesson.title} · step {index}/{len(lesson.steps)}")
+        source = ("engine", step.engine) if step.engine else ("values", lesson.values) if lesson.values else (None, None)
+        title = self.main.query_one(SourceView).show(*source)
+        self.main.query_one("#editor", TabbedContent).get_tab("tab-source").label = title.upper()
+
+    def _report_progress_error(self) -> None:
+        if self.progress.error and self.progress.error != getattr(self, "_reported_progress_error", None):
+            self._reported_progress_error = self.progress.error
+            self.panel.add_problem("progress", self.progress.error)
+            self.notify(self.progress.error, severity="warning")
+
+    async def open_lesson_from_palette(self, lesson_id: str) -> None:
+        await self.open_step(lesson_id, 0)
+        self.step_view.focus_first()
+
+    @on(StepSolved)
+    def on_step_solved(self, message: StepSolved) -> None:
+        self.progress.mark(message.lesson_id, message.index, "done", revealed=message.revealed, answer=message.answer)
+        self._report_progress_error()
+        self.explorer.refresh_marks(self.current)
+        if self.current == (message.lesson_id, message.index):
+            self.step_view.mark_solved()
+
+    # -- actions -------------------------------------------------------------------
+
+    async def action_next_step(self) -> None:
+        await self._move(+1)
+
+    async def action_previous_step(self) -> None:
+        await self._move(-1)
+
+    async def _move(self, delta: int) -> None:
+        lesson = self.current_lesson()
+        if lesson is None:
+            return
+        index = self.current[1] + delta
+        if 1 <= index <= len(lesson.steps):
+            await self.open_step(lesson.id, index)
+        else:
+            position = self.catalog.lessons.index(lesson) + delta
+            if not 0 <= position < len(self.catalog.lessons):
+                self.notify("This is the " + ("last" if delta > 0 else "first") + " step of the course.")
+                return
+            neighbour = self.catalog.lessons[position]
+            await self.open_step(neighbour.id, 1 if delta > 0 else len(neighbour.steps))
+        self.step_view.focus_first()
+
+    def action_run(self) -> None:
+        body = self.step_view.body
+        if isinstance(body, RunStep):
+            body.request_run()
+            return
+        lesson = self.current_lesson()
+        runs = [str(s.index) for s in lesson.steps if s.kind == "run"] if lesson else []
+        where = f" (this lesson's run steps: {', '.join(runs)})" if runs else ""
+        self.notify(f"This step has nothing to run{where}.", severity="warning")
+
+    def action_stop(self) -> None:
+        if self.session is None or not self.session.active:
+            self.notify("Nothing is running.")
+            return
+        self.host.stop()
+        self.status.set_state("stopping…", "running")
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C stops a run (as in a terminal); otherwise it says how to quit."""
+        if self.session is not None and self.session.active:
+            self.action_stop()
+        else:
+            super().action_help_quit()
+
+    def action_hint(self) -> None:
+        body = self.step_view.body
+        if body is None or not body.step.hints or not body.show_next_hint():
+            self.notify("No (more) hints for this step.")
+
+    def action_toggle_sidebar(self) -> None:
+        self.main.toggle_class("-hide-sidebar")
+        if self.main.has_class("-hide-sidebar") and self.explorer.has_focus_within:
+            self.step_view.focus_first()
+
+    def action_toggle_panel(self) -> None:
+        self.panel_pinned = self.main.has_class("-hide-panel")
+        self.main.set_class(not self.panel_pinned, "-hide-panel")
+
+    def _show_panel_for(self, wanted: bool) -> None:
+        """Unless the student chose, the panel is open on run steps and closed elsewhere."""
+        show = wanted if self.panel_pinned is None else self.panel_pinned
+        self.main.set_class(not show, "-hide-panel")
+
+    def action_focus_explorer(self) -> None:
+        self.main.remove_class("-hide-sidebar")
+        self.query_one(LessonTree).focus()
+
+    def action_switch_editor_tab(self) -> None:
+        editor = self.main.query_one("#editor", TabbedContent)
+        editor.active = "tab-source" if editor.active == "tab-step" else "tab-step"
+        if editor.active == "tab-source":
+            self.main.query_one(SourceView).focus()
+        else:
+            self.step_view.focus_first()
+
+    def action_cycle_panel(self) -> None:
+        self.panel_pinned = True
+        self.main.remove_class("-hide-panel")
+        self.panel.cycle()
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    # -- devices -------------------------------------------------------------------
+
+    def device_choices(self) -> list[tuple[str, str]]:
+        choices = [("auto", "auto (best available)")]
+        for device in self.devices or ([self.device_info] if self.device_info else []):
+            choices.append((device.name, device.label))
+        if not any(name == "cpu" for name, _ in choices):
+            choices.append(("cpu", "cpu"))
+        return choices
+
+    def choose_device(self, name: str) -> None:
+        self.host.set_device(name)
+        self.status.set_device(f"{name} …")
+        self.notify(f"Runs will use {name} from the next run on.")
+
+    # -- runs ----------------------------------------------------------------------
+
+    @on(RunRequested)
+    async def on_run_requested(self, message: RunRequested) -> None:
+        if self.session is not None and self.session.active:
+            self.notify("A run is already going; F6 stops it.", severity="warning")
+            return
+        lesson = self.catalog.get(message.lesson_id)
+        step = lesson.step(message.index)
+        self.session = RunSession(
+            lesson.id, step.index, step.engine, message.params, plots=step.plots, table=step.table
+        )
+        await self.panel.plot_area.set_plots(step.plots)
+        self.main.remove_class("-hide-panel")
+        self.panel.active = "plots"
+        self.panel.log.write(f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {message.params}")
+        self.status.set_state("starting…", "running")
+        body = self.step_view.body
+        if isinstance(body, RunStep) and body.step is step:
+            body.attach(self.session)
+        try:
+            self.host.start(step.engine, message.params, self.data_dir)
+        except (OSError, RuntimeError) as error:
+            self.session.apply(Failed(f"The engine could not be started: {error}", ""))
+            self._after_events(self.session, [Failed(self.session.message)])
+
+    def drain_engine(self) -> None:
+        """Take everything the engine sent since the last tick (runs ~10×/s)."""
+        if not self.is_running or not self.screen_stack:  # shutting down
+            return
+        items = self.host.drain()
+        if not items:
+            return
+        session = self.session
+        plots = {p.title: p for p in self.panel.plot_area.plots()}
+        terminal: list[Event] = []
+        for item in items:
+            if isinstance(item, WorkerReady):
+                self._worker_ready(item)
+            elif isinstance(item, str):
+                self.panel.log.write(item)
+            elif session is not None:
+                for name, x, y in session.apply(item):
+                    if name in plots:
+                        plots[name].append(name, x, y)
+                if isinstance(item, (Finished, Failed)):
+                    terminal.append(item)
+        if session is not None:
+            self._after_events(session, terminal)
+
+    def _after_events(self, session: RunSession, terminal: list[Event]) -> None:
+        body = self.step_view.body
+        if isinstance(body, RunStep) and body.session is session:
+            body.update_from(session)
+        self.status.set_speed(session.speed_text())
+        state_kind = "running" if session.active else ("failed" if session.state in ("failed", "diverged") else "")
+        self.status.set_state(session.state, state_kind)
+        for event in terminal:
+            self._run_ended(session, event)
+
+    def _run_ended(self, session: RunSession, event: Event) -> None:
+        self.panel.log.write(session.message + (f" {session.hint}" if session.hint else ""))
+        if isinstance(event, Failed):
+            self.panel.add_problem(f"{session.lesson_id} step {session.index}", session.message)
+            self.notify(session.message, title="Run failed", severity="error", timeout=8)
+            return
+        if event.reason == "diverged":
+            self.notify(session.message, title="Run diverged", severity="warning", timeout=8)
+        if event.reason in ("completed", "diverged"):
+            self.progress.mark(session.lesson_id, session.index, "done")
+            self._report_progress_error()
+            self.explorer.refresh_marks(self.current)
+
+    def _worker_ready(self, ready: WorkerReady) -> None:
+        if ready.error:
+            self.status.set_device("device: none")
+            self.panel.add_problem("device", ready.error)
+            self.notify(ready.error, severity="error")
+        elif ready.device is not None:
+            self.device_info = ready.device
+            self.status.set_device(ready.device.label)
+
+
+def make_app(
+    lesson_dirs: list[str] | tuple[str, ...] = (),
+    device: str = "auto",
+    data_dir: str | None = None,
+    progress: ProgressStore | None = None,
+    warm_torch: bool = True,
+    prewarm: bool = True,
+) -> LabApp:
+    """Build the lab (the CLI and the tests both come through here)."""
+    catalog = load_catalog(lesson_dirs)
+    host = EngineHost(device=device, warm_torch=warm_torch)
+    return LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm)
+
+
+def run_app(device: str = "auto", data_dir: str | None = None, lesson_dirs: list[str] = ()) -> int:
+    app = make_app(lesson_dirs, device=device, data_dir=data_dir)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,247 @@
+"""Runs engines in a child process and relays their events to the UI.
+
+The child is ``python -m engines.worker``: a crash, an out-of-memory kill or a hang in
+it cannot take the UI down, torch is imported only there, and its threads do not
+compete with the event loop. A relay thread reads the child's JSON lines into a buffer;
+the UI drains the buffer on a timer, never once per step. Nothing here imports Textual,
+so the host is tested and benchmarked on its own.
+
+One spare worker is started ahead of time (``prewarm``) so that pressing Run does not
+wait for Python and torch to start.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from engines.device import DeviceInfo
+from engines.events import Event, Failed, Finished, from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+STOP_GRACE_S = 0.8  # cooperative stop first; then terminate, so a stop lands within ~1 s
+
+
+@dataclass
+class WorkerReady:
+    """The worker's first line: the device it settled on, or why it could not."""
+
+    pid: int
+    device: DeviceInfo | None
+    error: str | None
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen
+    ready: threading.Event = field(default_factory=threading.Event)
+    info: WorkerReady | None = None
+    stderr_tail: collections.deque = field(default_factory=lambda: collections.deque(maxlen=60))
+    terminal_seen: bool = False
+    stop_requested: bool = False
+
+
+class EngineHost:
+    """Start, command and stop engine runs in a child process. Thread-safe."""
+
+    def __init__(
+        self,
+        device: str = "auto",
+        threads: int | None = None,
+        warm_torch: bool = True,
+        python: str = sys.executable,
+        on_wake: Callable[[], None] | None = None,
+    ) -> None:
+        self.device = device
+        self.threads = threads
+        self.warm_torch = warm_torch
+        self.python = python
+        self._on_wake = on_wake  # called from the relay thread when something arrives
+        self._lock = threading.Lock()
+        self._buffer: collections.deque[Event | WorkerReady | str] = collections.deque()
+        self._spare: _Worker | None = None
+        self._active: _Worker | None = None
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def prewarm(self) -> None:
+        """Start a spare worker now so the next run starts at once."""
+        with self._lock:
+            if self._spare is None or self._spare.process.poll() is not None:
+                self._spare = self._spawn()
+
+    def set_device(self, device: str) -> None:
+        """Use another device from the next run on (the spare is replaced)."""
+        with self._lock:
+            self.device = device
+            old, self._spare = self._spare, None
+        if old is not None:
+            self._dismiss(old)
+        self.prewarm()
+
+    @property
+    def running(self) -> bool:
+        worker = self._active
+        return worker is not None and not worker.terminal_seen and worker.process.poll() is None
+
+    def start(self, engine: str, params: dict[str, Any], data_dir: str | None = None) -> None:
+        """Start a run; its events arrive through ``drain``."""
+        if self.running:
+            raise RuntimeError("a run is already going; stop it first")
+        with self._lock:
+            worker, self._spare = self._spare, None
+            if worker is None or worker.process.poll() is not None:
+                worker = self._spawn()
+            self._active = worker
+        job = {"engine": engine, "params": params, "data_dir": data_dir}
+        self._write(worker, job)
+
+    def send(self, command: dict[str, Any]) -> bool:
+        """A live command for the running engine (pause, resume, set_lr, …)."""
+        worker = self._active
+        if worker is None or not self.running:
+            return False
+        return self._write(worker, command)
+
+    def stop(self) -> None:
+        """Ask the run to stop; terminate it if it has not stopped within the grace period."""
+        worker = self._active
+        if worker is None or worker.process.poll() is not None:
+            return
+        worker.stop_requested = True
+        self._write(worker, {"cmd": "stop"})
+        timer = threading.Timer(STOP_GRACE_S, self._enforce_stop, args=(worker,))
+        timer.daemon = True
+        timer.start()
+
+    def _enforce_stop(self, worker: _Worker) -> None:
+        if worker.process.poll() is None and not worker.terminal_seen:
+            worker.process.terminate()
+            try:
+                worker.process.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+
+    def close(self) -> None:
+        """End every child process (the UI is quitting)."""
+        with self._lock:
+            workers = [w for w in (self._active, self._spare) if w is not None]
+            self._active = self._spare = None
+        for worker in workers:
+            self._dismiss(worker)
+
+    def drain(self) -> list[Event | WorkerReady | str]:
+        """Everything that arrived since the last call: events, ready notes, stderr lines."""
+        out = []
+        while self._buffer:
+            out.append(self._buffer.popleft())
+        return out
+
+    # -- child processes -----------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        command = [self.python, "-m", "engines.worker", "--device", self.device]
+        if self.threads:
+            command += ["--threads", str(self.threads)]
+        if self.warm_torch:
+            command.append("--warm")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+        env.setdefault("PYTHONUNBUFFERED", "1")
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+            env=env,
+            start_new_session=True,  # Ctrl+C in the terminal is the UI's, not the engine's
+        )
+        worker = _Worker(process)
+        threading.Thread(target=self._relay, args=(worker,), daemon=True).start()
+        threading.Thread(target=self._collect_stderr, args=(worker,), daemon=True).start()
+        return worker
+
+    def _write(self, worker: _Worker, message: dict[str, Any]) -> bool:
+        try:
+            worker.process.stdin.write(json.dumps(message) + "\n")
+            worker.process.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False  # it died; the relay thread reports why
+
+    def _dismiss(self, worker: _Worker) -> None:
+        try:
+            worker.process.stdin.close()  # a waiting worker exits on end of input
+        except OSError:
+            pass
+        try:
+            worker.process.wait(timeout=STOP_GRACE_S)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+
+    def _push(self, item: Event | WorkerReady | str) -> None:
+        self._buffer.append(item)
+        if self._on_wake is not None:
+            self._on_wake()
+
+    def _relay(self, worker: _Worker) -> None:
+        for line in worker.process.stdout:
+            try:
+                data = json.loads(line)
+            except ValueError:
+                self._push(line.rstrip("\n"))
+                continue
+            if data.get("type") == "ready":
+                info = data.get("device")
+                worker.info = WorkerReady(
+                    data.get("pid", 0), DeviceInfo.from_dict(info) if info else None, data.get("error")
+                )
+                worker.ready.set()
+                self._push(worker.info)
+                continue
+            event = from_dict(data)
+            if isinstance(event, (Finished, Failed)):
+                worker.terminal_seen = True
+            self._push(event)
+        code = worker.process.wait()
+        worker.ready.set()
+        if worker is self._active and not worker.terminal_seen:
+            worker.terminal_seen = True
+            self._push(self._explain_exit(worker, code))
+
+    def _collect_stderr(self, worker: _Worker) -> None:
+        for line in worker.process.stderr:
+            line = line.rstrip("\n")
+            worker.stderr_tail.append(line)
+            if worker is self._active:
+                self._push(line)
+
+    def _explain_exit(self, worker: _Worker, code: int) -> Event:
+        if worker.stop_requested:
+            return Finished("stopped", {"message": "Stopped (the engine was terminated)."})
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            cause = f"was killed by {name}"
+            if -code == signal.SIGKILL:
+                cause += " (often the system running out of memory)"
+        else:
+            cause = f"exited with status {code}"
+        last = next((l for l in reversed(worker.stderr_tail) if l.strip()), "")
+        return Failed(
+            f"The engine process {cause} before the run finished.",
+            f"Last message: {last}" if last else "Run it again; if it keeps happening, run `tui-lab doctor`.",
+        )

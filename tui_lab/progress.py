@@ -1,0 +1,143 @@
+"""A student's progress: which steps are seen or done, and where they left off.
+
+Stored as JSON in the user's data dir (``TUI_LAB_HOME`` overrides it). Every change is
+applied to a fresh read of the file under a lock and written atomically (temp file +
+rename), so two lab windows never lose each other's progress and a crash never leaves
+half a file. If the file cannot be written the lab keeps working and says so once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+try:
+    import fcntl
+except ImportError:  # Windows: atomic rename still protects the file itself
+    fcntl = None
+
+ENV_HOME = "TUI_LAB_HOME"
+STATES = ("new", "seen", "done")
+
+
+def lab_home() -> Path:
+    if os.environ.get(ENV_HOME):
+        return Path(os.environ[ENV_HOME]).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("tui-lab"))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temp file beside ``path``, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class ProgressStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or lab_home() / "progress.json"
+        self.error: str | None = None  # the last write problem, as a sentence
+        self._data = self._read()
+
+    # -- reading -------------------------------------------------------------------
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as error:
+            self.error = f"Progress file {self.path} could not be read ({error}); starting afresh in memory."
+            return {}
+
+    def _lesson(self, lesson_id: str) -> dict[str, Any]:
+        return self._data.get("lessons", {}).get(lesson_id, {})
+
+    def step(self, lesson_id: str, index: int) -> dict[str, Any]:
+        return dict(self._lesson(lesson_id).get("steps", {}).get(str(index), {}))
+
+    def state(self, lesson_id: str, index: int) -> str:
+        return self.step(lesson_id, index).get("state", "new")
+
+    def done_count(self, lesson_id: str, total: int) -> int:
+        steps = self._lesson(lesson_id).get("steps", {})
+        return sum(1 for i in range(1, total + 1) if steps.get(str(i), {}).get("state") == "done")
+
+    def last_position(self) -> tuple[str, int] | None:
+        last = self._data.get("last")
+        if isinstance(last, dict) and isinstance(last.get("lesson"), str):
+            return last["lesson"], int(last.get("step", 1))
+        return None
+
+    # -- writing -------------------------------------------------------------------
+
+    def mark(self, lesson_id: str, index: int, state: str, **extra: Any) -> None:
+        """Record a step's state; 'done' is never downgraded to 'seen'."""
+        assert state in STATES
+
+        def change(data: dict[str, Any]) -> None:
+            steps = data.setdefault("lessons", {}).setdefault(lesson_id, {}).setdefault("steps", {})
+            entry = steps.setdefault(str(index), {})
+            if not (entry.get("state") == "done" and state != "done"):
+                entry["state"] = state
+            entry.update(extra)
+            entry["at"] = time.time()
+
+        self._update(change)
+
+    def set_last(self, lesson_id: str, index: int) -> None:
+        self._update(lambda data: data.__setitem__("last", {"lesson": lesson_id, "step": index}))
+
+    def reset(self, lesson_id: str | None = None) -> None:
+        def change(data: dict[str, Any]) -> None:
+            if lesson_id is None:
+                data.clear()
+            else:
+                data.get("lessons", {}).pop(lesson_id, None)
+
+        self._update(change)
+
+    def _update(self, change: Callable[[dict[str, Any]], None]) -> None:
+        change(self._data)  # memory first: the lab keeps working even if the disk won't
+        try:
+            with self._locked():
+                fresh = self._read()
+                change(fresh)
+                atomic_write_text(self.path, json.dumps(fresh, indent=1, sort_keys=True))
+                self._data = fresh
+                self.error = None
+        except OSError as error:
+            reason = "the disk is full" if error.errno == 28 else (error.strerror or str(error))
+            self.error = f"Progress could not be saved to {self.path}: {reason}. It is kept for this session only."
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:
+            yield
+            return
+        with open(self.path.with_suffix(".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)

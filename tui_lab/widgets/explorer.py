@@ -1,0 +1,82 @@
+"""The EXPLORER sidebar: lessons grouped, their steps, and progress marks."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static, Tree
+
+from lessons import Catalog
+from tui_lab.messages import OpenStep
+from tui_lab.progress import ProgressStore
+
+MARKS = {"done": "✓", "seen": "●", "new": "○"}
+
+
+class LessonTree(Tree[tuple[str, int]]):
+    """Tree nodes carry (lesson id, step index); index 0 is the lesson itself."""
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+        if event.node.data is not None:
+            lesson_id, index = event.node.data
+            self.post_message(OpenStep(lesson_id, index))
+
+
+class Explorer(Vertical):
+    DEFAULT_CSS = """
+    Explorer { width: 30; }
+    Explorer > .title { color: $text-muted; text-style: bold; padding: 0 1; }
+    Explorer LessonTree { background: transparent; padding: 0 0; }
+    """
+
+    def __init__(self, catalog: Catalog, progress: ProgressStore, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.catalog = catalog
+        self.progress = progress
+        self._tree_nodes: dict[tuple[str, int], object] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("EXPLORER", classes="title")
+        tree: LessonTree = LessonTree("Lessons", id="lesson-tree")
+        tree.show_root = False
+        tree.guide_depth = 2
+        yield tree
+
+    def on_mount(self) -> None:
+        tree = self.tree
+        groups: dict[str, object] = {}
+        for lesson in self.catalog.lessons:
+            group = groups.get(lesson.group)
+            if group is None:
+                group = groups[lesson.group] = tree.root.add(lesson.group, expand=True)
+            self._tree_nodes[(lesson.id, 0)] = node = group.add("", data=(lesson.id, 0))
+            for step in lesson.steps:
+                self._tree_nodes[(lesson.id, step.index)] = node.add_leaf("", data=(lesson.id, step.index))
+        for problem in self.catalog.problems:
+            tree.root.add_leaf(f"⚠ {problem.path.parent.name}: broken (see Problems)")
+        self.refresh_marks()
+
+    @property
+    def tree(self) -> LessonTree:
+        return self.query_one(LessonTree)
+
+    def refresh_marks(self, current: tuple[str, int] | None = None) -> None:
+        """Re-label nodes from the progress store; the tree's cursor stays where it is."""
+        for lesson in self.catalog.lessons:
+            done = self.progress.done_count(lesson.id, len(lesson.steps))
+            states = [self.progress.state(lesson.id, s.index) for s in lesson.steps]
+            mark = "✓" if done == len(states) else ("●" if any(s != "new" for s in states) else "○")
+            self._tree_nodes[(lesson.id, 0)].set_label(f"{mark} {lesson.title} {done}/{len(states)}")
+            for step, state in zip(lesson.steps, states):
+                pointer = "▸" if current == (lesson.id, step.index) else " "
+                self._tree_nodes[(lesson.id, step.index)].set_label(
+                    f"{pointer}{MARKS[state]} {step.index}. {step.title}"
+                )
+        if current and (current[0], 0) in self._tree_nodes:
+            self._tree_nodes[(current[0], 0)].expand()
+
+    def select(self, lesson_id: str, index: int) -> None:
+        """Move the tree cursor to a step, without opening anything."""
+        node = self._tree_nodes.get((lesson_id, index))
+        if node is not None:
+            self.tree.move_cursor(node)

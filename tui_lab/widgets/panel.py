@@ -1,0 +1,96 @@
+"""The bottom panel: PLOTS, OUTPUT and PROBLEMS tabs."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, RichLog, Static, TabbedContent, TabPane
+
+from tui_lab.widgets.live_plot import LivePlot
+
+TABS = ("plots", "output", "problems")
+
+
+class PlotArea(Horizontal):
+    """Side-by-side live plots for the run on screen."""
+
+    DEFAULT_CSS = """
+    PlotArea { height: 1fr; }
+    PlotArea > .empty { color: $text-muted; padding: 1 2; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("No run yet. Open a run step and press F5.", classes="empty")
+
+    def plots(self) -> list[LivePlot]:
+        return list(self.query(LivePlot))
+
+    def plot(self, name: str) -> LivePlot | None:
+        return next((p for p in self.query(LivePlot) if p.title == name), None)
+
+    async def set_plots(self, names: tuple[str, ...]) -> list[LivePlot]:
+        """Replace the plots with one per series name (empty: a hint)."""
+        await self.remove_children()
+        if not names:
+            await self.mount(Static("This step has nothing to plot.", classes="empty"))
+            return []
+        plots = [LivePlot(name, log_y=(name == "loss")) for name in names]
+        await self.mount_all(plots)
+        return plots
+
+
+class ProblemsTable(DataTable):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.add_columns("Where", "Problem")
+
+
+class BottomPanel(Vertical):
+    DEFAULT_CSS = """
+    BottomPanel { height: 40%; min-height: 8; border-top: solid $panel-lighten-2; }
+    BottomPanel > TabbedContent { height: 1fr; }
+    BottomPanel TabPane { padding: 0; height: 1fr; }
+    BottomPanel RichLog { background: transparent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="plots", id="panel-tabs"):
+            with TabPane("PLOTS", id="plots"):
+                yield PlotArea()
+            with TabPane("OUTPUT", id="output"):
+                yield RichLog(id="output-log", max_lines=2000, wrap=True, markup=False)
+            with TabPane("PROBLEMS", id="problems"):
+                yield ProblemsTable(id="problems-table")
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#panel-tabs", TabbedContent)
+
+    @property
+    def active(self) -> str:
+        return self.tabs.active
+
+    @active.setter
+    def active(self, tab: str) -> None:
+        self.tabs.active = tab
+
+    @property
+    def plot_area(self) -> PlotArea:
+        return self.query_one(PlotArea)
+
+    @property
+    def log(self) -> RichLog:
+        return self.query_one("#output-log", RichLog)
+
+    @property
+    def problems(self) -> ProblemsTable:
+        return self.query_one(ProblemsTable)
+
+    def add_problem(self, where: str, message: str) -> None:
+        self.problems.add_row(where, message)
+        count = self.problems.row_count
+        self.tabs.get_tab("problems").label = f"PROBLEMS {count}"
+
+    def cycle(self) -> None:
+        current = TABS.index(self.active) if self.active in TABS else 0
+        self.active = TABS[(current + 1) % len(TABS)]

@@ -1,0 +1,350 @@
+"""The step view and one widget per step kind: read, compute, run, find-error.
+
+Widgets show and ask; the app owns state. A solved step posts ``StepSolved``, a run
+button posts ``RunRequested`` with parameters already validated by the engine's spec.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, DataTable, Input, Label, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+
+from engines import registry
+from engines.params import ParamError
+from lessons import placeholders
+from lessons.model import Step
+from tui_lab.answers import AnswerError, is_close, parse_answer
+from tui_lab.messages import RunRequested, StepSolved, StopRequested
+from tui_lab.run_session import RunSession
+
+
+def fill(text: str, values: dict[str, Any]) -> str:
+    """Placeholders filled; an unknown one is shown as such (and reported by check)."""
+    try:
+        return placeholders.fill(text, values)
+    except placeholders.PlaceholderError as error:
+        return f"{text}\n\n⚠ {error}"
+
+
+class StepBody(Vertical):
+    """Base for the kind widgets: the step, its values and its saved progress."""
+
+    DEFAULT_CSS = """
+    StepBody { height: auto; }
+    StepBody .feedback { margin: 1 0 0 0; height: auto; }
+    StepBody .feedback.-ok { color: $success; }
+    StepBody .feedback.-bad { color: $error; }
+    StepBody .hint { color: $warning; height: auto; margin: 1 0 0 0; }
+    """
+
+    def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any]) -> None:
+        super().__init__(classes="step-body")
+        self.step = step
+        self.values = values
+        self.saved = saved
+        self.hints_shown = 0
+
+    def say(self, text: str, ok: bool | None = None) -> None:
+        feedback = self.query_one(".feedback", Static)
+        feedback.update(text)
+        feedback.set_class(ok is True, "-ok")
+        feedback.set_class(ok is False, "-bad")
+        if text:
+            feedback.call_after_refresh(feedback.scroll_visible, animate=False)
+
+    def show_next_hint(self) -> bool:
+        """Reveal one more hint tier; False when there are none left."""
+        if self.hints_shown >= len(self.step.hints):
+            return False
+        self.hints_shown += 1
+        shown = self.step.hints[: self.hints_shown]
+        self.query_one(".hint", Static).update(
+            "\n".join(f"Hint {i + 1}/{len(self.step.hints)}: {fill(h, self.values)}" for i, h in enumerate(shown))
+        )
+        return True
+
+    def solved(self, revealed: bool = False, answer: str | None = None) -> None:
+        self.post_message(StepSolved(self.step.lesson_id, self.step.index, revealed, answer))
+
+    def focus_first(self) -> None:
+        pass
+
+
+class ComputeStep(StepBody):
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="answer-row"):
+            yield Label(self.step.unit or "Answer:", classes="prompt")
+            yield Input(placeholder="type a number, Enter to check", id="answer")
+            yield Button("Check", id="check", variant="primary")
+        yield Static("", classes="feedback")
+        yield Static("", classes="hint")
+        with Horizontal(classes="buttons"):
+            yield Button("Hint", id="hint")
+            yield Button("Reveal", id="reveal")
+
+    DEFAULT_CSS = """
+    ComputeStep .answer-row, ComputeStep .buttons { height: auto; margin: 1 0 0 0; }
+    ComputeStep .prompt { padding: 1 1 0 0; }
+    ComputeStep #answer { width: 28; }
+    """
+
+    def on_mount(self) -> None:
+        if self.saved.get("state") == "done":
+            self.query_one(Input).value = str(self.saved.get("answer") or "")
+            self.say(self._done_text(bool(self.saved.get("revealed"))), ok=True)
+
+    def focus_first(self) -> None:
+        self.query_one(Input).focus()
+
+    @property
+    def expected(self) -> float:
+        return float(self.values[self.step.answer])
+
+    def _done_text(self, revealed: bool) -> str:
+        value = placeholders.format_value(self.expected)
+        return f"The answer is {value} (revealed)." if revealed else f"✓ Correct: {value}."
+
+    @on(Input.Submitted, "#answer")
+    @on(Button.Pressed, "#check")
+    def check(self) -> None:
+        text = self.query_one(Input).value
+        try:
+            value = parse_answer(text)
+        except AnswerError as error:
+            self.say(str(error), ok=False)
+            return
+        if is_close(value, self.expected, self.step.tolerance):
+            self.say(self._done_text(False), ok=True)
+            self.solved(answer=text.strip())
+            return
+        self.say(f"✗ {placeholders.format_value(value)} is not it. Try again.", ok=False)
+        if self.hints_shown == 0:
+            self.show_next_hint()  # a first hint comes by itself after a wrong try
+
+    @on(Button.Pressed, "#hint")
+    def hint(self) -> None:
+        if not self.show_next_hint():
+            self.say("No more hints. Press Reveal to see the answer.", ok=None)
+
+    @on(Button.Pressed, "#reveal")
+    def reveal(self) -> None:
+        self.say(self._done_text(True), ok=True)
+        self.solved(revealed=True)
+
+
+class FindErrorStep(StepBody):
+    comparison: list[tuple[str, str, bool]] = []  # (as published, correct, differs) once solved
+    DEFAULT_CSS = """
+    FindErrorStep OptionList { height: auto; max-height: 14; margin: 1 0 0 0; }
+    FindErrorStep #compare { height: auto; margin: 1 0 0 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(f"{i}  {fill(line, self.values)}", id=str(i)) for i, line in enumerate(self.step.lines, 1)
+        ]
+        yield OptionList(*options, id="lines")
+        yield Static("", classes="feedback")
+        yield Static("", classes="hint")
+        yield Static("", id="compare")
+
+    def on_mount(self) -> None:
+        if self.saved.get("state") == "done":
+            self._show_solution()
+
+    def focus_first(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#lines")
+    def choose(self, event: OptionList.OptionSelected) -> None:
+        line = int(event.option.id)
+        if line in self.step.wrong:
+            self._show_solution()
+            self.solved(answer=str(line))
+            return
+        earlier = [w for w in self.step.wrong if w < line]
+        where = "an earlier line" if earlier else "a later line"
+        self.say(f"✗ Line {line} is correct as written (given the lines above it). The first error is on {where}.", ok=False)
+        if self.hints_shown == 0:
+            self.show_next_hint()
+
+    def _show_solution(self) -> None:
+        wrong = ", ".join(str(w) for w in self.step.wrong)
+        self.say(f"✓ Right: line {wrong}.", ok=True)
+        if not self.step.correct:
+            return
+        table = Table(box=None, expand=True, padding=(0, 1), show_edge=False)
+        table.add_column("#", justify="right", style="dim")
+        table.add_column("As published")
+        table.add_column("Correct")
+        self.comparison = []
+        for i, (given, right) in enumerate(zip(self.step.lines, self.step.correct), 1):
+            given, right = fill(given, self.values), fill(right, self.values)
+            differs = given.replace(" ", "") != right.replace(" ", "")
+            self.comparison.append((given, right, differs))
+            table.add_row(
+                str(i),
+                Text(given, style="red" if differs else ""),
+                Text(right, style="green" if differs else ""),
+            )
+        self.query_one("#compare", Static).update(table)
+
+
+class RunStep(StepBody):
+    DEFAULT_CSS = """
+    RunStep .param { height: auto; }
+    RunStep .param Label { width: 12; padding: 1 1 0 0; }
+    RunStep .param Input { width: 16; }
+    RunStep .param .help { width: 1fr; padding: 1 0 0 1; color: $text-muted; }
+    RunStep .buttons { height: auto; margin: 1 0 0 0; }
+    RunStep DataTable { height: auto; max-height: 16; margin: 1 0 0 0; }
+    """
+
+    def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None) -> None:
+        super().__init__(step, values, saved)
+        self.spec = registry.engine(step.engine)
+        self.session = session if session is not None and session.key == (step.lesson_id, step.index) else None
+
+    def compose(self) -> ComposeResult:
+        for param in self.spec.params:
+            value = self.step.params.get(param.name, param.default)
+            with Horizontal(classes="param"):
+                yield Label(param.name)
+                yield Input(str(value), id=f"param-{param.name}", tooltip=param.describe())
+                yield Static(param.help, classes="help")
+        with Horizontal(classes="buttons"):
+            yield Button("Run ▶ F5", id="run", variant="success")
+            yield Button("Stop ■ F6", id="stop", variant="error")
+        yield Static("", classes="feedback")
+        if self.step.table:
+            yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
+
+    def on_mount(self) -> None:
+        if self.step.table:
+            self.query_one(DataTable).add_columns("k", *self.step.table)
+        if self.session is not None:
+            self.update_from(self.session)
+
+    def focus_first(self) -> None:
+        self.query_one("#run", Button).focus()
+
+    def read_params(self) -> dict[str, Any] | None:
+        """The form's values, checked by the engine's own rules; None (and a sentence) if bad."""
+        params: dict[str, Any] = {}
+        for param in self.spec.params:
+            text = self.query_one(f"#param-{param.name}", Input).value
+            try:
+                params[param.name] = param.parse(text)
+            except ParamError as error:
+                self.say(str(error), ok=False)
+                self.query_one(f"#param-{param.name}", Input).focus()
+                return None
+        return params
+
+    @on(Button.Pressed, "#run")
+    @on(Input.Submitted, ".param Input")
+    def request_run(self) -> None:
+        params = self.read_params()
+        if params is not None:
+            self.post_message(RunRequested(self.step.lesson_id, self.step.index, params))
+
+    @on(Button.Pressed, "#stop")
+    def request_stop(self) -> None:
+        self.post_message(StopRequested())
+
+    def attach(self, session: RunSession) -> None:
+        """A new run of this step started: clear the table and follow it."""
+        self.session = session
+        if self.step.table:
+            self.query_one(DataTable).clear()
+        self.update_from(session)
+
+    def update_from(self, session: RunSession) -> None:
+        if self.step.table:
+            table = self.query_one(DataTable)
+            for row in session.rows[table.row_count:]:
+                table.add_row(*(_cell(v) for v in row))
+        if session.state in ("starting", "running"):
+            self.say(f"Running… {session.speed_text()}", ok=None)
+        elif session.state == "completed":
+            self.say(session.message, ok=True)
+        else:
+            text = session.message + (f"\n{session.hint}" if session.hint else "")
+            self.say(text, ok=False if session.state in ("failed", "diverged") else None)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)
+
+
+class StepView(VerticalScroll, can_focus=True):
+    """The editor's step tab: heading, Markdown, the kind's widget, then the 'after' text."""
+
+    DEFAULT_CSS = """
+    StepView { padding: 0 2 1 2; }
+    StepView > .heading { color: $text-muted; margin: 1 0 1 0; }
+    StepView > .heading.-title { color: $text; text-style: bold; margin: 1 0 0 0; }
+    StepView > Markdown { margin: 0; padding: 0; }
+    StepView > .after { display: none; }
+    StepView > .after.-shown { display: block; }
+    StepView > .nav { color: $text-muted; margin: 1 0 0 0; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.step: Step | None = None
+        self.body: StepBody | None = None
+        self._heading = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Open a lesson in the explorer (Enter), or press F1 for commands.", classes="heading")
+
+    async def show(
+        self, step: Step, total: int, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None
+    ) -> None:
+        self.step = step
+        await self.remove_children()
+        done = saved.get("state") == "done"
+        self._heading = f"Step {step.index}/{total} · {step.kind}"
+        heading = self._heading + ("  ✓ done" if done else "")
+        widgets: list = [
+            Static(step.title, classes="heading -title"),
+            Static(heading, classes="heading -sub"),
+            Markdown(fill(step.body, values)),
+        ]
+        kind = {"compute": ComputeStep, "find-error": FindErrorStep}.get(step.kind)
+        self.body = None
+        if step.kind == "run":
+            self.body = RunStep(step, values, saved, session)
+        elif kind is not None:
+            self.body = kind(step, values, saved)
+        if self.body is not None:
+            widgets.append(self.body)
+        if step.after:
+            after = Markdown(fill(step.after, values), classes="after")
+            after.set_class(done or not step.solvable, "-shown")
+            widgets.append(after)
+        prev_next = "F7 ◀ previous step" + (" · next step ▶ F8" if step.index < total else " · last step")
+        widgets.append(Static(prev_next, classes="nav"))
+        await self.mount_all(widgets)
+        self.scroll_home(animate=False)
+
+    def mark_solved(self) -> None:
+        for after in self.query(".after"):
+            after.add_class("-shown")
+        self.query_one(".heading.-sub", Static).update(self._heading + "  ✓ done")
+
+    def focus_first(self) -> None:
+        if self.body is not None:
+            self.body.focus_first()
+        else:
+            self.focus()
