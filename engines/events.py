@@ -97,6 +97,10 @@ def from_dict(data: dict[str, Any]) -> Event:
     names = {f.name for f in fields(cls)}
     known = {k: v for k, v in data.items() if k in names}
     extra = {k: v for k, v in data.items() if k not in names and k != "type"}
+    for key in ("loss",):
+        if isinstance(known.get(key), str):
+            known[key] = float(known[key])  # "nan"/"inf" written by _json_safe
+    extra = {k: float(v) if isinstance(v, str) and v in ("nan", "inf", "-inf") else v for k, v in extra.items()}
     flat = names & _FLATTENED
     if flat:
         (bucket,) = flat
@@ -121,3 +125,62 @@ def to_json(event: Event) -> str:
 
 def from_json(line: str) -> Event:
     return from_dict(json.loads(line))
+
+
+@dataclass(frozen=True)
+class ProgressBatch:
+    """Consecutive Progress events in columns: how the worker sends them to the UI.
+
+    A training loop can make thousands of steps a second; one line (and one wake-up of
+    the UI's reader thread) per step would cost the UI more than the drawing does. The
+    worker groups what arrives within a few milliseconds; ``tui-lab run --json`` still
+    writes one event per line.
+    """
+
+    type: ClassVar[str] = "progress_batch"
+    step: list[int]
+    loss: list[float]
+    epoch: list[int]
+    lr: list[float | None]
+    samples_per_s: list[float | None]
+    values: dict[str, list[float | None]]
+
+    @classmethod
+    def of(cls, events: list[Progress]) -> "ProgressBatch":
+        names: dict[str, None] = {}
+        for event in events:
+            names.update(dict.fromkeys(event.values))
+        return cls(
+            step=[e.step for e in events],
+            loss=[e.loss for e in events],
+            epoch=[e.epoch for e in events],
+            lr=[e.lr for e in events],
+            samples_per_s=[e.samples_per_s for e in events],
+            values={name: [e.values.get(name) for e in events] for name in names},
+        )
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+    def events(self) -> list[Progress]:
+        names = list(self.values)
+        return [
+            Progress(step=self.step[i], loss=self.loss[i], epoch=self.epoch[i], lr=self.lr[i],
+                     samples_per_s=self.samples_per_s[i],
+                     values={n: self.values[n][i] for n in names if self.values[n][i] is not None})
+            for i in range(len(self.step))
+        ]
+
+    def to_json(self) -> str:
+        data = {"type": self.type, "step": self.step, "loss": self.loss, "epoch": self.epoch, "lr": self.lr,
+                "samples_per_s": self.samples_per_s, "values": self.values}
+        return json.dumps(_json_safe(data), separators=(",", ":"))
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "ProgressBatch":
+        def numbers(column: list) -> list:  # NaN/inf travel as strings (see _json_safe)
+            return [float(v) if isinstance(v, str) else v for v in column]
+
+        return cls(step=data["step"], loss=numbers(data["loss"]), epoch=data["epoch"], lr=data["lr"],
+                   samples_per_s=data["samples_per_s"],
+                   values={k: numbers(v) for k, v in data["values"].items()})

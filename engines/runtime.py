@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from engines.events import Event, Failed, Finished, Progress
+from engines.events import Event, Failed, Finished, Progress, Started
 from engines.params import Param, ParamError, validate
 
 RunFunction = Callable[[dict[str, Any], "Control"], Iterator[Event]]
@@ -123,17 +124,22 @@ def run_engine(
         yield Failed(str(error), _valid_params_hint(spec))
         return
     generator = spec.run(config, ctl)
+    clock = _RunClock()
     try:
         for event in generator:
+            clock.see(event)
             diverged = _divergence(event, config)
             if diverged is not None:
                 yield event
-                yield diverged
+                yield clock.stamp(diverged)
+                return
+            if isinstance(event, Finished):
+                yield clock.stamp(event)
                 return
             yield event
-            if isinstance(event, (Finished, Failed)):
+            if isinstance(event, Failed):
                 return
-        yield Finished("stopped" if ctl.stop_requested else "completed", {})
+        yield clock.stamp(Finished("stopped" if ctl.stop_requested else "completed", {}))
     except ParamError as error:  # engines may refuse combinations of values late
         yield Failed(str(error), _valid_params_hint(spec))
     except Exception as exc:  # noqa: BLE001 - every failure becomes an event
@@ -142,6 +148,27 @@ def run_engine(
         yield explain_exception(exc)
     finally:
         generator.close()
+
+
+class _RunClock:
+    """Counts steps and time from Started, so every Finished says how fast the run went."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.steps = 0
+
+    def see(self, event: Event) -> None:
+        if isinstance(event, Started):
+            self.start = time.perf_counter()
+        elif isinstance(event, Progress):
+            self.steps += 1
+
+    def stamp(self, finished: Finished) -> Finished:
+        seconds = time.perf_counter() - self.start
+        timing = {"steps": self.steps, "seconds": round(seconds, 4)}
+        if seconds > 0 and self.steps:
+            timing["steps_per_s"] = round(self.steps / seconds, 1)
+        return Finished(finished.reason, {**timing, **finished.summary})
 
 
 def _valid_params_hint(spec: EngineSpec) -> str:

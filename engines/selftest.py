@@ -19,6 +19,11 @@ from engines.runtime import Control, EngineSpec
 
 def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     mode, steps, pace = config["mode"], config["steps"], config["step_seconds"]
+    work = None
+    if config["work"]:
+        import numpy
+
+        work = numpy.full((config["work"], config["work"]), 1.0)
     yield Started(device="cpu", config=dict(config), total_steps=steps)
     for step in range(1, steps + 1):
         if ctl.stop_requested and mode != "stubborn":
@@ -29,6 +34,8 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                 raise RuntimeError("selftest crash requested at step %d" % step)
             if mode == "exit":
                 os.kill(os.getpid(), signal.SIGKILL)
+        if work is not None:
+            work = work @ work / config["work"]  # stands in for a training step's arithmetic
         loss = float("nan") if (mode == "nan" and step == config["fail_at"]) else 1.0 / step
         yield Progress(step=step, loss=loss, samples_per_s=1.0 / pace if pace else None)
         if pace:
@@ -43,6 +50,7 @@ SELFTEST = EngineSpec(
         Param("steps", int, 20, "number of steps", minimum=1, maximum=10_000_000),
         Param("fail_at", int, 5, "step at which crash/exit/nan happens", minimum=1),
         Param("step_seconds", float, 0.0, "seconds per step", minimum=0.0, maximum=10.0),
+        Param("work", int, 0, "size of a matrix product done each step (benchmarks)", minimum=0, maximum=4096),
     ),
     run=run,
     smoke={"steps": 3},

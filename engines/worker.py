@@ -2,7 +2,8 @@
 
 Protocol (one JSON object per line):
   stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
-           run's events in the same flat form as ``tui-lab run --json``;
+           run's events in the same flat form as ``tui-lab run --json``, except that
+           consecutive progress events travel in columns (``"progress_batch"``);
   stdin  → first the job ``{"engine": NAME, "params": {...}}``, then live commands
            ``{"cmd": "stop" | "pause" | "resume" | ...}``. End of stdin means the UI is
            gone: the run stops cleanly, keeping what it has written.
@@ -19,11 +20,12 @@ import json
 import os
 import sys
 import threading
+import time
 from typing import IO, Any
 
 from engines import registry
 from engines.device import DeviceError, DeviceInfo, configure_torch, detect
-from engines.events import Failed, to_json
+from engines.events import Event, Failed, Progress, ProgressBatch, to_json
 from engines.runtime import Control, run_engine
 
 
@@ -38,6 +40,51 @@ def _private_stdout() -> IO[str]:
 def _send(out: IO[str], line: str) -> None:
     out.write(line + "\n")
     out.flush()
+
+
+class _Sender:
+    """Writes the run's events; Progress events are grouped into one line for ≤ BATCH_S.
+
+    A fast loop makes thousands of steps a second: a line (and a wake-up of the UI's
+    reader) per step would cost the UI more than drawing does. The engine's thread only
+    appends to a list; a writer thread encodes and writes, so a slow reader never stalls
+    training. A slow loop's single step still reaches the UI within BATCH_S.
+    """
+
+    BATCH_S = 0.05
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.pending: list[Progress] = []
+        self.lock = threading.Lock()  # guards pending
+        self.write_lock = threading.Lock()  # keeps lines whole and in order
+        self.started = threading.Event()  # set when a batch starts filling
+        threading.Thread(target=self._flush_every_batch, daemon=True).start()
+
+    def send(self, event: Event) -> None:
+        if isinstance(event, Progress):
+            with self.lock:
+                self.pending.append(event)
+                if len(self.pending) == 1:
+                    self.started.set()
+            return
+        with self.write_lock:  # progress first, then the event that follows it
+            self._flush()
+            _send(self.out, to_json(event))
+
+    def _flush(self) -> None:
+        with self.lock:
+            batch, self.pending = self.pending, []
+        if batch:
+            _send(self.out, ProgressBatch.of(batch).to_json())
+
+    def _flush_every_batch(self) -> None:
+        while True:
+            self.started.wait()
+            time.sleep(self.BATCH_S)  # let the batch fill, then send whatever is there
+            self.started.clear()
+            with self.write_lock:
+                self._flush()
 
 
 def _read_commands(stream: IO[str], ctl: Control) -> None:
@@ -87,8 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if spec.needs_torch:
         configure_torch(device)
+    sender = _Sender(out)
     for event in run_engine(spec, job.get("params", {}), ctl, log_traceback=True):
-        _send(out, to_json(event))
+        sender.send(event)
     return 0
 
 

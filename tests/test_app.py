@@ -27,7 +27,7 @@ async def test_layout_has_every_part_without_overlap(make_lab, size):
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
         await open_step(pilot, "gradient-descent", 4)  # a run step: the panel is open
-        parts = ["#explorer", "#editor", "#panel", "#status", "Footer"]
+        parts = ["#explorer", "#editor", "#panel", "#status", "#keys"]
         if size[0] < 80:
             parts.remove("#explorer")
         for part in parts:
@@ -37,7 +37,7 @@ async def test_layout_has_every_part_without_overlap(make_lab, size):
             for b in regions[i + 1:]:
                 assert not a.overlaps(b)
         assert not visible(app, "#too-small")
-        assert app.status.query_one("#status-where").visual.plain.startswith("Gradient descent by hand · step 4/5")
+        assert app.status.where == "Gradient descent by hand · step 4/5"
 
 
 async def test_a_tiny_terminal_gets_a_sentence_instead_of_the_layout(make_lab):
@@ -189,7 +189,7 @@ async def test_run_started_and_stopped_from_the_keyboard_reaches_the_plot(make_l
         await wait_until(pilot, lambda: app.session is not None and app.session.step >= 5, what="progress")
         plot = app.panel.plot_area.plot("loss")
         await wait_until(pilot, lambda: plot.points >= 5 and plot.builds >= 1, what="points on the plot")
-        assert "step" in app.status.query_one("#status-speed").visual.plain
+        assert app.status.speed.startswith("step ") and "samples/s" in app.status.speed
         await pilot.press("f6")
         await wait_until(pilot, lambda: not app.session.active, what="the stop")
         assert app.session.state == "stopped"

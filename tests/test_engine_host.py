@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from engines.events import Failed, Finished, Progress, Started
+from engines.events import Failed, Finished, ProgressBatch, Started
 from tui_lab.engine_host import EngineHost, WorkerReady
 
 from conftest import ROOT
@@ -34,7 +34,7 @@ def collect(host: Watched) -> list:
 
 
 def first_progress(host: Watched) -> list:
-    return host.wait_for(lambda items: any(isinstance(i, Progress) for i in items))
+    return host.wait_for(lambda items: any(isinstance(i, ProgressBatch) for i in items))
 
 
 @pytest.fixture
@@ -51,8 +51,10 @@ def test_a_run_streams_started_progress_and_finished(host):
     assert ready and ready[0].device.label.startswith("cpu · ")
     events = [i for i in items if not isinstance(i, (WorkerReady, str))]
     assert isinstance(events[0], Started)
-    assert [e.step for e in events if isinstance(e, Progress)] == [0, 1, 2, 3, 4]
-    assert events[-1] == Finished("completed", {})
+    batches = [e for e in events if isinstance(e, ProgressBatch)]
+    assert [step for batch in batches for step in batch.step] == [0, 1, 2, 3, 4]
+    assert batches[0].values["theta"][:2] == [0.0, 2.8000000000000003]
+    assert events[-1].reason == "completed" and events[-1].summary["steps"] == 5
 
 
 def test_an_exception_in_the_engine_arrives_as_failed(host):

@@ -22,3 +22,15 @@ def test_short_series_are_drawn_whole():
     for step in range(10):
         buffer.append(step, step * step)
     assert buffer.view() == (list(range(10)), [s * s for s in range(10)])
+
+
+def test_extending_in_batches_keeps_the_same_points_as_appending_one_by_one():
+    one, many = SeriesBuffer(limit=100), SeriesBuffer(limit=100)
+    xs = [float(i) for i in range(12_345)]
+    for x in xs:
+        one.append(x, x * 2)
+    for start in range(0, len(xs), 777):  # uneven batch sizes, as the engine sends them
+        chunk = xs[start:start + 777]
+        many.extend(chunk, [x * 2 for x in chunk])
+    assert many.xs == one.xs and many.stride == one.stride
+    assert many.view() == one.view()

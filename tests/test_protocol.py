@@ -6,7 +6,7 @@ import math
 import pytest
 
 from engines import registry
-from engines.events import Evaluated, Failed, Finished, Progress, Started, from_json, to_json
+from engines.events import Evaluated, Failed, Finished, Progress, ProgressBatch, Started, from_json, to_json
 from engines.params import Param, ParamError, parse_assignments, validate
 from engines.runtime import Control, run_engine
 
@@ -84,7 +84,8 @@ def test_gradient_descent_run_reproduces_the_hand_computed_iterates():
     # θ₁ = 0 − 0.1·(−28) = 2.8; θ₂ = 2.8 − 0.1·11.2 = 1.68 (CURRICULUM lesson 1)
     assert [round(p.values["theta"], 12) for p in progress] == [0.0, 2.8, 1.68]
     assert math.isclose(progress[0].loss, 28.0)
-    assert isinstance(events[0], Started) and events[-1] == Finished("completed", {})
+    assert isinstance(events[0], Started) and events[-1].reason == "completed"
+    assert events[-1].summary["steps"] == 3  # every Finished says how many steps and how fast
 
 
 def test_a_crash_becomes_a_failed_event_with_a_sentence():
@@ -122,3 +123,14 @@ def test_stop_ends_the_run_as_stopped():
             ctl.stop()
     assert events[-1].reason == "stopped"
     assert max(e.step for e in events if isinstance(e, Progress)) == 3
+
+
+def test_progress_batches_carry_the_same_events_in_columns():
+    events = [Progress(step=i, loss=1.0 / (i + 1), lr=0.1, values={"theta": i * 0.5}) for i in range(4)]
+    events.append(Progress(step=4, loss=float("nan"), values={"grad": 1.0}))
+    batch = ProgressBatch.of(events)
+    again = ProgressBatch.from_data(json.loads(batch.to_json()))
+    assert again.step == [0, 1, 2, 3, 4] and again.values["theta"][:4] == [0.0, 0.5, 1.0, 1.5]
+    rebuilt = again.events()
+    assert rebuilt[:4] == events[:4]
+    assert math.isnan(rebuilt[4].loss) and rebuilt[4].values == {"grad": 1.0}

@@ -14,7 +14,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from engines import registry
 from engines.data_root import resolve_data_root
@@ -28,13 +28,22 @@ from tui_lab.messages import OpenStep, RunRequested, StepSolved, StopRequested
 from tui_lab.progress import ProgressStore
 from tui_lab.run_session import RunSession
 from tui_lab.widgets.explorer import Explorer, LessonTree
+from tui_lab.widgets.key_hints import KeyHints
 from tui_lab.widgets.panel import BottomPanel
 from tui_lab.widgets.source_view import SourceView
 from tui_lab.widgets.status_bar import StatusBar
 from tui_lab.widgets.steps import RunStep, StepView
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
-DRAIN_HZ = 10  # how often engine events are taken into the UI
+DRAIN_HZ = 5  # how often engine events are taken into the UI (status bar, table, plot buffers)
+
+
+def preload_plotting() -> None:
+    """Import plotext in the background, so the first run's plot does not pause the UI."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=("textual_plotext",), daemon=True).start()
 
 
 def over_ssh() -> bool:
@@ -60,7 +69,7 @@ class MainScreen(Screen):
                 yield BottomPanel(id="panel")
         yield Static("", id="too-small")
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield KeyHints([b for b in LabApp.BINDINGS if isinstance(b, Binding)], id="keys")
 
     def on_resize(self, event) -> None:
         width, height = event.size
@@ -85,6 +94,7 @@ class LabApp(App):
         Binding("f8", "next_step", "Next", id="next-step"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar"),
         Binding("ctrl+j", "toggle_panel", "Panel", id="toggle-panel"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
     ]
 
     def __init__(
@@ -128,6 +138,7 @@ class LabApp(App):
         self.call_after_refresh(self._open_first_step)
         if self.prewarm:
             self.call_after_refresh(self.host.prewarm)  # after the first paint
+        self.call_after_refresh(preload_plotting)
 
     async def _open_first_step(self) -> None:
         last = self.progress.last_position()
@@ -339,7 +350,7 @@ class LabApp(App):
         await self.panel.plot_area.set_plots(step.plots)
         self.main.remove_class("-hide-panel")
         self.panel.active = "plots"
-        self.panel.log.write(f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {message.params}")
+        self.panel.log.write_line(f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {message.params}")
         self.status.set_state("starting…", "running")
         body = self.step_view.body
         if isinstance(body, RunStep) and body.step is step:
@@ -364,11 +375,11 @@ class LabApp(App):
             if isinstance(item, WorkerReady):
                 self._worker_ready(item)
             elif isinstance(item, str):
-                self.panel.log.write(item)
+                self.panel.log.write_line(item)
             elif session is not None:
-                for name, x, y in session.apply(item):
+                for name, xs, ys in session.apply(item):
                     if name in plots:
-                        plots[name].append(name, x, y)
+                        plots[name].extend(name, xs, ys)
                 if isinstance(item, (Finished, Failed)):
                     terminal.append(item)
         if session is not None:
@@ -385,7 +396,7 @@ class LabApp(App):
             self._run_ended(session, event)
 
     def _run_ended(self, session: RunSession, event: Event) -> None:
-        self.panel.log.write(session.message + (f" {session.hint}" if session.hint else ""))
+        self.panel.log.write_line(session.message + (f" {session.hint}" if session.hint else ""))
         if isinstance(event, Failed):
             self.panel.add_problem(f"{session.lesson_id} step {session.index}", session.message)
             self.notify(session.message, title="Run failed", severity="error", timeout=8)

@@ -6,9 +6,8 @@ import argparse
 import sys
 
 from engines.device import DeviceError, parse_device
-from engines.params import ParamError, parse_assignments
-from lessons import load_catalog
-from tui_lab import headless
+
+EXIT_USAGE = 2
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -55,11 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         parse_device(args.device)
     except DeviceError as error:
         print(f"tui-lab: {error}", file=sys.stderr)
-        return headless.EXIT_USAGE
+        return EXIT_USAGE
     if args.command is None:
         from tui_lab.app import run_app  # Textual is imported only when the UI opens
 
         return run_app(device=args.device, data_dir=args.data_dir, lesson_dirs=args.lessons)
+
+    from engines.params import ParamError, parse_assignments
+    from lessons import load_catalog
+    from tui_lab import headless
 
     catalog = load_catalog(args.lessons)
     out = sys.stdout

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engines.device import DeviceInfo
-from engines.events import Event, Failed, Finished, from_dict
+from engines.events import Event, Failed, Finished, ProgressBatch, from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 0.8  # cooperative stop first; then terminate, so a stop lands within ~1 s
@@ -66,7 +66,7 @@ class EngineHost:
         self.python = python
         self._on_wake = on_wake  # called from the relay thread when something arrives
         self._lock = threading.Lock()
-        self._buffer: collections.deque[Event | WorkerReady | str] = collections.deque()
+        self._buffer: collections.deque[Event | ProgressBatch | WorkerReady | str] = collections.deque()
         self._spare: _Worker | None = None
         self._active: _Worker | None = None
 
@@ -138,8 +138,8 @@ class EngineHost:
         for worker in workers:
             self._dismiss(worker)
 
-    def drain(self) -> list[Event | WorkerReady | str]:
-        """Everything that arrived since the last call: events, ready notes, stderr lines."""
+    def drain(self) -> list[Event | ProgressBatch | WorkerReady | str]:
+        """What arrived since the last call: events (progress in batches), ready notes, stderr lines."""
         out = []
         while self._buffer:
             out.append(self._buffer.popleft())
@@ -210,7 +210,7 @@ class EngineHost:
                 worker.ready.set()
                 self._push(worker.info)
                 continue
-            event = from_dict(data)
+            event = ProgressBatch.from_data(data) if data.get("type") == ProgressBatch.type else from_dict(data)
             if isinstance(event, (Finished, Failed)):
                 worker.terminal_seen = True
             self._push(event)

@@ -169,7 +169,8 @@ class _TerminalView:
             self.console.print(f"epoch {event.epoch}: " + _config_text(event.metrics))
         elif isinstance(event, Finished):
             self.close()
-            message = event.summary.get("message") or f"Run {event.reason}."
+            summary = event.summary
+            message = summary.get("message") or f"Run {event.reason}: {summary.get('steps', 0)} steps in {summary.get('seconds', 0):.2f} s."
             self.console.print(message)
         elif isinstance(event, Failed):
             self.close()

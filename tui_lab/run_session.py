@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started
+from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
 
 MAX_TABLE_ROWS = 500  # the table is for reading; the plots and CSV hold everything
 TERMINAL_STATES = ("completed", "stopped", "diverged", "failed")
@@ -31,6 +31,7 @@ class RunSession:
     loss: float | None = None
     message: str = ""
     hint: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)  # the Finished event's figures
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
@@ -47,23 +48,25 @@ class RunSession:
     def active(self) -> bool:
         return self.state not in TERMINAL_STATES
 
-    def apply(self, event: Event) -> list[tuple[str, float, float]]:
-        """Update from one event; returns the (series, x, y) points it adds to the plots."""
+    def apply(self, event: Event | ProgressBatch) -> list[tuple[str, list[float], list[float]]]:
+        """Update from one event or batch; returns (series, xs, ys) to add to the plots."""
         if isinstance(event, Started):
             self.state, self.device, self.total_steps = "running", event.device, event.total_steps
             self.started_at = time.monotonic()
             return []
         if isinstance(event, Progress):
+            return self._progress(ProgressBatch.of([event]))
+        if isinstance(event, ProgressBatch):
             return self._progress(event)
         if isinstance(event, Evaluated):
             self.evaluations.append({"epoch": event.epoch, **event.metrics})
-            return [(f"test {k}", float(event.epoch), float(v)) for k, v in event.metrics.items()
-                    if f"test {k}" in self.plots and isinstance(v, (int, float))]
+            return [(k, [float(event.epoch)], [float(v)]) for k, v in event.metrics.items()
+                    if k in self.plots and isinstance(v, (int, float))]
         if isinstance(event, Artifact):
             self.artifacts.append(event)
             return []
         if isinstance(event, Finished):
-            self.state = event.reason
+            self.state, self.summary = event.reason, dict(event.summary)
             self.message = event.summary.get("message") or {
                 "completed": f"Run completed: {self.step} steps, final loss {self.loss:.6g}."
                 if self.loss is not None else "Run completed.",
@@ -74,25 +77,33 @@ class RunSession:
             self.state, self.message, self.hint = "failed", event.message, event.hint
         return []
 
-    def _progress(self, event: Progress) -> list[tuple[str, float, float]]:
-        self.step, self.loss = event.step, event.loss
-        if event.samples_per_s:
-            self.samples_per_s = event.samples_per_s
+    def _progress(self, batch: ProgressBatch) -> list[tuple[str, list[float], list[float]]]:
+        if not len(batch):
+            return []
+        self.step, self.loss = batch.step[-1], batch.loss[-1]
+        rates = [r for r in batch.samples_per_s if r]
+        if rates:
+            self.samples_per_s = rates[-1]
         now = time.monotonic()
         if self._rate_mark is None:
-            self._rate_mark = (now, event.step)
+            self._rate_mark = (now, batch.step[0])
         elif now - self._rate_mark[0] >= 0.5:  # a rate over half a second, not per event
             then, step = self._rate_mark
-            self.steps_per_s = (event.step - step) / (now - then)
-            self._rate_mark = (now, event.step)
-        if self.table and len(self.rows) < MAX_TABLE_ROWS:
-            fields = {"loss": event.loss, "lr": event.lr, "epoch": event.epoch, **event.values}
-            self.rows.append((event.step, *(fields.get(c) for c in self.table)))
+            self.steps_per_s = (self.step - step) / (now - then)
+            self._rate_mark = (now, self.step)
+        room = MAX_TABLE_ROWS - len(self.rows)
+        if self.table and room > 0:
+            columns = {"loss": batch.loss, "lr": batch.lr, "epoch": batch.epoch, **batch.values}
+            picked = [columns.get(c) or [None] * len(batch) for c in self.table]
+            self.rows += list(zip(batch.step[:room], *(c[:room] for c in picked)))
+        xs = [float(s) for s in batch.step]
         points = []
         for name in self.plots:
-            y = event.loss if name == "loss" else event.values.get(name)
-            if isinstance(y, (int, float)):
-                points.append((name, float(event.step), float(y)))
+            ys = batch.loss if name == "loss" else batch.values.get(name)
+            if ys is not None:
+                pairs = [(x, y) for x, y in zip(xs, ys) if isinstance(y, (int, float))]
+                if pairs:
+                    points.append((name, [p[0] for p in pairs], [float(p[1]) for p in pairs]))
         return points
 
     def eta_seconds(self) -> float | None:

@@ -11,12 +11,17 @@ textual-plotext is wrapped here and nowhere else, so it can be swapped out.
 from __future__ import annotations
 
 import math
+import time
+from functools import lru_cache
 
 from textual.app import ComposeResult
 from textual.widget import Widget
 
 MAX_PLOTTED = 2000
-MAX_FPS = 10
+MAX_FPS = 4  # a plot redraw costs ~20 ms of the event loop at 120×40: a few a second read as live
+# A rebuild may take at most this share of the UI's time: slow plots redraw less often.
+MAX_CPU_SHARE = 0.04  # (drawing the result costs as much again in the compositor)
+POINTS_PER_COLUMN = 2  # braille has 2 dots a column: more points draw nothing new
 
 
 class SeriesBuffer:
@@ -49,6 +54,19 @@ class SeriesBuffer:
                 self._view_y = self._view_y[::2]
                 self.stride *= 2
 
+    def extend(self, xs: list[float], ys: list[float]) -> None:
+        """Append many points; the same result as appending them one by one, in bulk."""
+        start = len(self.xs)
+        self.xs += xs
+        self.ys += ys
+        first = (-start) % self.stride  # the first new index that is a multiple of stride
+        self._view_x += xs[first::self.stride]
+        self._view_y += ys[first::self.stride]
+        while len(self._view_x) > self.limit:
+            self._view_x = self._view_x[::2]
+            self._view_y = self._view_y[::2]
+            self.stride *= 2
+
     def view(self) -> tuple[list[float], list[float]]:
         xs, ys = self._view_x, self._view_y
         if self.xs and (not xs or xs[-1] != self.xs[-1]):
@@ -73,9 +91,7 @@ class LivePlot(Widget):
         self._dirty = False
 
     def compose(self) -> ComposeResult:
-        from textual_plotext import PlotextPlot  # plotext costs ~0.3 s: not on the start-up path
-
-        yield PlotextPlot()
+        yield _timed_plot_class()()
 
     def on_mount(self) -> None:
         self.set_interval(1 / MAX_FPS, self._refresh_if_dirty)
@@ -92,6 +108,14 @@ class LivePlot(Widget):
         self.series.setdefault(name, SeriesBuffer()).append(x, y)
         self._dirty = True
 
+    def extend(self, name: str, xs: list[float], ys: list[float]) -> None:
+        """Add many points at once (a batch from the engine)."""
+        if not all(map(math.isfinite, ys)):  # plotext cannot draw inf/NaN
+            pairs = [(x, y) for x, y in zip(xs, ys) if math.isfinite(y)]
+            xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+        self.series.setdefault(name, SeriesBuffer()).extend(xs, ys)
+        self._dirty = True
+
     def clear(self) -> None:
         self.series.clear()
         self._dirty = True
@@ -99,6 +123,9 @@ class LivePlot(Widget):
     def _refresh_if_dirty(self) -> None:
         if not self._dirty or not self.is_mounted or not self.region.area:
             return  # nothing new, or hidden (another panel tab): draw when shown
+        plot = self.query_one("PlotextPlot")
+        if time.monotonic() - plot.last_render_end < plot.last_render_seconds / MAX_CPU_SHARE:
+            return  # the last rebuild was slow: wait so plotting stays a small share of the UI
         self._draw()
 
     def on_show(self) -> None:
@@ -116,8 +143,12 @@ class LivePlot(Widget):
         plt.title(self.title)
         plt.xlabel(self.x_label)
         low, high = math.inf, -math.inf
+        most = max(50, POINTS_PER_COLUMN * self.size.width)
         for name, buffer in self.series.items():
             xs, ys = buffer.view()
+            if len(xs) > most:  # thin to what the terminal can show; keep the newest point
+                keep = len(xs) // most + 1
+                xs, ys = xs[-1::-keep][::-1], ys[-1::-keep][::-1]
             if self.log_y:  # plotext's own log scale breaks on rebuilds; plot log10 and label 1eN
                 pairs = [(x, math.log10(y)) for x, y in zip(xs, ys) if y > 0]
                 xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
@@ -132,3 +163,23 @@ class LivePlot(Widget):
         self._dirty = False
         self.builds += 1
         plot.refresh()
+
+
+@lru_cache(maxsize=1)
+def _timed_plot_class():
+    """textual-plotext's widget, timing its own rebuilds (plotext is imported here, lazily)."""
+    from textual_plotext import PlotextPlot
+
+    class TimedPlotextPlot(PlotextPlot):
+        last_render_seconds = 0.0
+        last_render_end = 0.0
+
+        def render(self):
+            start = time.monotonic()
+            try:
+                return super().render()
+            finally:
+                self.last_render_end = time.monotonic()
+                self.last_render_seconds = self.last_render_end - start
+
+    return TimedPlotextPlot

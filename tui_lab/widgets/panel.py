@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, RichLog, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 
 from tui_lab.widgets.live_plot import LivePlot
 
@@ -50,7 +50,7 @@ class BottomPanel(Vertical):
     BottomPanel { height: 40%; min-height: 8; border-top: solid $panel-lighten-2; }
     BottomPanel > TabbedContent { height: 1fr; }
     BottomPanel TabPane { padding: 0; height: 1fr; }
-    BottomPanel RichLog { background: transparent; }
+    BottomPanel Log { background: transparent; }
     """
 
     def compose(self) -> ComposeResult:
@@ -58,7 +58,7 @@ class BottomPanel(Vertical):
             with TabPane("PLOTS", id="plots"):
                 yield PlotArea()
             with TabPane("OUTPUT", id="output"):
-                yield RichLog(id="output-log", max_lines=2000, wrap=True, markup=False)
+                yield Log(id="output-log", max_lines=2000)
             with TabPane("PROBLEMS", id="problems"):
                 yield ProblemsTable(id="problems-table")
 
@@ -79,8 +79,8 @@ class BottomPanel(Vertical):
         return self.query_one(PlotArea)
 
     @property
-    def log(self) -> RichLog:
-        return self.query_one("#output-log", RichLog)
+    def log(self) -> Log:
+        return self.query_one("#output-log", Log)
 
     @property
     def problems(self) -> ProblemsTable:

@@ -1,38 +1,58 @@
-"""The status bar: device │ lesson and step │ run state │ throughput and ETA."""
+"""The status bar: device │ lesson and step │ run state │ throughput and ETA.
+
+One line of fixed height: updating it never changes the layout, so the UI can refresh
+it while a run streams without re-laying out the screen.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from rich.text import Text
 from textual.widgets import Static
 
 
-class StatusBar(Horizontal):
+class StatusBar(Static):
     DEFAULT_CSS = """
-    StatusBar { height: 1; background: $primary-background; color: $text; }
-    StatusBar > Static { width: auto; padding: 0 1; }
-    StatusBar > #status-speed { width: 1fr; text-align: right; }
-    StatusBar > #status-state.-running { background: $success-darken-2; }
-    StatusBar > #status-state.-failed { background: $error-darken-1; }
+    StatusBar { height: 1; width: 1fr; background: $primary-background; color: $text; padding: 0 1; }
     """
 
-    def compose(self) -> ComposeResult:
-        yield Static("device …", id="status-device")
-        yield Static("", id="status-where")
-        yield Static("idle", id="status-state")
-        yield Static("", id="status-speed")
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.device = "device …"
+        self.where = ""
+        self.state = "idle"
+        self.state_kind = ""
+        self.speed = ""
+        self._shown: tuple | None = None
 
     def set_device(self, label: str) -> None:
-        self.query_one("#status-device", Static).update(label)
+        self.device = label
+        self._show()
 
     def set_where(self, text: str) -> None:
-        self.query_one("#status-where", Static).update(text)
+        self.where = text
+        self._show()
 
     def set_state(self, text: str, kind: str = "") -> None:
-        state = self.query_one("#status-state", Static)
-        state.update(text)
-        state.set_class(kind == "running", "-running")
-        state.set_class(kind == "failed", "-failed")
+        self.state, self.state_kind = text, kind
+        self._show()
 
     def set_speed(self, text: str) -> None:
-        self.query_one("#status-speed", Static).update(text)
+        self.speed = text
+        self._show()
+
+    @property
+    def text(self) -> str:
+        return f"{self.device} │ {self.where} │ {self.state}" + (f" │ {self.speed}" if self.speed else "")
+
+    def _show(self) -> None:
+        key = (self.device, self.where, self.state, self.state_kind, self.speed)
+        if key == self._shown:
+            return
+        self._shown = key
+        style = {"running": "bold green", "failed": "bold red"}.get(self.state_kind, "bold")
+        line = Text.assemble(
+            (self.device, ""), (" │ ", "dim"), (self.where, ""), (" │ ", "dim"), (self.state, style),
+            *([(" │ ", "dim"), (self.speed, "")] if self.speed else []),
+            no_wrap=True, overflow="ellipsis",
+        )
+        self.update(line, layout=False)

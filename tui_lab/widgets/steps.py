@@ -13,7 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, DataTable, Input, Label, Markdown, OptionList, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engines import registry
@@ -211,6 +211,7 @@ class RunStep(StepBody):
         super().__init__(step, values, saved)
         self.spec = registry.engine(step.engine)
         self.session = session if session is not None and session.key == (step.lesson_id, step.index) else None
+        self._shown_state: str | None = None
 
     def compose(self) -> ComposeResult:
         for param in self.spec.params:
@@ -262,6 +263,7 @@ class RunStep(StepBody):
     def attach(self, session: RunSession) -> None:
         """A new run of this step started: clear the table and follow it."""
         self.session = session
+        self._shown_state = None
         if self.step.table:
             self.query_one(DataTable).clear()
         self.update_from(session)
@@ -271,8 +273,11 @@ class RunStep(StepBody):
             table = self.query_one(DataTable)
             for row in session.rows[table.row_count:]:
                 table.add_row(*(_cell(v) for v in row))
+        if session.state == self._shown_state:
+            return  # progress figures live in the status bar; this line changes with the state
+        self._shown_state = session.state
         if session.state in ("starting", "running"):
-            self.say(f"Running… {session.speed_text()}", ok=None)
+            self.say("Running… progress is in the status bar and the PLOTS panel. F6 stops.", ok=None)
         elif session.state == "completed":
             self.say(session.message, ok=True)
         else:
@@ -311,6 +316,8 @@ class StepView(VerticalScroll, can_focus=True):
     async def show(
         self, step: Step, total: int, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None
     ) -> None:
+        from textual.widgets import Markdown  # markdown-it costs ~30 ms: not before the first paint
+
         self.step = step
         await self.remove_children()
         done = saved.get("state") == "done"
