@@ -24,7 +24,7 @@ import time
 from typing import IO, Any
 
 from engines import registry
-from engines.device import DeviceError, DeviceInfo, configure_torch, detect
+from engines.device import DeviceError, DeviceInfo, available, configure_torch, detect
 from engines.events import Event, Failed, Progress, ProgressBatch, to_json
 from engines.runtime import Control, run_engine
 
@@ -112,8 +112,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         device = detect(args.device, args.threads)
         ready["device"] = device.to_dict()
-        if args.warm:
+        if args.warm or device.kind != "cpu" or args.device == "auto":
             import torch  # noqa: F401 - the point is to pay this before the run
+
+            ready["devices"] = [d.to_dict() for d in available()]  # for the UI's device picker
     except DeviceError as error:
         ready["error"] = str(error)
     _send(out, json.dumps(ready))

@@ -415,6 +415,7 @@ class LabApp(App):
             self.notify(ready.error, severity="error")
         elif ready.device is not None:
             self.device_info = ready.device
+            self.devices = ready.devices or self.devices
             self.status.set_device(ready.device.label)
 
 

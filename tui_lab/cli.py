@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from engines.device import DeviceError, parse_device
@@ -28,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command, opens the lab.",
         parents=[common],
     )
+    from tui_lab import __version__
+
+    parser.add_argument("--version", action="version", version=f"tui-lab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("list", parents=[common], help="one line per lesson: id and title")
@@ -56,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tui-lab: {error}", file=sys.stderr)
         return EXIT_USAGE
     if args.command is None:
+        if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+            os.environ.setdefault("TEXTUAL_FPS", "30")  # modest repaint rate over the network
         from tui_lab.app import run_app  # Textual is imported only when the UI opens
 
         return run_app(device=args.device, data_dir=args.data_dir, lesson_dirs=args.lessons)

@@ -37,6 +37,7 @@ class WorkerReady:
     pid: int
     device: DeviceInfo | None
     error: str | None
+    devices: list[DeviceInfo] = field(default_factory=list)  # all usable here, when known
 
 
 @dataclass
@@ -205,7 +206,8 @@ class EngineHost:
             if data.get("type") == "ready":
                 info = data.get("device")
                 worker.info = WorkerReady(
-                    data.get("pid", 0), DeviceInfo.from_dict(info) if info else None, data.get("error")
+                    data.get("pid", 0), DeviceInfo.from_dict(info) if info else None, data.get("error"),
+                    [DeviceInfo.from_dict(d) for d in data.get("devices", [])],
                 )
                 worker.ready.set()
                 self._push(worker.info)

@@ -26,7 +26,7 @@ class Explorer(Vertical):
     DEFAULT_CSS = """
     Explorer { width: 30; }
     Explorer > .title { color: $text-muted; text-style: bold; padding: 0 1; }
-    Explorer LessonTree { background: transparent; padding: 0 0; }
+    Explorer LessonTree { background: transparent; padding: 0 0; overflow-x: hidden; }
     """
 
     def __init__(self, catalog: Catalog, progress: ProgressStore, id: str | None = None) -> None:

@@ -23,6 +23,6 @@ class KeyHints(Static):
                 continue
             key = binding.key_display or binding.key.split(",")[0]
             key = key.replace("ctrl+", "^").upper() if key.startswith("ctrl+") else key.upper()
-            line.append(f" {key} ", style="bold reverse")
-            line.append(f" {binding.description}  ")
+            line.append(f" {key}", style="bold")
+            line.append(f" {binding.description} ")
         super().__init__(line, id=id)

@@ -140,8 +140,10 @@ class LivePlot(Widget):
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
-        plt.title(self.title)
-        plt.xlabel(self.x_label)
+        roomy = self.size.height >= 12  # small panels keep their rows for the curve itself
+        if roomy:
+            plt.title(self.title)
+            plt.xlabel(self.x_label)
         low, high = math.inf, -math.inf
         most = max(50, POINTS_PER_COLUMN * self.size.width)
         for name, buffer in self.series.items():
@@ -154,7 +156,8 @@ class LivePlot(Widget):
                 xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
             if xs:
                 low, high = min(low, min(ys)), max(high, max(ys))
-                plt.plot(xs, ys, marker="braille", label=name if len(self.series) > 1 else None)
+                labelled = len(self.series) > 1 or not roomy
+                plt.plot(xs, ys, marker="braille", label=name if labelled else None)
         if self.log_y and low <= high:
             first, last = math.floor(low), math.ceil(high)
             every = max(1, (last - first) // 4)
