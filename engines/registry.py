@@ -15,17 +15,22 @@ from engines.runtime import EngineSpec
 # Runs: name -> "module:EngineSpec attribute".
 ENGINES: dict[str, str] = {
     "gd.iterate": "engines.gradient_descent:ITERATE",
+    "gd.batch_vs_sgd": "engines.gradient_descent:BATCH_VS_SGD",
+    "opt.race": "engines.optimizers:RACE",
+    "opt.compare": "engines.optimizers:COMPARE",
     "selftest": "engines.selftest:SELFTEST",
 }
 
 # Value tables for placeholders: name -> "module:function() -> dict".
 VALUES: dict[str, str] = {
     "gd.values": "engines.gradient_descent:values",
+    "opt.values": "engines.optimizers:values",
 }
 
 # Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
 CHECKS: dict[str, str] = {
     "gd.checks": "engines.gradient_descent:checks",
+    "opt.checks": "engines.optimizers:checks",
 }
 
 

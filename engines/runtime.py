@@ -44,12 +44,13 @@ class Control:
     stdin reader, a signal handler, the UI), the engine calls ``poll`` between steps.
     """
 
-    def __init__(self, device: Any = None, data_dir: str | None = None) -> None:
+    def __init__(self, device: Any = None, data_dir: str | None = None, paused: bool = False) -> None:
         self.device = device  # a DeviceInfo, or None for engines that don't care
         self.data_dir = data_dir
         self._stop = threading.Event()
-        self._running = threading.Event()
-        self._running.set()
+        self._gate = threading.Condition()
+        self._paused = paused
+        self._single_steps = 0  # steps allowed through while paused ("step" commands)
         self._commands: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
 
     @property
@@ -58,27 +59,39 @@ class Control:
 
     def stop(self) -> None:
         self._stop.set()
-        self._running.set()  # a paused engine must wake up to notice the stop
+        with self._gate:
+            self._gate.notify_all()  # a paused engine must wake up to notice the stop
 
     def send(self, command: Mapping[str, Any]) -> None:
         name = command.get("cmd")
         if name == "stop":
             self.stop()
-        elif name == "pause":
-            self._running.clear()
-        elif name == "resume":
-            self._running.set()
-        else:
-            self._commands.put(dict(command))
+            return
+        with self._gate:
+            if name == "pause":
+                self._paused = True
+            elif name == "resume":
+                self._paused, self._single_steps = False, 0
+            elif name == "step":  # one step, then paused again (watching a run step by step)
+                if self._paused:
+                    self._single_steps += 1
+            else:
+                self._commands.put(dict(command))
+                return
+            self._gate.notify_all()
 
     @property
     def paused(self) -> bool:
-        return not self._running.is_set()
+        return self._paused
 
     def poll(self) -> list[dict[str, Any]]:
-        """Wait while paused, then return the live commands sent since the last poll."""
-        while not self._running.wait(timeout=0.1):
-            pass
+        """Wait while paused (letting "step" commands through one by one), then return
+        the live commands sent since the last poll."""
+        with self._gate:
+            while self._paused and not self._single_steps and not self.stop_requested:
+                self._gate.wait(timeout=0.5)
+            if self._paused and self._single_steps:
+                self._single_steps -= 1
         out = []
         while True:
             try:

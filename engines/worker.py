@@ -4,8 +4,9 @@ Protocol (one JSON object per line):
   stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
            run's events in the same flat form as ``tui-lab run --json``, except that
            consecutive progress events travel in columns (``"progress_batch"``);
-  stdin  → first the job ``{"engine": NAME, "params": {...}}``, then live commands
-           ``{"cmd": "stop" | "pause" | "resume" | ...}``. End of stdin means the UI is
+  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false}``, then
+           live commands ``{"cmd": "stop" | "pause" | "resume" | "step" | ...}`` ("step"
+           lets one step through while paused). End of stdin means the UI is
            gone: the run stops cleanly, keeping what it has written.
 
 It may be started ahead of time (``--warm`` imports torch while the student reads) and
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if device is None:
         _send(out, to_json(Failed(ready["error"], "Choose another device from the palette (Ctrl+P → device).")))
         return 0
-    ctl = Control(device=device, data_dir=job.get("data_dir"))
+    ctl = Control(device=device, data_dir=job.get("data_dir"), paused=bool(job.get("paused")))
     threading.Thread(target=_read_commands, args=(sys.stdin, ctl), daemon=True).start()
     try:
         spec = registry.engine(job["engine"])

@@ -15,17 +15,18 @@ from typing import Any, Iterable
 
 from engines import registry
 from lessons import placeholders
-from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, Step
+from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, PlotSpec, Step
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 LESSON_FILE = "lesson.toml"
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
-TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "expect", "expect_tolerance", "steps"}
+TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "expect", "expect_tolerance",
+            "run_step", "steps"}
 STEP_KEYS = {
     "read": {"kind", "title", "text", "hints"},
-    "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "unit"},
-    "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason"},
+    "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "prompt"},
+    "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason", "manual"},
     "find-error": {"kind", "title", "text", "hints", "lines", "wrong", "correct"},
 }
 
@@ -132,8 +133,14 @@ def load_lesson(folder: Path) -> Lesson:
     steps = tuple(
         _load_step(folder, lesson_id, i, raw, fail, where.step(i) or 0) for i, raw in enumerate(steps_data)
     )
+    run_step = data.get("run_step")
+    if run_step is not None and not (
+        isinstance(run_step, int) and 1 <= run_step <= len(steps) and steps[run_step - 1].kind == "run"
+    ):
+        raise fail(f"run_step = {run_step!r} is not the number of one of this lesson's run steps", "run_step")
     return Lesson(
         id=lesson_id,
+        run_step=run_step,
         title=data["title"].strip(),
         group=str(data.get("group", "Lessons")),
         order=int(data.get("order", 100)) if isinstance(data.get("order", 100), int) else 100,
@@ -189,7 +196,7 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
         tolerance = raw.get("tolerance", 1e-3)
         if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
             raise fail(f"step {number}: 'tolerance' must be a number greater than 0", "tolerance", i)
-        step.update(answer=answer, tolerance=float(tolerance), unit=str(raw.get("unit", "")))
+        step.update(answer=answer, tolerance=float(tolerance), prompt=str(raw.get("prompt", "")))
     elif kind == "run":
         engine = raw.get("engine")
         if engine not in registry.ENGINES:
@@ -204,12 +211,16 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
         reason = raw.get("expect_reason", "completed")
         if reason not in ("completed", "diverged"):
             raise fail(f"step {number}: expect_reason must be 'completed' or 'diverged'", "expect_reason", i)
+        manual = raw.get("manual", False)
+        if not isinstance(manual, bool):
+            raise fail(f"step {number}: 'manual' must be true or false", "manual", i)
         step.update(
             engine=engine,
             params=dict(params),
-            plots=_strings(raw.get("plots", ["loss"]), f"step {number}: plots", fail, "plots", i),
+            plots=_plots(raw.get("plots", ["loss"]), f"step {number}", fail, i),
             table=_strings(raw.get("table", []), f"step {number}: table", fail, "table", i),
             expect_reason=reason,
+            manual=manual,
         )
     elif kind == "find-error":
         lines = _strings(raw.get("lines"), f"step {number}: lines", fail, "lines", i)
@@ -234,6 +245,35 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
         for _, bad in placeholders.malformed(text):
             raise fail(f"step {number}: malformed placeholder {bad}", step=i)
     return Step(**step)
+
+
+def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
+    """``"loss"`` (one series, log scale for losses) or
+    ``{ title = "…", series = [...], xy = [["x", "y"], ...], log = true }``."""
+    if not isinstance(value, list):
+        raise fail(f"{what}: 'plots' must be a list", "plots", i)
+    specs = []
+    for entry in value:
+        if isinstance(entry, str):
+            specs.append(PlotSpec(entry, (entry,), log_y=entry.endswith("loss")))
+            continue
+        if not isinstance(entry, dict) or not isinstance(entry.get("title"), str):
+            raise fail(f"{what}: each plot is a value name or a table with a 'title'", "plots", i)
+        unknown = sorted(set(entry) - {"title", "series", "xy", "log"})
+        if unknown:
+            raise fail(f"{what}: unknown plot key {unknown[0]!r} (allowed: log, series, title, xy)", "plots", i)
+        series = entry.get("series", [])
+        pairs = entry.get("xy", [])
+        if not isinstance(series, list) or not all(isinstance(n, str) for n in series):
+            raise fail(f"{what}: plot 'series' must be a list of value names", "plots", i)
+        if not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(n, str) for n in p) for p in pairs
+        ):
+            raise fail(f"{what}: plot 'xy' must be a list of [x, y] value-name pairs", "plots", i)
+        if not series and not pairs:
+            raise fail(f"{what}: plot {entry['title']!r} has neither 'series' nor 'xy'", "plots", i)
+        specs.append(PlotSpec(entry["title"], tuple(series), tuple(tuple(p) for p in pairs), bool(entry.get("log", False))))
+    return tuple(specs)
 
 
 def _strings(value: Any, what: str, fail, key: str, i: int) -> tuple[str, ...]:

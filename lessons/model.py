@@ -12,6 +12,20 @@ AFTER_MARKER = "<!-- after -->"
 
 
 @dataclass(frozen=True)
+class PlotSpec:
+    """One live plot of a run step: named series against the step, or x–y trajectories."""
+
+    title: str
+    series: tuple[str, ...] = ()  # engine values (or "loss") plotted against the step
+    xy: tuple[tuple[str, str], ...] = ()  # (x value, y value) pairs drawn as paths
+    log_y: bool = False
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.series + tuple(n for pair in self.xy for n in pair)
+
+
+@dataclass(frozen=True)
 class Step:
     lesson_id: str
     index: int  # 1-based, as the student sees it
@@ -25,12 +39,13 @@ class Step:
     # compute
     answer: str | None = None  # name of the engine value the student must type
     tolerance: float = 1e-3  # absolute, or relative to the answer when larger
-    unit: str = ""
+    prompt: str = ""  # the label before the answer field, e.g. "θ₁ ="
     # run
     engine: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
-    plots: tuple[str, ...] = ()
+    plots: tuple[PlotSpec, ...] = ()
     table: tuple[str, ...] = ()
+    manual: bool = False  # run one iteration per key press (the run starts paused)
     expect_reason: str = "completed"  # how the smoke run must end (check)
     # find-error
     lines: tuple[str, ...] = ()
@@ -60,6 +75,7 @@ class Lesson:
     checks: str | None = None  # engine cross-checks (registry name)
     expect: dict[str, float] = field(default_factory=dict)  # values the engine must reproduce
     expect_tolerance: float = 1e-6
+    run_step: int | None = None  # what `tui-lab run LESSON` runs (default: the first run step)
 
     def step(self, index: int) -> Step:
         return self.steps[index - 1]

@@ -26,7 +26,7 @@ async def test_layout_has_every_part_without_overlap(make_lab, size):
     app = make_lab()
     async with app.run_test(size=size) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 4)  # a run step: the panel is open
+        await open_step(pilot, "gradient-descent", 7)  # a run step: the panel is open
         parts = ["#explorer", "#editor", "#panel", "#status", "#keys"]
         if size[0] < 80:
             parts.remove("#explorer")
@@ -37,7 +37,7 @@ async def test_layout_has_every_part_without_overlap(make_lab, size):
             for b in regions[i + 1:]:
                 assert not a.overlaps(b)
         assert not visible(app, "#too-small")
-        assert app.status.where == "Gradient descent by hand · step 4/5"
+        assert app.status.where == "Gradient descent by hand · step 7/11"
 
 
 async def test_a_tiny_terminal_gets_a_sentence_instead_of_the_layout(make_lab):
@@ -72,7 +72,7 @@ async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 4)
+        await open_step(pilot, "gradient-descent", 7)
         editor = app.screen.query_one("#editor", TabbedContent)
         await pilot.press("f3")
         assert editor.active == "tab-source"
@@ -129,11 +129,13 @@ async def test_step_navigation_crosses_lessons(make_lab):
         assert app.current == ("gradient-descent", 3)
         await pilot.press("f7")
         assert app.current == ("gradient-descent", 2)
-        await open_step(pilot, "gradient-descent", 5)
+        await open_step(pilot, "gradient-descent", 11)
         await pilot.press("f8")
-        assert app.current == ("selftest", 1)  # the next lesson in the course
+        ids = app.catalog.ids()
+        following = ids[ids.index("gradient-descent") + 1]
+        assert app.current == (following, 1)  # the next lesson in the course
         await pilot.press("f7")
-        assert app.current == ("gradient-descent", 5)
+        assert app.current == ("gradient-descent", 11)
 
 
 async def test_compute_step_wrong_answer_hint_and_right_answer(make_lab):
@@ -152,7 +154,7 @@ async def test_compute_step_wrong_answer_hint_and_right_answer(make_lab):
         step.query_one(Input).value = ""
         await pilot.press(*"-2.8", "enter")  # the article's sign error
         assert "is not it" in feedback.visual.plain
-        assert "Hint 1/2" in step.query_one(".hint").visual.plain  # a hint after a wrong try
+        assert "Hint 1/3" in step.query_one(".hint").visual.plain  # a hint after a wrong try
         step.query_one(Input).value = ""
         await pilot.press(*"2.8", "enter")
         assert "Correct: 2.8" in feedback.visual.plain
@@ -164,7 +166,7 @@ async def test_find_the_error_by_selecting_a_line(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 5)
+        await open_step(pilot, "gradient-descent", 8)
         app.step_view.focus_first()
         await pilot.pause()
         step = app.screen.query_one(FindErrorStep)
@@ -174,7 +176,7 @@ async def test_find_the_error_by_selecting_a_line(make_lab):
         assert "earlier line" in step.query_one(".feedback").visual.plain
         await pilot.press("up", "enter")  # line 2: the dropped sign
         assert "Right: line 2" in step.query_one(".feedback").visual.plain
-        assert app.progress.state("gradient-descent", 5) == "done"
+        assert app.progress.state("gradient-descent", 8) == "done"
         published, correct, differs = zip(*step.comparison)
         assert published[5] == "θ₁ = −0.3" and correct[5] == "θ₁ = 2.8"  # side by side
         assert differs[1] and not differs[0]
@@ -202,22 +204,25 @@ async def test_a_gradient_descent_run_fills_its_table_and_plots(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 4)
-        await pilot.press("f5")
-        await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the run")
-        await pilot.pause(0.2)
+        await open_step(pilot, "gradient-descent", 5)
+        app.step_view.focus_first()
+        await pilot.press("f5")  # a manual run starts paused…
+        await wait_until(pilot, lambda: app.session and app.session.state == "running", what="the run")
+        await wait_until(pilot, lambda: app.screen.focused.id == "next-iteration", what="Next")
+        await pilot.press("tab", "enter")  # …and "To the end" lets it finish
+        await wait_until(pilot, lambda: app.session.state == "completed", what="the end of the run")
         table = app.screen.query_one("#rows")
-        assert table.row_count == 31
+        await wait_until(pilot, lambda: table.row_count == 31, what="the table")
         assert [str(c) for c in table.get_row_at(1)][:2] == ["1", "2.8"]
         assert app.panel.plot_area.plot("theta").series["theta"].ys[1] == pytest.approx(2.8)
-        assert app.progress.state("gradient-descent", 4) == "done"
+        assert app.progress.state("gradient-descent", 5) == "done"
 
 
 async def test_invalid_run_parameters_get_a_sentence_and_nothing_starts(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 4)
+        await open_step(pilot, "gradient-descent", 7)
         app.screen.query_one("#param-lr", Input).value = "-0.1"
         await pilot.press("f5")
         feedback = app.screen.query_one(RunStep).query_one(".feedback").visual.plain
@@ -240,7 +245,7 @@ async def test_an_engine_crash_shows_in_problems_and_the_ui_keeps_working(make_l
         # still usable: navigate and run another engine
         await pilot.press("f7")
         assert app.current == ("selftest", 2)
-        await open_step(pilot, "gradient-descent", 4)
+        await open_step(pilot, "gradient-descent", 7)
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.session.state == "completed", what="a run after the crash")
 

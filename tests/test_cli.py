@@ -19,9 +19,10 @@ def test_run_json_emits_one_event_per_line_with_the_iterates():
     result = run_cli("run", "gradient-descent", "--param", "lr=0.05", "--param", "steps=3", "--json")
     assert result.returncode == 0, result.stderr
     events = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [e["type"] for e in events] == ["started"] + ["progress"] * 4 + ["finished"]
+    assert [e["type"] for e in events] == ["started", "artifact"] + ["progress"] * 4 + ["finished"]
+    assert events[1]["kind"] == "note" and "converges" in events[1]["payload"]
     assert events[0]["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 3}
-    first, second = events[1], events[2]
+    first, second = events[2], events[3]
     assert (first["theta"], first["loss"], first["grad"]) == (0.0, 28.0, -28.0)
     assert abs(second["theta"] - 1.4) < 1e-12  # 0 − 0.05·(−28)
     assert events[-1]["reason"] == "completed"
@@ -41,7 +42,7 @@ def test_run_refuses_bad_parameters_with_a_sentence_and_exit_status_2():
 def test_run_refuses_unknown_lessons_steps_and_devices():
     assert "No lesson 'nope'" in run_cli("run", "nope").stderr
     wrong_step = run_cli("run", "gradient-descent", "--step", "2")
-    assert wrong_step.returncode == 2 and "is a compute step; its run steps are: 4" in wrong_step.stderr
+    assert wrong_step.returncode == 2 and "is a compute step; its run steps are: 5, 7, 10." in wrong_step.stderr
     device = run_cli("run", "gradient-descent", "--device", "quantum")
     assert device.returncode == 2 and "Unknown device 'quantum'" in device.stderr
     assert "Traceback" not in device.stderr + wrong_step.stderr
@@ -51,27 +52,30 @@ def test_a_diverging_run_exits_3_and_says_why():
     result = run_cli("run", "gradient-descent", "--param", "lr=0.5", "--param", "steps=100000", "--json")
     assert result.returncode == 3
     final = json.loads(result.stdout.splitlines()[-1])
-    assert final["reason"] == "diverged" and "smaller learning rate" in final["summary"]["message"]
+    assert final["reason"] == "diverged" and "pick α below 0.142857" in final["summary"]["message"]
 
 
 def test_run_without_json_prints_readable_lines():
     result = run_cli("run", "gradient-descent", "--param", "steps=5")
     assert result.returncode == 0
-    assert "gradient-descent · step 4: lr=0.1 theta0=0 steps=5 on cpu" in result.stdout
+    assert "gradient-descent · step 5: lr=0.1 theta0=0 steps=5 on cpu" in result.stdout
     assert "Run completed: 6 steps in " in result.stdout
 
 
 def test_check_passes_the_builtin_lessons_and_writes_valid_junit(tmp_path):
     report = tmp_path / "out" / "check.xml"
-    result = run_cli("check", "gradient-descent", "--junit", str(report))
+    result = run_cli("check", "gradient-descent", "optimizers", "--junit", str(report))
     assert result.returncode == 0, result.stdout
     root = ET.parse(report).getroot()
     assert root.tag == "testsuites" and root.get("failures") == "0"
+    assert [s.get("name") for s in root.findall("testsuite")] == ["gradient-descent", "optimizers"]
+    optimizer_cases = [c.get("name") for c in root.findall("testsuite")[1].iter("testcase")]
+    assert "cross-checks (opt.checks)" in optimizer_cases and "expect momentum_theta2" in optimizer_cases
     suite = root.find("testsuite")
     assert suite.get("name") == "gradient-descent"
     names = [case.get("name") for case in suite.iter("testcase")]
     assert "expect theta1" in names and "cross-checks (gd.checks)" in names
-    assert any(name.startswith("step 4 smoke run") for name in names)
+    assert any(name.startswith("step 5 smoke run") for name in names)
     assert int(suite.get("tests")) == len(names)
 
 
@@ -109,3 +113,17 @@ def test_doctor_reports_versions_device_data_root_and_terminal(tmp_path):
     assert report["device"].startswith(("cpu · ", "cuda:", "mps"))
     assert str(tmp_path) in report["data"] and "--data-dir" in report["data"]
     assert "TERM=" in report["terminal"]
+
+
+def test_run_optimizers_takes_its_documented_parameters():
+    result = run_cli("run", "optimizers", "--param", "optimizer=adam", "--param", "lr=0.001",
+                     "--param", "beta1=0.8", "--param", "beta2=0.99", "--param", "momentum=0.5",
+                     "--param", "steps=20", "--json")
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events[0]["config"]["optimizer"] == "adam" and events[0]["config"]["beta1"] == 0.8
+    progress = [e for e in events if e["type"] == "progress"]
+    assert len(progress) == 21 and {"adam_x", "adam_y", "adam_loss"} <= set(progress[-1])
+    assert progress[-1]["adam_loss"] < progress[0]["adam_loss"]
+    refused = run_cli("run", "optimizers", "--param", "beta1=1")
+    assert refused.returncode == 2 and "beta1 must be a number at least 0 and less than 1, not 1" in refused.stderr

@@ -101,10 +101,15 @@ def test_a_nan_loss_ends_the_run_as_diverged_with_advice():
     assert "diverged" in final.summary["message"]
 
 
+def test_the_generic_nan_guard_names_the_learning_rate():
+    final = events_of("selftest", mode="nan", fail_at=2)[-1]
+    assert final.reason == "diverged" and final.summary["step"] == 2
+
+
 def test_divergent_learning_rate_is_stopped_and_explained():
     final = events_of("gd.iterate", lr=0.5, steps=100000)[-1]
     assert final.reason == "diverged"
-    assert "smaller learning rate than lr=0.5" in final.summary["message"]
+    assert "pick α below 0.142857" in final.summary["message"]
 
 
 def test_invalid_parameters_fail_before_anything_starts():
@@ -134,3 +139,28 @@ def test_progress_batches_carry_the_same_events_in_columns():
     rebuilt = again.events()
     assert rebuilt[:4] == events[:4]
     assert math.isnan(rebuilt[4].loss) and rebuilt[4].values == {"grad": 1.0}
+
+
+def test_paused_runs_advance_one_step_per_step_command():
+    ctl = Control(paused=True)
+    events = run_engine(registry.engine("gd.iterate"), {"steps": 10}, ctl)
+    assert isinstance(next(events), Started)  # starting does not need a step
+    assert next(events).kind == "note"  # nor does the engine's note on α
+    ctl.send({"cmd": "step"})
+    first = next(events)
+    assert isinstance(first, Progress) and first.step == 0
+    ctl.send({"cmd": "step"})
+    assert next(events).step == 1
+    ctl.send({"cmd": "resume"})
+    rest = list(events)
+    assert [e.step for e in rest if isinstance(e, Progress)] == list(range(2, 11))
+    assert rest[-1].reason == "completed"
+
+
+def test_a_step_command_while_running_is_not_saved_for_later():
+    ctl = Control()
+    ctl.send({"cmd": "step"})
+    ctl.send({"cmd": "pause"})
+    assert ctl.paused
+    ctl.stop()  # must not hang on a paused gate
+    assert ctl.poll() == []

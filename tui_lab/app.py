@@ -24,7 +24,7 @@ from lessons import Catalog, Lesson, load_catalog
 from lessons.check import lesson_values
 from tui_lab.commands import LabCommands
 from tui_lab.engine_host import EngineHost, WorkerReady
-from tui_lab.messages import OpenStep, RunRequested, StepSolved, StopRequested
+from tui_lab.messages import OpenStep, RunCommand, RunRequested, StepSolved, StopRequested
 from tui_lab.progress import ProgressStore
 from tui_lab.run_session import RunSession
 from tui_lab.widgets.explorer import Explorer, LessonTree
@@ -70,6 +70,9 @@ class MainScreen(Screen):
         yield Static("", id="too-small")
         yield StatusBar(id="status")
         yield KeyHints([b for b in LabApp.BINDINGS if isinstance(b, Binding)], id="keys")
+
+    def on_mount(self) -> None:
+        self.app.workbench_ready = True  # composed: the panels can be queried from now on
 
     def on_resize(self, event) -> None:
         width, height = event.size
@@ -117,6 +120,7 @@ class LabApp(App):
         self.devices: list[DeviceInfo] = []
         self._values: dict[str, dict[str, Any]] = {}
         self.main = MainScreen()  # the workbench, whatever modal (palette, …) is on top
+        self.workbench_ready = False
         self.panel_pinned: bool | None = None  # None: shown on run steps only; else the user's choice
         if over_ssh():
             self.animation_level = "none"  # every animated frame crosses the network
@@ -345,7 +349,8 @@ class LabApp(App):
         lesson = self.catalog.get(message.lesson_id)
         step = lesson.step(message.index)
         self.session = RunSession(
-            lesson.id, step.index, step.engine, message.params, plots=step.plots, table=step.table
+            lesson.id, step.index, step.engine, message.params, plots=step.plots, table=step.table,
+            manual=step.manual,
         )
         await self.panel.plot_area.set_plots(step.plots)
         self.main.remove_class("-hide-panel")
@@ -356,14 +361,23 @@ class LabApp(App):
         if isinstance(body, RunStep) and body.step is step:
             body.attach(self.session)
         try:
-            self.host.start(step.engine, message.params, self.data_dir)
+            self.host.start(step.engine, message.params, self.data_dir, paused=step.manual)
         except (OSError, RuntimeError) as error:
             self.session.apply(Failed(f"The engine could not be started: {error}", ""))
             self._after_events(self.session, [Failed(self.session.message)])
 
+    @on(StopRequested)
+    def on_stop_requested(self) -> None:
+        self.action_stop()
+
+    @on(RunCommand)
+    def on_run_command(self, message: RunCommand) -> None:
+        if self.session is None or not self.session.active or not self.host.send(message.command):
+            self.notify("Nothing is running; F5 starts the run.")
+
     def drain_engine(self) -> None:
         """Take everything the engine sent since the last tick (runs ~10×/s)."""
-        if not self.is_running or not self.screen_stack:  # shutting down
+        if not self.is_running or not self.workbench_ready:  # starting up or shutting down
             return
         items = self.host.drain()
         if not items:
@@ -377,9 +391,9 @@ class LabApp(App):
             elif isinstance(item, str):
                 self.panel.log.write_line(item)
             elif session is not None:
-                for name, xs, ys in session.apply(item):
-                    if name in plots:
-                        plots[name].extend(name, xs, ys)
+                for plot, series, xs, ys in session.apply(item):
+                    if plot in plots:
+                        plots[plot].extend(series, xs, ys)
                 if isinstance(item, (Finished, Failed)):
                     terminal.append(item)
         if session is not None:

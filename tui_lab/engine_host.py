@@ -93,8 +93,8 @@ class EngineHost:
         worker = self._active
         return worker is not None and not worker.terminal_seen and worker.process.poll() is None
 
-    def start(self, engine: str, params: dict[str, Any], data_dir: str | None = None) -> None:
-        """Start a run; its events arrive through ``drain``."""
+    def start(self, engine: str, params: dict[str, Any], data_dir: str | None = None, paused: bool = False) -> None:
+        """Start a run (``paused``: it waits for "step" or "resume"); events arrive through ``drain``."""
         if self.running:
             raise RuntimeError("a run is already going; stop it first")
         with self._lock:
@@ -102,7 +102,7 @@ class EngineHost:
             if worker is None or worker.process.poll() is not None:
                 worker = self._spawn()
             self._active = worker
-        job = {"engine": engine, "params": params, "data_dir": data_dir}
+        job = {"engine": engine, "params": params, "data_dir": data_dir, "paused": paused}
         self._write(worker, job)
 
     def send(self, command: dict[str, Any]) -> bool:

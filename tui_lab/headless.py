@@ -53,7 +53,7 @@ def run_step(lesson: Lesson, step_number: int | None):
     if not runs:
         raise UsageError(f"Lesson {lesson.id!r} has no run step.")
     if step_number is None:
-        return runs[0]
+        return lesson.step(lesson.run_step) if lesson.run_step else runs[0]
     if not 1 <= step_number <= len(lesson.steps):
         raise UsageError(f"Lesson {lesson.id!r} has steps 1–{len(lesson.steps)}, not {step_number}.")
     step = lesson.step(step_number)

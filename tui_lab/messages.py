@@ -36,3 +36,10 @@ class RunRequested(Message):
 
 class StopRequested(Message):
     """Stop the run that is going."""
+
+
+@dataclass
+class RunCommand(Message):
+    """A live command for the running engine: step, resume, pause, set_lr, …"""
+
+    command: dict

@@ -10,8 +10,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from lessons.model import PlotSpec
 from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
 
+Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
 MAX_TABLE_ROWS = 500  # the table is for reading; the plots and CSV hold everything
 TERMINAL_STATES = ("completed", "stopped", "diverged", "failed")
 
@@ -22,8 +24,9 @@ class RunSession:
     index: int
     engine: str
     params: dict[str, Any]
-    plots: tuple[str, ...] = ("loss",)
+    plots: tuple[PlotSpec, ...] = ()
     table: tuple[str, ...] = ()
+    manual: bool = False  # advanced a step per key press: no rate or ETA to speak of
     state: str = "starting"  # starting | running | completed | stopped | diverged | failed
     device: str = ""
     total_steps: int = 0
@@ -35,6 +38,7 @@ class RunSession:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # the engine's sentences about this run
     samples_per_s: float | None = None
     steps_per_s: float | None = None
     started_at: float = field(default_factory=time.monotonic)
@@ -48,8 +52,8 @@ class RunSession:
     def active(self) -> bool:
         return self.state not in TERMINAL_STATES
 
-    def apply(self, event: Event | ProgressBatch) -> list[tuple[str, list[float], list[float]]]:
-        """Update from one event or batch; returns (series, xs, ys) to add to the plots."""
+    def apply(self, event: Event | ProgressBatch) -> list[Points]:
+        """Update from one event or batch; returns (plot, series, xs, ys) to add to the plots."""
         if isinstance(event, Started):
             self.state, self.device, self.total_steps = "running", event.device, event.total_steps
             self.started_at = time.monotonic()
@@ -60,10 +64,16 @@ class RunSession:
             return self._progress(event)
         if isinstance(event, Evaluated):
             self.evaluations.append({"epoch": event.epoch, **event.metrics})
-            return [(k, [float(event.epoch)], [float(v)]) for k, v in event.metrics.items()
-                    if k in self.plots and isinstance(v, (int, float))]
+            return [
+                (spec.title, name, [float(event.epoch)], [float(event.metrics[name])])
+                for spec in self.plots for name in spec.series
+                if isinstance(event.metrics.get(name), (int, float))
+            ]
         if isinstance(event, Artifact):
-            self.artifacts.append(event)
+            if event.kind == "note":
+                self.notes.append(str(event.payload))
+            else:
+                self.artifacts.append(event)
             return []
         if isinstance(event, Finished):
             self.state, self.summary = event.reason, dict(event.summary)
@@ -96,18 +106,21 @@ class RunSession:
             columns = {"loss": batch.loss, "lr": batch.lr, "epoch": batch.epoch, **batch.values}
             picked = [columns.get(c) or [None] * len(batch) for c in self.table]
             self.rows += list(zip(batch.step[:room], *(c[:room] for c in picked)))
-        xs = [float(s) for s in batch.step]
-        points = []
-        for name in self.plots:
-            ys = batch.loss if name == "loss" else batch.values.get(name)
-            if ys is not None:
-                pairs = [(x, y) for x, y in zip(xs, ys) if isinstance(y, (int, float))]
-                if pairs:
-                    points.append((name, [p[0] for p in pairs], [float(p[1]) for p in pairs]))
-        return points
+        columns = {"loss": batch.loss, **batch.values}
+        steps = [float(s) for s in batch.step]
+        points: list[Points] = []
+        for spec in self.plots:
+            for name in spec.series:
+                if name in columns:
+                    points.append(_finite(spec.title, name, steps, columns[name]))
+            for x_name, y_name in spec.xy:
+                if x_name in columns and y_name in columns:
+                    label = x_name[:-2] if x_name.endswith("_x") else f"{x_name}/{y_name}"
+                    points.append(_finite(spec.title, label, columns[x_name], columns[y_name]))
+        return [p for p in points if p[2]]
 
     def eta_seconds(self) -> float | None:
-        if not self.active or not self.steps_per_s or not self.total_steps:
+        if self.manual or not self.active or not self.steps_per_s or not self.total_steps:
             return None
         return max(0.0, (self.total_steps - self.step) / self.steps_per_s)
 
@@ -117,13 +130,19 @@ class RunSession:
             parts.append(f"step {self.step}/{self.total_steps}")
         if self.samples_per_s:
             parts.append(f"{_si(self.samples_per_s)} samples/s")
-        elif self.steps_per_s:
+        elif self.steps_per_s and not self.manual:
             parts.append(f"{_si(self.steps_per_s)} steps/s")
         eta = self.eta_seconds()
         if eta is not None:
             minutes, seconds = divmod(int(eta + 0.5), 60)
             parts.append(f"ETA {minutes}:{seconds:02d}")
         return " · ".join(parts)
+
+
+def _finite(plot: str, series: str, xs: list, ys: list) -> Points:
+    """Only points where both coordinates are numbers (columns hold None where absent)."""
+    pairs = [(float(x), float(y)) for x, y in zip(xs, ys) if isinstance(x, (int, float)) and isinstance(y, (int, float))]
+    return plot, series, [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 def _si(value: float) -> str:

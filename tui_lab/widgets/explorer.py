@@ -66,7 +66,7 @@ class Explorer(Vertical):
             done = self.progress.done_count(lesson.id, len(lesson.steps))
             states = [self.progress.state(lesson.id, s.index) for s in lesson.steps]
             mark = "✓" if done == len(states) else ("●" if any(s != "new" for s in states) else "○")
-            self._tree_nodes[(lesson.id, 0)].set_label(f"{mark} {lesson.title} {done}/{len(states)}")
+            self._tree_nodes[(lesson.id, 0)].set_label(f"{mark} {done}/{len(states)} {lesson.title}")
             for step, state in zip(lesson.steps, states):
                 pointer = "▸" if current == (lesson.id, step.index) else " "
                 self._tree_nodes[(lesson.id, step.index)].set_label(

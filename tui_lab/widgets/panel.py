@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
 
+from lessons.model import PlotSpec
 from tui_lab.widgets.live_plot import LivePlot
 
 TABS = ("plots", "output", "problems")
@@ -28,13 +29,16 @@ class PlotArea(Horizontal):
     def plot(self, name: str) -> LivePlot | None:
         return next((p for p in self.query(LivePlot) if p.title == name), None)
 
-    async def set_plots(self, names: tuple[str, ...]) -> list[LivePlot]:
-        """Replace the plots with one per series name (empty: a hint)."""
+    async def set_plots(self, specs: tuple[PlotSpec, ...]) -> list[LivePlot]:
+        """Replace the plots with one per spec (none: a hint)."""
         await self.remove_children()
-        if not names:
+        if not specs:
             await self.mount(Static("This step has nothing to plot.", classes="empty"))
             return []
-        plots = [LivePlot(name, log_y=(name == "loss")) for name in names]
+        plots = [
+            LivePlot(spec.title, log_y=spec.log_y, x_label="step" if spec.series else "x")
+            for spec in specs
+        ]
         await self.mount_all(plots)
         return plots
 

@@ -21,7 +21,7 @@ from engines.params import ParamError
 from lessons import placeholders
 from lessons.model import Step
 from tui_lab.answers import AnswerError, is_close, parse_answer
-from tui_lab.messages import RunRequested, StepSolved, StopRequested
+from tui_lab.messages import RunCommand, RunRequested, StepSolved, StopRequested
 from tui_lab.run_session import RunSession
 
 
@@ -80,7 +80,7 @@ class StepBody(Vertical):
 class ComputeStep(StepBody):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="answer-row"):
-            yield Label(self.step.unit or "Answer:", classes="prompt")
+            yield Label(self.step.prompt or "Answer:", classes="prompt")
             yield Input(placeholder="type a number, Enter to check", id="answer")
             yield Button("Check", id="check", variant="primary")
         yield Static("", classes="feedback")
@@ -205,6 +205,7 @@ class RunStep(StepBody):
     RunStep .param .help { width: 1fr; padding: 1 0 0 1; color: $text-muted; }
     RunStep .buttons { height: auto; margin: 1 0 0 0; }
     RunStep DataTable { height: auto; max-height: 16; margin: 1 0 0 0; }
+    RunStep .notes { height: auto; margin: 1 0 0 0; color: $text; }
     """
 
     def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None) -> None:
@@ -212,6 +213,7 @@ class RunStep(StepBody):
         self.spec = registry.engine(step.engine)
         self.session = session if session is not None and session.key == (step.lesson_id, step.index) else None
         self._shown_state: str | None = None
+        self._shown_notes = ""
 
     def compose(self) -> ComposeResult:
         for param in self.spec.params:
@@ -221,9 +223,15 @@ class RunStep(StepBody):
                 yield Input(str(value), id=f"param-{param.name}", tooltip=param.describe())
                 yield Static(param.help, classes="help")
         with Horizontal(classes="buttons"):
-            yield Button("Run ▶ F5", id="run", variant="success")
+            yield Button("Start ▶ F5" if self.step.manual else "Run ▶ F5", id="run", variant="success")
+            if self.step.manual:  # one iteration per press of Enter on this button
+                next_step = Button("Next step ⏎", id="next-iteration", variant="primary", disabled=True)
+                next_step.active_effect_duration = 0  # count every press, however fast
+                yield next_step
+                yield Button("To the end", id="resume", disabled=True)
             yield Button("Stop ■ F6", id="stop", variant="error")
         yield Static("", classes="feedback")
+        yield Static("", classes="notes")
         if self.step.table:
             yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
 
@@ -260,10 +268,19 @@ class RunStep(StepBody):
     def request_stop(self) -> None:
         self.post_message(StopRequested())
 
+    @on(Button.Pressed, "#next-iteration")
+    def next_iteration(self) -> None:
+        self.post_message(RunCommand({"cmd": "step"}))
+
+    @on(Button.Pressed, "#resume")
+    def run_to_the_end(self) -> None:
+        self.post_message(RunCommand({"cmd": "resume"}))
+
     def attach(self, session: RunSession) -> None:
         """A new run of this step started: clear the table and follow it."""
         self.session = session
         self._shown_state = None
+        self._shown_notes = ""
         if self.step.table:
             self.query_one(DataTable).clear()
         self.update_from(session)
@@ -273,11 +290,26 @@ class RunStep(StepBody):
             table = self.query_one(DataTable)
             for row in session.rows[table.row_count:]:
                 table.add_row(*(_cell(v) for v in row))
+            if self.step.manual and session.rows:
+                table.move_cursor(row=table.row_count - 1)  # the newest iteration in view
+        notes = "\n".join(session.notes)
+        if notes != self._shown_notes:
+            self._shown_notes = notes
+            self.query_one(".notes", Static).update(notes)
         if session.state == self._shown_state:
             return  # progress figures live in the status bar; this line changes with the state
         self._shown_state = session.state
+        if self.step.manual:
+            for button in self.query("#next-iteration, #resume"):
+                button.disabled = not session.active
+            if session.active and self.query_one("#run", Button).has_focus:
+                self.query_one("#next-iteration", Button).focus()
         if session.state in ("starting", "running"):
-            self.say("Running… progress is in the status bar and the PLOTS panel. F6 stops.", ok=None)
+            self.say(
+                "Press Enter for each next step (To the end runs the rest)." if self.step.manual
+                else "Running… progress is in the status bar and the PLOTS panel. F6 stops.",
+                ok=None,
+            )
         elif session.state == "completed":
             self.say(session.message, ok=True)
         else:
