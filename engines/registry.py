@@ -19,17 +19,21 @@ ENGINES: dict[str, str] = {
     "opt.race": "engines.optimizers:RACE",
     "opt.compare": "engines.optimizers:COMPARE",
     "selftest": "engines.selftest:SELFTEST",
+    "backprop.gradcheck": "engines.backprop:GRADCHECK",
+    "backprop.explore": "engines.backprop:EXPLORE",
 }
 
 # Value tables for placeholders: name -> "module:function() -> dict".
 VALUES: dict[str, str] = {
     "gd.values": "engines.gradient_descent:values",
+    "backprop.values": "engines.backprop:values",
     "opt.values": "engines.optimizers:values",
 }
 
 # Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
 CHECKS: dict[str, str] = {
     "gd.checks": "engines.gradient_descent:checks",
+    "backprop.checks": "engines.backprop:checks",
     "opt.checks": "engines.optimizers:checks",
 }
 

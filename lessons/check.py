@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 from engines import registry
 from engines.device import detect
 from engines.events import Failed, Finished
+from engines.graph import Graph
 from engines.runtime import Control, run_engine
 from lessons import placeholders
 from lessons.loader import all_texts
@@ -63,6 +64,11 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
     for step in lesson.steps:
         def fill_step(step=step) -> str | None:
             placeholders.fill_all(all_texts(step), values)
+            if step.kind == "graph":
+                if step.graph not in values:
+                    return f"graph {step.graph!r} is not in the value table"
+                if not Graph.from_dict(values[step.graph]).walk_order(step.show):
+                    return f"graph {step.graph!r} has nothing to show in a {step.show} walk"
             if step.kind == "compute":
                 answer = values.get(step.answer)
                 if not isinstance(answer, (int, float)) or not math.isfinite(answer):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engines import registry
+from engines.graph import WALKS
 from lessons import placeholders
 from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, PlotSpec, Step
 
@@ -28,6 +29,7 @@ STEP_KEYS = {
     "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "prompt"},
     "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason", "manual"},
     "find-error": {"kind", "title", "text", "hints", "lines", "wrong", "correct"},
+    "graph": {"kind", "title", "text", "hints", "graph", "show"},
 }
 
 
@@ -241,6 +243,14 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
                 i,
             )
         step.update(lines=lines, wrong=tuple(wrong), correct=correct)
+    elif kind == "graph":
+        graph = raw.get("graph")
+        if not isinstance(graph, str) or not placeholders.PATTERN.fullmatch("{{" + graph + "}}") or "[" in graph:
+            raise fail(f"step {number}: 'graph' must name an engine value holding a graph, e.g. graph = \"neuron_graph\"", "graph", i)
+        show = raw.get("show", "backward")
+        if show not in WALKS:
+            raise fail(f"step {number}: 'show' must be one of {', '.join(WALKS)}, not {show!r}", "show", i)
+        step.update(graph=graph, show=show)
     for text in (*hints, *step.get("lines", ()), *step.get("correct", ())):
         for _, bad in placeholders.malformed(text):
             raise fail(f"step {number}: malformed placeholder {bad}", step=i)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STEP_KINDS = ("read", "compute", "run", "find-error")
+STEP_KINDS = ("read", "compute", "run", "find-error", "graph")
 # Text after this line in a step's Markdown is shown once the step is solved.
 AFTER_MARKER = "<!-- after -->"
 
@@ -51,6 +51,9 @@ class Step:
     lines: tuple[str, ...] = ()
     wrong: tuple[int, ...] = ()  # 1-based indexes of lines that count as the answer
     correct: tuple[str, ...] = ()  # the corrected version, shown side by side
+    # graph
+    graph: str | None = None  # name of a value-table entry holding a graph (Graph.to_dict())
+    show: str = "backward"  # the walk: forward | backward | both
 
     @property
     def key(self) -> str:
@@ -59,7 +62,7 @@ class Step:
     @property
     def solvable(self) -> bool:
         """Steps the student must solve (others are done once seen)."""
-        return self.kind in ("compute", "find-error")
+        return self.kind in ("compute", "find-error", "graph")
 
 
 @dataclass(frozen=True)

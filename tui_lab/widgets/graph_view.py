@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from rich.console import Group
 from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.app import ComposeResult
@@ -74,6 +75,7 @@ class Line:
     text: str
     style: str = ""
     note: str = ""  # dim words after the text (a node's operation)
+    marker: str = ""  # drawn in the indent, e.g. "▶ " for the current node
 
 
 def _labelled(indent: int, label: str, value: Value, style: str = "") -> list[Line]:
@@ -87,8 +89,7 @@ def _labelled(indent: int, label: str, value: Value, style: str = "") -> list[Li
 def card_lines(graph: Graph, node: Node, *, computed: bool, with_grad: bool, current: bool) -> list[Line]:
     """The text of one node's card in the given state (pure: the widget only draws it)."""
     loss = graph.node(graph.loss).name
-    head = "▶ " if current else "  "
-    lines = [Line(0, f"{head}{node.label}", "bold" if current else "", note=node.op)]
+    lines = [Line(2, node.label, "bold" if current else "", note=node.op, marker="▶ " if current else "  ")]
     if computed:
         lines += _labelled(2, "value", node.value)
     else:
@@ -117,7 +118,17 @@ def card_lines(graph: Graph, node: Node, *, computed: bool, with_grad: bool, cur
 
 def render_card(lines: list[Line]) -> Group:
     """Each line padded on the left, so wrapped text keeps its indentation."""
-    return Group(*(Padding(_text(line), (0, 0, 0, line.indent)) for line in lines))
+    return Group(*(_marked(line) if line.marker else Padding(_text(line), (0, 0, 0, line.indent))
+                   for line in lines))
+
+
+def _marked(line: Line) -> Table:
+    """The marker in the indent and the text beside it, wrapping under itself."""
+    grid = Table.grid(expand=True)
+    grid.add_column(width=line.indent, no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    grid.add_row(line.marker, _text(line))
+    return grid
 
 
 def _text(line: Line) -> Text:
@@ -147,7 +158,7 @@ class NodeCard(Static):
 
     @property
     def plain(self) -> str:
-        return "\n".join(_text(line).plain for line in self.lines)
+        return "\n".join(line.marker + _text(line).plain for line in self.lines)
 
 
 class GraphView(Vertical, can_focus=True):

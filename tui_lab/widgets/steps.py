@@ -323,6 +323,35 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+class GraphStep(StepBody):
+    """Walk a computational graph; the step is done when the walk reaches its end."""
+
+    def compose(self) -> ComposeResult:
+        from engines.graph import Graph
+        from tui_lab.widgets.graph_view import GraphView
+
+        done = self.saved.get("state") == "done"
+        try:
+            graph = Graph.from_dict(self.values[self.step.graph])
+            yield GraphView(graph, self.step.show, position=-1 if done else 0)
+        except (KeyError, TypeError, ValueError) as error:
+            yield Static(f"This step's graph {self.step.graph!r} could not be drawn ({error}).", classes="hint")
+        yield Static("", classes="feedback")
+
+    def focus_first(self) -> None:
+        from tui_lab.widgets.graph_view import GraphView
+
+        views = self.query(GraphView)
+        if views:
+            views.first().focus()
+
+    def on_graph_view_end_reached(self, message) -> None:
+        if self.saved.get("state") != "done" and not self.has_class("-walked"):
+            self.add_class("-walked")
+            self.say("✓ You walked the whole pass. ← goes back through it; F8 is the next step.", ok=True)
+            self.solved()
+
+
 class StepView(VerticalScroll, can_focus=True):
     """The editor's step tab: heading, Markdown, the kind's widget, then the 'after' text."""
 
@@ -360,7 +389,7 @@ class StepView(VerticalScroll, can_focus=True):
             Static(heading, classes="heading -sub"),
             Markdown(fill(step.body, values)),
         ]
-        kind = {"compute": ComputeStep, "find-error": FindErrorStep}.get(step.kind)
+        kind = {"compute": ComputeStep, "find-error": FindErrorStep, "graph": GraphStep}.get(step.kind)
         self.body = None
         if step.kind == "run":
             self.body = RunStep(step, values, saved, session)

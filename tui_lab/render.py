@@ -1,0 +1,115 @@
+"""Drawing engine results as terminal text: digits, bars, matrices, histograms.
+
+Pure functions from data (as the engines send it) to Rich renderables, so they are
+used by any widget and tested without a screen. Colours are only ever a second
+channel: every figure is also written as a number or a glyph (NO_COLOR, dumb terminals).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+SPARK = "▁▂▃▄▅▆▇█"
+SHADES = " ░▒▓█"
+
+
+def _grey(value: float) -> str:
+    level = max(0, min(255, int(value)))
+    return f"rgb({level},{level},{level})"
+
+
+def digit(pixels: Sequence[Sequence[int]], caption: str = "") -> Text:
+    """A grey-scale image (e.g. 28×28, 0–255) in half-block characters: 2 pixel rows a line.
+
+    The upper pixel is the glyph's colour and the lower one its background; where colour
+    is off, a shade glyph of the brighter pixel keeps the digit readable.
+    """
+    out = Text(no_wrap=True)
+    rows = [list(r) for r in pixels]
+    if len(rows) % 2:
+        rows.append([0] * len(rows[0]))
+    for top, bottom in zip(rows[0::2], rows[1::2]):
+        for upper, lower in zip(top, bottom):
+            shade = SHADES[min(4, int(max(upper, lower)) * 5 // 256)]
+            out.append("▀" if shade != " " else " ", style=f"{_grey(upper)} on {_grey(lower)}")
+        out.append("\n")
+    if caption:
+        out.append(caption)
+    return out
+
+
+def digit_plain(pixels: Sequence[Sequence[int]]) -> str:
+    """The same picture with shade glyphs only (no colour), two pixel rows a line."""
+    rows = [list(r) for r in pixels]
+    if len(rows) % 2:
+        rows.append([0] * len(rows[0]))
+    lines = []
+    for top, bottom in zip(rows[0::2], rows[1::2]):
+        lines.append("".join(SHADES[min(4, int(max(u, l)) * 5 // 256)] for u, l in zip(top, bottom)))
+    return "\n".join(lines)
+
+
+def bars(labels: Sequence[str], values: Sequence[float], width: int = 24, fmt: str = "{:.1%}",
+         highlight: int | None = None) -> Table:
+    """Horizontal bars, one row a label; the highlighted row (e.g. the prediction) in bold."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right")
+    table.add_column()
+    table.add_column(justify="right")
+    top = max(values) if values else 1.0
+    for i, (label, value) in enumerate(zip(labels, values)):
+        filled = 0 if top <= 0 else value / top * width
+        bar = "█" * int(filled) + ("▌" if filled - int(filled) >= 0.5 else "")
+        style = "bold" if i == highlight else ""
+        table.add_row(Text(str(label), style=style), Text(bar, style="green" if i == highlight else "cyan"),
+                      Text(fmt.format(value), style=style))
+    return table
+
+
+def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Table:
+    """Rows are true classes, columns predictions; the diagonal (right) in green, the largest
+    mistakes on a red background of growing strength."""
+    table = Table(box=None, padding=(0, 0), show_edge=False, pad_edge=False)
+    table.add_column("true╲pred", justify="right", style="dim")
+    for label in labels:
+        table.add_column(str(label)[:5], justify="right", min_width=5)
+    worst = max((v for i, row in enumerate(matrix) for j, v in enumerate(row) if i != j), default=0) or 1
+    for i, row in enumerate(matrix):
+        cells = []
+        for j, value in enumerate(row):
+            if i == j:
+                cells.append(Text(str(value), style="bold green"))
+            elif value:
+                strength = int(40 + 160 * value / worst)
+                cells.append(Text(str(value), style=f"bold on rgb({strength},0,0)"))
+            else:
+                cells.append(Text("·", style="dim"))
+        table.add_row(str(labels[i])[:8], *cells)
+    return table
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """A histogram or series as eight-level block characters."""
+    if not values:
+        return ""
+    top = max(values)
+    if top <= 0:
+        return SPARK[0] * len(values)
+    return "".join(SPARK[min(7, int(v / top * 7.999))] for v in values)
+
+
+def digits_row(items: Sequence[tuple[Sequence[Sequence[int]], str]]) -> Table:
+    """Several small images side by side, each with a caption underneath."""
+    table = Table.grid(padding=(0, 2))
+    for _ in items:
+        table.add_column()
+    table.add_row(*(digit(pixels, caption) for pixels, caption in items))
+    return table
+
+
+def stack(*parts) -> Group:
+    return Group(*parts)
