@@ -19,6 +19,8 @@ ENGINES: dict[str, str] = {
     "opt.race": "engines.optimizers:RACE",
     "opt.compare": "engines.optimizers:COMPARE",
     "selftest": "engines.selftest:SELFTEST",
+    "mnist": "engines.mnist:TRAIN",
+    "mnist.infer": "engines.mnist:INFER",
     "backprop.gradcheck": "engines.backprop:GRADCHECK",
     "backprop.explore": "engines.backprop:EXPLORE",
 }
@@ -26,6 +28,7 @@ ENGINES: dict[str, str] = {
 # Value tables for placeholders: name -> "module:function() -> dict".
 VALUES: dict[str, str] = {
     "gd.values": "engines.gradient_descent:values",
+    "mnist.values": "engines.mnist:values",
     "backprop.values": "engines.backprop:values",
     "opt.values": "engines.optimizers:values",
 }
@@ -33,6 +36,7 @@ VALUES: dict[str, str] = {
 # Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
 CHECKS: dict[str, str] = {
     "gd.checks": "engines.gradient_descent:checks",
+    "mnist.checks": "engines.mnist:checks",
     "backprop.checks": "engines.backprop:checks",
     "opt.checks": "engines.optimizers:checks",
 }

@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         ready["device"] = device.to_dict()
         if args.warm or device.kind != "cpu" or args.device == "auto":
             import torch  # noqa: F401 - the point is to pay this before the run
+            import torch._dynamo  # noqa: F401 - the first optimizer imports it (~1 s)
 
             ready["devices"] = [d.to_dict() for d in available()]  # for the UI's device picker
     except DeviceError as error:

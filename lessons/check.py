@@ -21,6 +21,7 @@ from engines.runtime import Control, run_engine
 from lessons import placeholders
 from lessons.loader import all_texts
 from lessons.model import Lesson
+from lessons.translation import available, placeholder_differences, translate
 
 CROSS_CHECK_RTOL = 1e-6
 CROSS_CHECK_ATOL = 1e-9
@@ -77,6 +78,18 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
 
         yield _timed(lesson.id, f"step {step.index} ({step.kind}): {step.title}", fill_step)
 
+    for lang in available(lesson)[1:]:
+        def translation(lang=lang) -> str | None:
+            translated = translate(lesson, lang)
+            differences = placeholder_differences(lesson, translated)
+            if differences:
+                return "placeholders differ from English: " + " | ".join(differences)
+            for step in translated.steps:
+                placeholders.fill_all(all_texts(step), values)
+            return None
+
+        yield _timed(lesson.id, f"translation {lang}: same steps and placeholders as English", translation)
+
     for name, expected in lesson.expect.items():
         def compare(name=name, expected=expected) -> str | None:
             if name not in values:
@@ -109,7 +122,7 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
 
 def _smoke(step, device: str) -> str | None:
     spec = registry.engine(step.engine)
-    params = {**step.params, **spec.smoke}
+    params = {**step.params, **spec.smoke, **step.smoke}
     ctl = Control(device=detect(device) if spec.needs_torch else None)
     last = None
     for event in run_engine(spec, params, ctl):

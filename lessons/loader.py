@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from engines import registry
 from engines.graph import WALKS
 from lessons import placeholders
+from lessons.translation import TranslationError, translate
 from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, PlotSpec, Step
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -27,9 +28,11 @@ TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "exp
 STEP_KEYS = {
     "read": {"kind", "title", "text", "hints"},
     "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "prompt"},
-    "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason", "manual"},
+    "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason", "manual",
+            "fields", "artifacts", "controls", "smoke"},
     "find-error": {"kind", "title", "text", "hints", "lines", "wrong", "correct"},
     "graph": {"kind", "title", "text", "hints", "graph", "show"},
+    "draw": {"kind", "title", "text", "hints", "engine", "params"},
 }
 
 
@@ -75,7 +78,8 @@ def lesson_dirs(extra: Iterable[Path | str] = ()) -> list[Path]:
     return found
 
 
-def load_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
+def load_catalog(extra_dirs: Iterable[Path | str] = (), lang: str = "en") -> Catalog:
+    """Every lesson (texts in ``lang`` where translated, else English) and every problem."""
     catalog = Catalog([], [])
     for folder in lesson_dirs(extra_dirs):
         try:
@@ -83,6 +87,10 @@ def load_catalog(extra_dirs: Iterable[Path | str] = ()) -> Catalog:
         except LessonError as error:
             catalog.problems.append(error.problem)
             continue
+        try:
+            lesson = translate(lesson, lang)
+        except TranslationError as error:
+            catalog.problems.append(LessonProblem(error.path, error.line, f"{error} (shown in English)"))
         if catalog.get(lesson.id) is not None:
             other = catalog.get(lesson.id).path
             catalog.problems.append(
@@ -199,7 +207,7 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
         if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
             raise fail(f"step {number}: 'tolerance' must be a number greater than 0", "tolerance", i)
         step.update(answer=answer, tolerance=float(tolerance), prompt=str(raw.get("prompt", "")))
-    elif kind == "run":
+    elif kind in ("run", "draw"):
         engine = raw.get("engine")
         if engine not in registry.ENGINES:
             raise fail(
@@ -214,8 +222,12 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
         if reason not in ("completed", "diverged"):
             raise fail(f"step {number}: expect_reason must be 'completed' or 'diverged'", "expect_reason", i)
         manual = raw.get("manual", False)
-        if not isinstance(manual, bool):
-            raise fail(f"step {number}: 'manual' must be true or false", "manual", i)
+        for flag in ("manual", "controls"):
+            if not isinstance(raw.get(flag, False), bool):
+                raise fail(f"step {number}: '{flag}' must be true or false", flag, i)
+        smoke = raw.get("smoke", {})
+        if not isinstance(smoke, dict):
+            raise fail(f"step {number}: 'smoke' must be a table of parameter values", "smoke", i)
         step.update(
             engine=engine,
             params=dict(params),
@@ -223,6 +235,10 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
             table=_strings(raw.get("table", []), f"step {number}: table", fail, "table", i),
             expect_reason=reason,
             manual=manual,
+            fields=_strings(raw["fields"], f"step {number}: fields", fail, "fields", i) if "fields" in raw else None,
+            artifacts=_strings(raw.get("artifacts", []), f"step {number}: artifacts", fail, "artifacts", i),
+            controls=raw.get("controls", False),
+            smoke=dict(smoke),
         )
     elif kind == "find-error":
         lines = _strings(raw.get("lines"), f"step {number}: lines", fail, "lines", i)
@@ -269,9 +285,9 @@ def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("title"), str):
             raise fail(f"{what}: each plot is a value name or a table with a 'title'", "plots", i)
-        unknown = sorted(set(entry) - {"title", "series", "xy", "log"})
+        unknown = sorted(set(entry) - {"title", "series", "xy", "log", "x"})
         if unknown:
-            raise fail(f"{what}: unknown plot key {unknown[0]!r} (allowed: log, series, title, xy)", "plots", i)
+            raise fail(f"{what}: unknown plot key {unknown[0]!r} (allowed: log, series, title, x, xy)", "plots", i)
         series = entry.get("series", [])
         pairs = entry.get("xy", [])
         if not isinstance(series, list) or not all(isinstance(n, str) for n in series):
@@ -282,7 +298,8 @@ def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
             raise fail(f"{what}: plot 'xy' must be a list of [x, y] value-name pairs", "plots", i)
         if not series and not pairs:
             raise fail(f"{what}: plot {entry['title']!r} has neither 'series' nor 'xy'", "plots", i)
-        specs.append(PlotSpec(entry["title"], tuple(series), tuple(tuple(p) for p in pairs), bool(entry.get("log", False))))
+        specs.append(PlotSpec(entry["title"], tuple(series), tuple(tuple(p) for p in pairs),
+                              bool(entry.get("log", False)), str(entry.get("x", ""))))
     return tuple(specs)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STEP_KINDS = ("read", "compute", "run", "find-error", "graph")
+STEP_KINDS = ("read", "compute", "run", "find-error", "graph", "draw")
 # Text after this line in a step's Markdown is shown once the step is solved.
 AFTER_MARKER = "<!-- after -->"
 
@@ -19,6 +19,7 @@ class PlotSpec:
     series: tuple[str, ...] = ()  # engine values (or "loss") plotted against the step
     xy: tuple[tuple[str, str], ...] = ()  # (x value, y value) pairs drawn as paths
     log_y: bool = False
+    x_label: str = ""  # default: "step" for series, "x" for paths
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -46,6 +47,10 @@ class Step:
     plots: tuple[PlotSpec, ...] = ()
     table: tuple[str, ...] = ()
     manual: bool = False  # run one iteration per key press (the run starts paused)
+    fields: tuple[str, ...] | None = None  # parameters the form shows (None: all of them)
+    artifacts: tuple[str, ...] = ()  # artifact kinds drawn under the run (samples, confusion_matrix, …)
+    controls: bool = False  # live controls while running: pause, learning rate, one more epoch, slow
+    smoke: dict[str, Any] = field(default_factory=dict)  # extra overrides for `tui-lab check`
     expect_reason: str = "completed"  # how the smoke run must end (check)
     # find-error
     lines: tuple[str, ...] = ()
@@ -62,7 +67,7 @@ class Step:
     @property
     def solvable(self) -> bool:
         """Steps the student must solve (others are done once seen)."""
-        return self.kind in ("compute", "find-error", "graph")
+        return self.kind in ("compute", "find-error", "graph", "draw")
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Lesson:
     expect: dict[str, float] = field(default_factory=dict)  # values the engine must reproduce
     expect_tolerance: float = 1e-6
     run_step: int | None = None  # what `tui-lab run LESSON` runs (default: the first run step)
+    language: str = "en"  # the language the texts are in
 
     def step(self, index: int) -> Step:
         return self.steps[index - 1]

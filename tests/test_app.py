@@ -58,14 +58,14 @@ async def test_explorer_navigation_opens_steps_with_the_keyboard(make_lab):
         await wait_until(pilot, lambda: app.current is not None, what="first step")
         assert app.current == ("gradient-descent", 1)
         tree = app.query_one(LessonTree)
+        assert not tree.has_focus  # the keyboard starts in the step
+        await pilot.press("f2")
         assert tree.has_focus
         app.explorer.select("gradient-descent", 1)
         await pilot.press("down", "down", "enter")  # → step 3
         await pilot.pause()
         assert app.current == ("gradient-descent", 3)
         assert isinstance(app.focused, Input)  # opening a step puts the keyboard in it
-        await pilot.press("f2")
-        assert tree.has_focus
 
 
 async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):

@@ -127,3 +127,10 @@ def test_run_optimizers_takes_its_documented_parameters():
     assert progress[-1]["adam_loss"] < progress[0]["adam_loss"]
     refused = run_cli("run", "optimizers", "--param", "beta1=1")
     assert refused.returncode == 2 and "beta1 must be a number at least 0 and less than 1, not 1" in refused.stderr
+
+
+def test_common_options_work_before_and_after_the_command():
+    before = run_cli("--device", "quantum", "list")
+    after = run_cli("list", "--device", "quantum")
+    assert before.returncode == after.returncode == 2
+    assert "Unknown device 'quantum'" in before.stderr and "Unknown device 'quantum'" in after.stderr

@@ -57,7 +57,7 @@ def test_unknown_step_kind_names_its_line(tmp_path):
     toml = GOOD.format(id="x").replace('kind = "compute"', 'kind = "quiz"')
     problem = problem_of(tmp_path, toml)
     assert problem.line == 12
-    assert "kind must be one of read, compute, run, find-error, graph, not 'quiz'" in problem.message
+    assert "kind must be one of read, compute, run, find-error, graph, draw, not 'quiz'" in problem.message
 
 
 def test_a_typo_in_a_key_is_caught(tmp_path):

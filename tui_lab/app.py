@@ -21,6 +21,7 @@ from engines.data_root import resolve_data_root
 from engines.device import DeviceInfo
 from engines.events import Event, Failed, Finished
 from lessons import Catalog, Lesson, load_catalog
+from lessons.translation import LANGUAGES
 from lessons.check import lesson_values
 from tui_lab.commands import LabCommands
 from tui_lab.engine_host import EngineHost, WorkerReady
@@ -32,7 +33,7 @@ from tui_lab.widgets.key_hints import KeyHints
 from tui_lab.widgets.panel import BottomPanel
 from tui_lab.widgets.source_view import SourceView
 from tui_lab.widgets.status_bar import StatusBar
-from tui_lab.widgets.steps import RunStep, StepView
+from tui_lab.widgets.steps import DrawStep, RunStep, StepView
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
 DRAIN_HZ = 5  # how often engine events are taken into the UI (status bar, table, plot buffers)
@@ -98,6 +99,9 @@ class LabApp(App):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar"),
         Binding("ctrl+j", "toggle_panel", "Panel", id="toggle-panel"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        # Page keys scroll the step from anywhere (lists and tables keep their own).
+        Binding("pagedown", "scroll_step(1)", "Scroll step down", show=False, id="step-page-down"),
+        Binding("pageup", "scroll_step(-1)", "Scroll step up", show=False, id="step-page-up"),
     ]
 
     def __init__(
@@ -121,7 +125,9 @@ class LabApp(App):
         self._values: dict[str, dict[str, Any]] = {}
         self.main = MainScreen()  # the workbench, whatever modal (palette, …) is on top
         self.workbench_ready = False
-        self.panel_pinned: bool | None = None  # None: shown on run steps only; else the user's choice
+        self.panel_pinned: bool | None = None
+        self.lesson_dirs: tuple[str, ...] = ()
+        self.lang = "en"  # None: shown on run steps only; else the user's choice
         if over_ssh():
             self.animation_level = "none"  # every animated frame crosses the network
 
@@ -150,7 +156,7 @@ class LabApp(App):
             await self.open_step(*last)
         elif self.catalog.lessons:
             await self.open_step(self.catalog.lessons[0].id, 1)
-        self.query_one(LessonTree).focus()
+        self.step_view.focus_first()  # like an editor: the keyboard starts in the step; F2 → explorer
 
     def on_unmount(self) -> None:
         self.host.close()
@@ -200,6 +206,9 @@ class LabApp(App):
         if index == 0:  # where the student left off: the first step not done yet
             index = next((s.index for s in lesson.steps if self.progress.state(lesson.id, s.index) != "done"), 1)
         step = lesson.step(index)
+        if self.session is not None and self.session.active and self.session.interactive \
+                and self.session.key != (lesson.id, index):
+            self.host.stop()  # an engine serving a step (the drawing pad) ends when the student leaves it
         values = self.values_for(lesson)
         saved = self.progress.step(lesson.id, index)
         await self.step_view.show(step, len(lesson.steps), values, saved, self.session)
@@ -290,6 +299,12 @@ class LabApp(App):
         if body is None or not body.step.hints or not body.show_next_hint():
             self.notify("No (more) hints for this step.")
 
+    def action_scroll_step(self, direction: int) -> None:
+        if direction > 0:
+            self.step_view.scroll_page_down(animate=False)
+        else:
+            self.step_view.scroll_page_up(animate=False)
+
     def action_toggle_sidebar(self) -> None:
         self.main.toggle_class("-hide-sidebar")
         if self.main.has_class("-hide-sidebar") and self.explorer.has_focus_within:
@@ -321,6 +336,15 @@ class LabApp(App):
         self.main.remove_class("-hide-panel")
         self.panel.cycle()
 
+    async def set_language(self, lang: str) -> None:
+        """Show the lessons in another language (English where a lesson has no translation)."""
+        self.lang = lang
+        self.catalog = load_catalog(self.lesson_dirs, lang=lang)
+        self.explorer.set_catalog(self.catalog)
+        if self.current:
+            await self.open_step(*self.current)
+        self.notify(f"Lessons in {LANGUAGES.get(lang, lang)}" + ("" if lang == "en" else " (English where not translated)."))
+
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
@@ -350,15 +374,16 @@ class LabApp(App):
         step = lesson.step(message.index)
         self.session = RunSession(
             lesson.id, step.index, step.engine, message.params, plots=step.plots, table=step.table,
-            manual=step.manual,
+            manual=step.manual, interactive=step.kind == "draw",
         )
-        await self.panel.plot_area.set_plots(step.plots)
-        self.main.remove_class("-hide-panel")
-        self.panel.active = "plots"
+        if step.kind == "run":
+            await self.panel.plot_area.set_plots(step.plots)
+            self.main.remove_class("-hide-panel")
+            self.panel.active = "plots"
         self.panel.log.write_line(f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {message.params}")
         self.status.set_state("starting…", "running")
         body = self.step_view.body
-        if isinstance(body, RunStep) and body.step is step:
+        if isinstance(body, (RunStep, DrawStep)) and body.step is step:
             body.attach(self.session)
         try:
             self.host.start(step.engine, message.params, self.data_dir, paused=step.manual)
@@ -401,7 +426,7 @@ class LabApp(App):
 
     def _after_events(self, session: RunSession, terminal: list[Event]) -> None:
         body = self.step_view.body
-        if isinstance(body, RunStep) and body.session is session:
+        if isinstance(body, (RunStep, DrawStep)) and body.session is session:
             body.update_from(session)
         self.status.set_speed(session.speed_text())
         state_kind = "running" if session.active else ("failed" if session.state in ("failed", "diverged") else "")
@@ -440,14 +465,17 @@ def make_app(
     progress: ProgressStore | None = None,
     warm_torch: bool = True,
     prewarm: bool = True,
+    lang: str = "en",
 ) -> LabApp:
     """Build the lab (the CLI and the tests both come through here)."""
-    catalog = load_catalog(lesson_dirs)
+    catalog = load_catalog(lesson_dirs, lang=lang)
     host = EngineHost(device=device, warm_torch=warm_torch)
-    return LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm)
+    app = LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm)
+    app.lesson_dirs, app.lang = tuple(lesson_dirs), lang
+    return app
 
 
-def run_app(device: str = "auto", data_dir: str | None = None, lesson_dirs: list[str] = ()) -> int:
-    app = make_app(lesson_dirs, device=device, data_dir=data_dir)
+def run_app(device: str = "auto", data_dir: str | None = None, lesson_dirs: list[str] = (), lang: str = "en") -> int:
+    app = make_app(lesson_dirs, device=device, data_dir=data_dir, lang=lang)
     app.run()
     return app.return_code or 0

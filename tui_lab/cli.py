@@ -11,24 +11,32 @@ from engines.device import DeviceError, parse_device
 EXIT_USAGE = 2
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lessons", action="append", default=[], metavar="DIR",
+def _common(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """Options accepted before or after the command. Only the top-level parser sets
+    defaults: a subcommand's defaults would overwrite `tui-lab --device cpu run …`."""
+
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--lessons", action="append", default=default([]), metavar="DIR",
                         help="also load lessons from DIR (repeatable)")
-    parser.add_argument("--device", default="auto",
+    parser.add_argument("--device", default=default("auto"),
                         help="auto (default: CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--data-dir", default=None, metavar="PATH",
+    parser.add_argument("--data-dir", default=default(None), metavar="PATH",
                         help="dataset root (default: $TUI_LAB_DATA, then a per-user cache)")
+    parser.add_argument("--lang", default=default("en"), choices=["en", "zh"],
+                        help="language of the lesson texts (default en; zh: Simplified Chinese)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    _common(common)
+    _common(common, defaults=False)
     parser = argparse.ArgumentParser(
         prog="tui-lab",
         description="A terminal lab for learning deep learning by doing it. "
         "Without a command, opens the lab.",
-        parents=[common],
     )
+    _common(parser)
     from tui_lab import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-lab {__version__}")
@@ -64,13 +72,14 @@ def main(argv: list[str] | None = None) -> int:
             os.environ.setdefault("TEXTUAL_FPS", "30")  # modest repaint rate over the network
         from tui_lab.app import run_app  # Textual is imported only when the UI opens
 
-        return run_app(device=args.device, data_dir=args.data_dir, lesson_dirs=args.lessons)
+        return run_app(device=args.device, data_dir=args.data_dir, lesson_dirs=args.lessons, lang=args.lang)
 
     from engines.params import ParamError, parse_assignments
     from lessons import load_catalog
     from tui_lab import headless
 
-    catalog = load_catalog(args.lessons)
+    # `check` always starts from English and verifies the translations against it.
+    catalog = load_catalog(args.lessons, lang="en" if args.command == "check" else args.lang)
     out = sys.stdout
     try:
         if args.command == "list":

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from lessons.translation import LANGUAGES
+
 if TYPE_CHECKING:
     from tui_lab.app import LabApp
 
@@ -35,6 +37,9 @@ class LabCommands(Provider):
                 f"{lesson.id} · {len(lesson.steps)} steps",
                 partial(app.open_lesson_from_palette, lesson.id),
             )
+        for lang, name in LANGUAGES.items():
+            if lang != app.lang:
+                yield f"Language: {name}", "Show the lesson texts in this language", partial(app.set_language, lang)
         for name, label in app.device_choices():
             yield f"Device: {label}", f"Run engines on {name} from the next run on", partial(app.choose_device, name)
 

@@ -19,11 +19,12 @@ from typing import IO, Any
 from engines import registry
 from engines.data_root import resolve_data_root
 from engines.device import DeviceError, available, configure_torch, cpu_device, detect, parse_device
-from engines.events import Evaluated, Event, Failed, Finished, Progress, Started, to_json
+from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
 from engines.params import ParamError
 from engines.runtime import Control, run_engine
 from lessons import Catalog, Lesson
 from lessons.check import CheckCase, check_lesson
+from tui_lab.artifact_views import NOTES
 from tui_lab.junit import write_junit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -147,9 +148,15 @@ class _TerminalView:
         self.title = title
         self.progress = None
         self.task = None
+        self.download_bar = None
+        self.download_tasks: dict[str, int] = {}
 
     def show(self, event: Event) -> None:
+        if isinstance(event, Artifact):
+            self._artifact(event)
+            return
         if isinstance(event, Started):
+            self._end_download()
             self.console.print(f"{self.title}: {_config_text(event.config)} on {event.device}")
             if self.console.is_terminal:
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
@@ -178,7 +185,41 @@ class _TerminalView:
             if event.hint:
                 self.console.print(event.hint)
 
+    def _artifact(self, event: Artifact) -> None:
+        if event.kind == "download":
+            self._download(event.payload)
+        elif event.kind == "note":
+            self._print(str(event.payload))
+        elif event.kind in NOTES:
+            self._print(NOTES[event.kind](event.payload))
+
+    def _print(self, text: str) -> None:
+        (self.progress.console if self.progress is not None else self.console).print(text)
+
+    def _download(self, payload: dict) -> None:
+        """A terminal bar per downloading file (only on a terminal; piped output stays quiet)."""
+        if not self.console.is_terminal:
+            return
+        from rich.progress import BarColumn, DownloadColumn, Progress as Bar, TextColumn, TransferSpeedColumn
+
+        if self.download_bar is None:
+            self.download_bar = Bar(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                                    TransferSpeedColumn(), console=self.console)
+            self.download_bar.start()
+            self.download_tasks = {}
+        name = payload.get("file", "data")
+        if name not in self.download_tasks:
+            self.download_tasks[name] = self.download_bar.add_task(f"downloading {name}", total=payload.get("total_bytes"))
+        self.download_bar.update(self.download_tasks[name], completed=payload.get("done_bytes", 0),
+                                 total=payload.get("total_bytes"))
+
+    def _end_download(self) -> None:
+        if self.download_bar is not None:
+            self.download_bar.stop()
+            self.download_bar = None
+
     def close(self) -> None:
+        self._end_download()
         if self.progress is not None:
             self.progress.stop()
             self.progress = None

@@ -22,12 +22,29 @@ def _grey(value: float) -> str:
     return f"rgb({level},{level},{level})"
 
 
-def digit(pixels: Sequence[Sequence[int]], caption: str = "") -> Text:
-    """A grey-scale image (e.g. 28×28, 0–255) in half-block characters: 2 pixel rows a line.
+class Digit:
+    """A grey-scale image that draws itself in colour half-blocks, or in shade glyphs
+    where the terminal has no colour (NO_COLOR, TERM=dumb)."""
 
-    The upper pixel is the glyph's colour and the lower one its background; where colour
-    is off, a shade glyph of the brighter pixel keeps the digit readable.
-    """
+    def __init__(self, pixels: Sequence[Sequence[int]], caption: str = "") -> None:
+        self.pixels, self.caption = pixels, caption
+
+    def __rich_console__(self, console, options):
+        if console.no_color or console.color_system is None:
+            yield Text(digit_plain(self.pixels) + ("\n" + self.caption if self.caption else ""), no_wrap=True)
+        else:
+            yield digit(self.pixels, self.caption)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        width = max(len(self.pixels[0]) if self.pixels else 0, len(self.caption))
+        return Measurement(width, width)
+
+
+def digit(pixels: Sequence[Sequence[int]], caption: str = "") -> Text:
+    """A grey-scale image (e.g. 28×28, 0–255) in half-block characters: 2 pixel rows a line;
+    the upper pixel is the glyph's colour and the lower one its background."""
     out = Text(no_wrap=True)
     rows = [list(r) for r in pixels]
     if len(rows) % 2:
@@ -102,13 +119,11 @@ def sparkline(values: Sequence[float]) -> str:
     return "".join(SPARK[min(7, int(v / top * 7.999))] for v in values)
 
 
-def digits_row(items: Sequence[tuple[Sequence[Sequence[int]], str]]) -> Table:
-    """Several small images side by side, each with a caption underneath."""
-    table = Table.grid(padding=(0, 2))
-    for _ in items:
-        table.add_column()
-    table.add_row(*(digit(pixels, caption) for pixels, caption in items))
-    return table
+def digits_row(items: Sequence[tuple[Sequence[Sequence[int]], str]]):
+    """Small images with captions, as many side by side as the width allows."""
+    from rich.columns import Columns
+
+    return Columns([Digit(pixels, caption) for pixels, caption in items], padding=(0, 2))
 
 
 def stack(*parts) -> Group:

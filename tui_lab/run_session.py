@@ -7,10 +7,12 @@ the status bar and the plots however often the student switches steps.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from lessons.model import PlotSpec
+from tui_lab.artifact_views import NOTES
 from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
@@ -27,6 +29,7 @@ class RunSession:
     plots: tuple[PlotSpec, ...] = ()
     table: tuple[str, ...] = ()
     manual: bool = False  # advanced a step per key press: no rate or ETA to speak of
+    interactive: bool = False  # serves a step (e.g. the drawing pad) and ends when it is left
     state: str = "starting"  # starting | running | completed | stopped | diverged | failed
     device: str = ""
     total_steps: int = 0
@@ -37,8 +40,10 @@ class RunSession:
     summary: dict[str, Any] = field(default_factory=dict)  # the Finished event's figures
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     evaluations: list[dict[str, Any]] = field(default_factory=list)
-    artifacts: list[Artifact] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # the engine's sentences about this run
+    losses: deque = field(default_factory=lambda: deque(maxlen=2000))  # recent (step, loss)
+    latest: dict[str, Any] = field(default_factory=dict)  # newest payload of each artifact kind
+    versions: dict[str, int] = field(default_factory=dict)  # how often each kind arrived
     samples_per_s: float | None = None
     steps_per_s: float | None = None
     started_at: float = field(default_factory=time.monotonic)
@@ -70,15 +75,23 @@ class RunSession:
                 if isinstance(event.metrics.get(name), (int, float))
             ]
         if isinstance(event, Artifact):
+            self.latest[event.kind] = event.payload
+            self.versions[event.kind] = self.versions.get(event.kind, 0) + 1
+            if event.kind == "command" and isinstance(event.payload, dict) and event.payload.get("total_steps"):
+                self.total_steps = int(event.payload["total_steps"])  # e.g. one more epoch: a new ETA
             if event.kind == "note":
                 self.notes.append(str(event.payload))
-            else:
-                self.artifacts.append(event)
+            elif event.kind in NOTES:
+                if event.kind == "checkpoint":  # only the newest checkpoint is worth a line
+                    self.notes = [n for n in self.notes if not n.startswith("Checkpoint saved")]
+                self.notes.append(NOTES[event.kind](event.payload))
             return []
         if isinstance(event, Finished):
             self.state, self.summary = event.reason, dict(event.summary)
+            accuracy = event.summary.get("test_accuracy")
+            tail = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""
             self.message = event.summary.get("message") or {
-                "completed": f"Run completed: {self.step} steps, final loss {self.loss:.6g}."
+                "completed": f"Run completed: {self.step} steps, final loss {self.loss:.6g}{tail}."
                 if self.loss is not None else "Run completed.",
                 "stopped": f"Stopped at step {self.step}; the results so far are kept.",
             }.get(event.reason, f"Run {event.reason}.")
@@ -91,6 +104,7 @@ class RunSession:
         if not len(batch):
             return []
         self.step, self.loss = batch.step[-1], batch.loss[-1]
+        self.losses.extend(zip(batch.step, batch.loss))
         rates = [r for r in batch.samples_per_s if r]
         if rates:
             self.samples_per_s = rates[-1]

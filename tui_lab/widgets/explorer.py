@@ -43,7 +43,14 @@ class Explorer(Vertical):
         yield tree
 
     def on_mount(self) -> None:
+        self.set_catalog(self.catalog)
+
+    def set_catalog(self, catalog: Catalog) -> None:
+        """(Re)build the tree, e.g. after the language changed."""
+        self.catalog = catalog
         tree = self.tree
+        tree.clear()
+        self._tree_nodes.clear()
         groups: dict[str, object] = {}
         for lesson in self.catalog.lessons:
             group = groups.get(lesson.group)

@@ -36,7 +36,7 @@ class PlotArea(Horizontal):
             await self.mount(Static("This step has nothing to plot.", classes="empty"))
             return []
         plots = [
-            LivePlot(spec.title, log_y=spec.log_y, x_label="step" if spec.series else "x")
+            LivePlot(spec.title, log_y=spec.log_y, x_label=spec.x_label or ("step" if spec.series else "x"))
             for spec in specs
         ]
         await self.mount_all(plots)

@@ -11,6 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 from textual import on
+from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
@@ -20,6 +21,8 @@ from engines import registry
 from engines.params import ParamError
 from lessons import placeholders
 from lessons.model import Step
+from tui_lab import artifact_views
+from tui_lab.advisor import Advice, advise
 from tui_lab.answers import AnswerError, is_close, parse_answer
 from tui_lab.messages import RunCommand, RunRequested, StepSolved, StopRequested
 from tui_lab.run_session import RunSession
@@ -198,6 +201,7 @@ class FindErrorStep(StepBody):
 
 
 class RunStep(StepBody):
+    BINDINGS = [Binding("a", "apply_advice", "apply the advice", show=False)]
     DEFAULT_CSS = """
     RunStep .param { height: auto; }
     RunStep .param Label { width: 12; padding: 1 1 0 0; }
@@ -206,6 +210,12 @@ class RunStep(StepBody):
     RunStep .buttons { height: auto; margin: 1 0 0 0; }
     RunStep DataTable { height: auto; max-height: 16; margin: 1 0 0 0; }
     RunStep .notes { height: auto; margin: 1 0 0 0; color: $text; }
+    RunStep .controls { height: auto; }
+    RunStep .advice-row { height: auto; }
+    RunStep .advice { width: 1fr; color: $warning; padding: 1 1 0 0; }
+    RunStep #apply-advice { display: none; }
+    RunStep #apply-advice.-offered { display: block; }
+    RunStep .artifact { height: auto; margin: 1 0 0 0; }
     """
 
     def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None) -> None:
@@ -214,9 +224,19 @@ class RunStep(StepBody):
         self.session = session if session is not None and session.key == (step.lesson_id, step.index) else None
         self._shown_state: str | None = None
         self._shown_notes = ""
+        self._shown_versions: dict[str, int] = {}
+        self.advice: Advice | None = None
+        self._extra_params: dict[str, Any] = {}  # applied advice for parameters without a field
+
+    @property
+    def form_params(self):
+        """The parameters the form shows; the others keep the step's (or engine's) values."""
+        if self.step.fields is None:
+            return self.spec.params
+        return tuple(p for p in self.spec.params if p.name in self.step.fields)
 
     def compose(self) -> ComposeResult:
-        for param in self.spec.params:
+        for param in self.form_params:
             value = self.step.params.get(param.name, param.default)
             with Horizontal(classes="param"):
                 yield Label(param.name)
@@ -230,10 +250,21 @@ class RunStep(StepBody):
                 yield next_step
                 yield Button("To the end", id="resume", disabled=True)
             yield Button("Stop ■ F6", id="stop", variant="error")
+        if self.step.controls:  # live controls: the engine applies them at its next step
+            with Horizontal(classes="buttons controls"):
+                yield Button("Pause", id="pause", disabled=True)
+                yield Button("Apply lr now", id="set-lr", disabled=True, tooltip="send the lr field to the run")
+                yield Button("+1 epoch", id="one-more-epoch", disabled=True)
+                yield Button("Slow motion", id="slow", disabled=True)
+            with Horizontal(classes="advice-row"):
+                yield Static("", classes="advice")
+                yield Button("Apply (a)", id="apply-advice", disabled=True)
         yield Static("", classes="feedback")
         yield Static("", classes="notes")
         if self.step.table:
             yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
+        for kind in self.step.artifacts:
+            yield Static("", id=f"artifact-{kind}", classes="artifact")
 
     def on_mount(self) -> None:
         if self.step.table:
@@ -245,9 +276,11 @@ class RunStep(StepBody):
         self.query_one("#run", Button).focus()
 
     def read_params(self) -> dict[str, Any] | None:
-        """The form's values, checked by the engine's own rules; None (and a sentence) if bad."""
-        params: dict[str, Any] = {}
-        for param in self.spec.params:
+        """The form's values over the step's, checked by the engine's rules; None (and a sentence) if bad."""
+        params: dict[str, Any] = {p.name: p.parse(self.step.params[p.name]) for p in self.spec.params
+                                  if p.name in self.step.params and p not in self.form_params}
+        params.update(self._extra_params)
+        for param in self.form_params:
             text = self.query_one(f"#param-{param.name}", Input).value
             try:
                 params[param.name] = param.parse(text)
@@ -276,11 +309,80 @@ class RunStep(StepBody):
     def run_to_the_end(self) -> None:
         self.post_message(RunCommand({"cmd": "resume"}))
 
+    @on(Button.Pressed, "#pause")
+    def pause_or_resume(self, event: Button.Pressed) -> None:
+        paused = str(event.button.label) == "Resume"
+        self.post_message(RunCommand({"cmd": "resume" if paused else "pause"}))
+        event.button.label = "Pause" if paused else "Resume"
+        self.say("Resumed." if paused else "Paused: Resume continues, Stop ends the run.", ok=None)
+
+    @on(Button.Pressed, "#set-lr")
+    def apply_lr(self) -> None:
+        spec = next((p for p in self.spec.params if p.name == "lr"), None)
+        try:
+            lr = spec.parse(self.query_one("#param-lr", Input).value)
+        except ParamError as error:
+            self.say(str(error), ok=False)
+            return
+        self.post_message(RunCommand({"cmd": "set_lr", "lr": lr}))
+
+    @on(Button.Pressed, "#one-more-epoch")
+    def one_more_epoch(self) -> None:
+        self.post_message(RunCommand({"cmd": "one_more_epoch"}))
+
+    @on(Button.Pressed, "#slow")
+    def toggle_slow_motion(self, event: Button.Pressed) -> None:
+        slow = str(event.button.label) == "Slow motion"
+        self.post_message(RunCommand({"cmd": "slow", "step_seconds": 0.5 if slow else 0.0}))
+        event.button.label = "Full speed" if slow else "Slow motion"
+
+    def _offer(self, advice: Advice | None) -> None:
+        if advice == self.advice:
+            return
+        self.advice = advice
+        text = "" if advice is None else f"Hint: {advice.text} — press a to {advice.action}."
+        self.query_one(".advice", Static).update(text)
+        button = self.query_one("#apply-advice", Button)
+        button.disabled = advice is None
+        button.set_class(advice is not None, "-offered")
+
+    @on(Button.Pressed, "#apply-advice")
+    def action_apply_advice(self) -> None:
+        advice = self.advice
+        if advice is None:
+            return
+        if advice.command and self.session is not None and self.session.active:
+            self.post_message(RunCommand(advice.command))
+            self.say(f"Applied to the running run: {advice.action}.", ok=None)
+        else:
+            for name, value in advice.params.items():
+                field = self.query(f"#param-{name}")
+                if field:
+                    field.first(Input).value = str(value)
+                else:
+                    self._extra_params[name] = value
+            self.say(f"Applied: {advice.action}. Press F5 to run again.", ok=None)
+        self._offer(None)
+
+    def _draw(self, kind: str, session: RunSession):
+        """The newest artifact of a kind, drawn by its view (class names from the dataset)."""
+        view = artifact_views.VIEWS.get(kind)
+        payload = session.latest[kind]
+        if view is None:
+            return Text(str(payload))
+        if kind in ("worst_images", "probabilities"):
+            labels = (session.latest.get("samples") or {}).get("labels")
+            return view(payload, labels)
+        return view(payload)
+
     def attach(self, session: RunSession) -> None:
         """A new run of this step started: clear the table and follow it."""
         self.session = session
         self._shown_state = None
         self._shown_notes = ""
+        self._shown_versions = {}
+        for button in self.query("#pause, #slow"):
+            button.label = "Pause" if button.id == "pause" else "Slow motion"
         if self.step.table:
             self.query_one(DataTable).clear()
         self.update_from(session)
@@ -292,16 +394,23 @@ class RunStep(StepBody):
                 table.add_row(*(_cell(v) for v in row))
             if self.step.manual and session.rows:
                 table.move_cursor(row=table.row_count - 1)  # the newest iteration in view
-        notes = "\n".join(session.notes)
+        notes = "\n".join(session.notes[-8:])
         if notes != self._shown_notes:
             self._shown_notes = notes
             self.query_one(".notes", Static).update(notes)
+        if self.step.controls:
+            self._offer(advise(session))
+        for kind in self.step.artifacts:
+            version = session.versions.get(kind, 0)
+            if version != self._shown_versions.get(kind, 0):
+                self._shown_versions[kind] = version
+                self.query_one(f"#artifact-{kind}", Static).update(self._draw(kind, session))
         if session.state == self._shown_state:
             return  # progress figures live in the status bar; this line changes with the state
         self._shown_state = session.state
+        for button in self.query("#next-iteration, #resume, .controls Button"):
+            button.disabled = not session.active
         if self.step.manual:
-            for button in self.query("#next-iteration, #resume"):
-                button.disabled = not session.active
             if session.active and self.query_one("#run", Button).has_focus:
                 self.query_one("#next-iteration", Button).focus()
         if session.state in ("starting", "running"):
@@ -352,6 +461,77 @@ class GraphStep(StepBody):
             self.solved()
 
 
+class DrawStep(StepBody):
+    """Draw on a pad; an engine kept running for this step answers with class probabilities."""
+
+    DEFAULT_CSS = """
+    DrawStep .pad-row { height: auto; margin: 1 0 0 0; }
+    DrawStep #probabilities { width: 1fr; padding: 0 0 0 2; }
+    """
+    SEND_HZ = 8  # predictions asked for at most this often while drawing
+
+    def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None) -> None:
+        super().__init__(step, values, saved)
+        self.session = session if session is not None and session.key == (step.lesson_id, step.index) else None
+        self._pixels: list[list[int]] | None = None
+        self._shown_version = 0
+        self._shown_state: str | None = None
+
+    def compose(self) -> ComposeResult:
+        from tui_lab.widgets.canvas import DrawingPad
+
+        with Horizontal(classes="pad-row"):
+            yield DrawingPad(id="pad")
+            yield Static("Draw a digit: the model's guess appears here.", id="probabilities")
+        yield Static("", classes="feedback")
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / self.SEND_HZ, self._send_drawing)
+        if self.session is None or not self.session.active:
+            self.post_message(RunRequested(self.step.lesson_id, self.step.index, dict(self.step.params)))
+        else:
+            self.update_from(self.session)
+
+    def focus_first(self) -> None:
+        self.query_one("#pad").focus()
+
+    def on_drawing_pad_changed(self, message) -> None:
+        self._pixels = message.pixels
+
+    def _send_drawing(self) -> None:
+        if self._pixels is None or self.session is None or not self.session.active:
+            return
+        flat = [value for row in self._pixels for value in row]
+        self._pixels = None
+        self.post_message(RunCommand({"cmd": "predict", "pixels": flat}))
+
+    def attach(self, session: RunSession) -> None:
+        self.session = session
+        self._shown_version = 0
+        self._shown_state = None
+        self.update_from(session)
+
+    def update_from(self, session: RunSession) -> None:
+        version = session.versions.get("probabilities", 0)
+        if version != self._shown_version:
+            self._shown_version = version
+            labels = (session.latest.get("labels") or None)
+            self.query_one("#probabilities", Static).update(
+                artifact_views.probabilities(session.latest["probabilities"], labels)
+            )
+            if self.saved.get("state") != "done":
+                self.saved = {**self.saved, "state": "done"}
+                self.solved()
+        if session.state != self._shown_state:
+            self._shown_state = session.state
+            if session.state == "failed":
+                self.say(session.message + (f"\n{session.hint}" if session.hint else ""), ok=False)
+            elif session.active:
+                self.say("The model is ready: draw, and watch its guess change.", ok=None)
+            elif session.notes:
+                self.say(session.notes[-1], ok=None)
+
+
 class StepView(VerticalScroll, can_focus=True):
     """The editor's step tab: heading, Markdown, the kind's widget, then the 'after' text."""
 
@@ -393,6 +573,8 @@ class StepView(VerticalScroll, can_focus=True):
         self.body = None
         if step.kind == "run":
             self.body = RunStep(step, values, saved, session)
+        elif step.kind == "draw":
+            self.body = DrawStep(step, values, saved, session)
         elif kind is not None:
             self.body = kind(step, values, saved)
         if self.body is not None:

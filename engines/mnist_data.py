@@ -1,0 +1,418 @@
+"""MNIST and Fashion-MNIST on disk: find, download, verify and read them.
+
+The on-disk layout is torchvision's, so a folder made by ``torchvision.datasets.MNIST``
+works here and the other way round:
+
+    ROOT/MNIST/raw/train-images-idx3-ubyte        (and the .gz it came from)
+    ROOT/MNIST/raw/train-labels-idx1-ubyte
+    ROOT/MNIST/raw/t10k-images-idx3-ubyte
+    ROOT/MNIST/raw/t10k-labels-idx1-ubyte
+    ROOT/FashionMNIST/raw/...                      (same four names)
+
+ROOT comes from ``engines.data_root`` (``--data-dir``, ``TUI_LAB_DATA``, per-user cache).
+Debian's ``dataset-fashion-mnist`` package puts the four ``.gz`` files flat in
+``/usr/share/datasets/fashion-mnist/``; they are read in place (gzip-aware), never copied.
+
+The IDX reader is our own (about 40 lines over numpy) rather than torchvision's, for two
+reasons: importing torchvision costs over a second before the first plotted point, and
+torchvision's reader neither accepts ``.gz`` nor says which file is broken. The tests
+check that both readers agree on the same files, and that our mirror and checksum
+tables equal torchvision's.
+
+Nothing here imports torch; ``fetch`` is a generator so that a download reports its
+progress to whoever drives it (the training engine turns it into events) and can be
+abandoned half-way without leaving a half-written file.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import struct
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+IMAGE_MAGIC = 0x00000803  # uint8 data, 3 dimensions
+LABEL_MAGIC = 0x00000801  # uint8 data, 1 dimension
+SIDE = 28
+FILES = {  # split -> (images, labels), uncompressed names as torchvision keeps them
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+ALL_FILES = (*FILES["train"], *FILES["test"])
+CHUNK = 1 << 16
+TIMEOUT_S = 30
+
+
+class DataError(Exception):
+    """Data missing, unreadable or corrupt: ``message`` says what, ``hint`` what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    key: str  # the run parameter's value
+    title: str
+    folder: str  # torchvision's class name, which is its folder under the root
+    mirrors: tuple[str, ...]  # tried in order, as torchvision does
+    md5: dict[str, str]  # of the published .gz files (not of Debian's repacked ones)
+    classes: tuple[str, ...]
+    train_size: int
+    test_size: int
+    mean: float  # of the training pixels scaled to 0..1 (published figures)
+    std: float
+    system_dirs: tuple[str, ...] = ()  # where a distribution package installs the files
+    system_package: str = ""
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo(
+        key="mnist",
+        title="MNIST",
+        folder="MNIST",
+        mirrors=("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/"),
+        md5={
+            "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+            "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+            "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+            "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+        },
+        classes=("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+        train_size=60_000,
+        test_size=10_000,
+        mean=0.1307,
+        std=0.3081,
+    ),
+    "fashion-mnist": DatasetInfo(
+        key="fashion-mnist",
+        title="Fashion-MNIST",
+        folder="FashionMNIST",
+        mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        md5={
+            "train-images-idx3-ubyte.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+            "train-labels-idx1-ubyte.gz": "25c81989df183df01b3e8a0aad5dffbe",
+            "t10k-images-idx3-ubyte.gz": "bef4ecab320f06d8554ea6380940ec79",
+            "t10k-labels-idx1-ubyte.gz": "bb300cfdad3c16e7a12a480ee83cd310",
+        },
+        classes=("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                 "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        train_size=60_000,
+        test_size=10_000,
+        mean=0.2860,
+        std=0.3530,
+        system_dirs=("/usr/share/datasets/fashion-mnist",),
+        system_package="dataset-fashion-mnist",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where each of the four files was found (a plain or a .gz path each)."""
+
+    info: DatasetInfo
+    paths: dict[str, Path]  # uncompressed name -> existing file
+    source: str  # for people: "data root /x/MNIST/raw" or "Debian package ... (/usr/share/...)"
+    system: bool = False  # read-only files of a distribution package
+
+
+@dataclass(frozen=True)
+class DownloadProgress:
+    file: str
+    done_bytes: int
+    total_bytes: int | None  # None when the server does not say
+
+    def payload(self) -> dict[str, Any]:
+        return {"file": self.file, "done_bytes": self.done_bytes, "total_bytes": self.total_bytes}
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """A whole dataset as numpy uint8 arrays: images [N, 28, 28], labels [N]."""
+
+    info: DatasetInfo
+    train_images: Any
+    train_labels: Any
+    test_images: Any
+    test_labels: Any
+    source: str
+
+
+def dataset_info(key: str) -> DatasetInfo:
+    try:
+        return DATASETS[key]
+    except KeyError:
+        raise DataError(f"Unknown dataset {key!r}; choose one of {', '.join(DATASETS)}.") from None
+
+
+def raw_folder(info: DatasetInfo, root: Path) -> Path:
+    return Path(root) / info.folder / "raw"
+
+
+# --- finding the files ---------------------------------------------------------------
+
+
+def _in_folder(folder: Path, name: str) -> Path | None:
+    """The uncompressed file if present, else its .gz (torchvision keeps both)."""
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def locate(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None = None) -> Located | None:
+    """All four files from one place: the data root first, then a system package's folder."""
+    raw = raw_folder(info, root)
+    found = {name: _in_folder(raw, name) for name in ALL_FILES}
+    if all(found.values()):
+        return Located(info, found, f"data root {raw}")  # type: ignore[arg-type]
+    for folder in info.system_dirs if system_dirs is None else system_dirs:
+        found = {name: _in_folder(Path(folder), name) for name in ALL_FILES}
+        if all(found.values()):
+            package = f"Debian package {info.system_package} " if info.system_package else ""
+            return Located(info, found, f"{package}({folder})", system=True)  # type: ignore[arg-type]
+    return None
+
+
+# --- downloading ---------------------------------------------------------------------
+
+
+class _NetworkError(Exception):
+    """One mirror failed for one file; the next mirror is tried."""
+
+
+def fetch(
+    info: DatasetInfo,
+    root: Path,
+    *,
+    download: bool = True,
+    system_dirs: tuple[str, ...] | None = None,
+    opener: Callable[..., Any] | None = None,
+) -> Iterator[DownloadProgress]:
+    """Make sure the four files exist; yields download progress, returns a ``Located``.
+
+    Use as ``located = yield from fetch(...)``. Missing files are downloaded into the
+    data root's raw folder (temp name, md5 check, rename, then unpacked the same way);
+    when that is impossible a ``DataError`` says where the files must go and how.
+    """
+    located = locate(info, root, system_dirs)
+    if located is not None:
+        return located
+    raw = raw_folder(info, root)
+    missing = [name for name in ALL_FILES if _in_folder(raw, name) is None]
+    if not download:
+        raise _missing_error(info, root, system_dirs, "downloading is turned off (download=false)")
+    try:
+        raw.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.TemporaryFile(dir=raw)
+        probe.close()
+    except OSError as error:
+        raise _missing_error(info, root, system_dirs, f"{raw} cannot be written ({error.strerror or error})")
+    open_url = opener or _urlopen
+    for name in missing:
+        gz = raw / f"{name}.gz"
+        if not gz.is_file():
+            problems = []
+            for mirror in info.mirrors:
+                try:
+                    yield from _download(open_url, mirror + gz.name, gz, info.md5.get(gz.name))
+                    break
+                except _NetworkError as error:
+                    problems.append(str(error))
+            else:
+                raise _missing_error(info, root, system_dirs, "it could not be downloaded: " + "; ".join(problems))
+        _unpack(gz, raw / name)
+    return Located(info, {name: _in_folder(raw, name) for name in ALL_FILES}, f"data root {raw}")  # type: ignore[misc]
+
+
+def _urlopen(url: str) -> Any:
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"User-Agent": "tui-lab"})
+    return urllib.request.urlopen(request, timeout=TIMEOUT_S)
+
+
+def _download(open_url: Callable[[str], Any], url: str, target: Path, md5: str | None) -> Iterator[DownloadProgress]:
+    """Stream ``url`` into a temp file beside ``target``; rename only once it checks out."""
+    import http.client
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    tmp = Path(tmp_name)
+    digest = hashlib.md5()
+    try:
+        with os.fdopen(fd, "wb") as out:
+            try:
+                response = open_url(url)
+            except (OSError, http.client.HTTPException) as error:  # URLError and timeouts are OSErrors
+                raise _NetworkError(f"{url}: {_reason(error)}") from None
+            with response:
+                length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
+                total = int(length) if length and str(length).isdigit() else None
+                done = 0
+                yield DownloadProgress(target.name, 0, total)
+                while True:
+                    try:
+                        chunk = response.read(CHUNK)
+                    except (OSError, http.client.HTTPException) as error:
+                        raise _NetworkError(f"{url}: the connection broke ({_reason(error)})") from None
+                    if not chunk:
+                        break
+                    out.write(chunk)  # a full disk raises OSError here and is not a network problem
+                    digest.update(chunk)
+                    done += len(chunk)
+                    yield DownloadProgress(target.name, done, total)
+        if total is not None and done != total:
+            raise _NetworkError(f"{url}: the download stopped after {done} of {total} bytes")
+        if md5 and digest.hexdigest() != md5:
+            raise _NetworkError(f"{url}: the file arrived damaged (md5 {digest.hexdigest()}, expected {md5})")
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)  # gone after a rename; removed after any failure or abandonment
+
+
+def _reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error)
+    code = getattr(error, "code", None)
+    return f"HTTP {code} {reason}" if isinstance(code, int) else str(reason) or error.__class__.__name__
+
+
+def _unpack(gz: Path, target: Path) -> None:
+    """gunzip ``gz`` beside itself, verify the result, then rename it into place."""
+    data = _read_bytes(gz, "")
+    kind = "labels" if "labels" in target.name else "images"
+    _parse(data, gz, kind)  # raises DataError naming the file
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp_name, target)
+    finally:
+        Path(tmp_name).unlink(missing_ok=True)
+
+
+def _missing_error(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None, why: str) -> DataError:
+    raw = raw_folder(info, root)
+    dirs = info.system_dirs if system_dirs is None else system_dirs
+    looked = f"{raw}" + "".join(f" and {d}" for d in dirs)
+    names = ", ".join(ALL_FILES)
+    message = (f"{info.title} is not on this computer and {why}; its four files ({names}, "
+               f"each plain or .gz) were looked for in {looked}.")
+    ways = []
+    if info.system_package:
+        ways.append(f"install it with `sudo apt-get install {info.system_package}`")
+    ways.append(f"on a machine with internet, download the four .gz files from {info.mirrors[0]} "
+                f"and copy them into {raw}")
+    ways.append(f"run `python -c \"from torchvision.datasets import {info.folder}; "
+                f"{info.folder}('{root}', download=True)\"` where there is internet")
+    ways.append("point --data-dir or TUI_LAB_DATA at a folder that already holds "
+                f"{info.folder}/raw/")
+    return DataError(message, "To fix it: " + "; or ".join(ways) + "; then run again.")
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def _read_bytes(path: Path, package: str) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as error:
+        raise DataError(f"{path} cannot be read: {error.strerror or error}.", _fix_hint(path, package)) from None
+    if raw[:2] != b"\x1f\x8b":
+        if path.suffix == ".gz":
+            raise DataError(f"{path} is named .gz but is not gzip-compressed (it is damaged or mislabelled).",
+                            _fix_hint(path, package))
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except EOFError:
+        raise DataError(f"{path} is truncated: its gzip stream ends before the end of the data.",
+                        _fix_hint(path, package)) from None
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise DataError(f"{path} is corrupt: gzip reports {error}.", _fix_hint(path, package)) from None
+
+
+def _fix_hint(path: Path, package: str) -> str:
+    if package:
+        return f"The package's files are damaged; reinstall them with `sudo apt-get install --reinstall {package}`."
+    return f"Delete {path} (and its .gz or plain twin beside it) and run again to download a fresh copy."
+
+
+def _parse(data: bytes, path: Path, kind: str, package: str = "") -> Any:
+    """IDX bytes -> numpy uint8 array [N, 28, 28] (images) or [N] (labels), checked."""
+    import numpy as np
+
+    magic, header = (IMAGE_MAGIC, 16) if kind == "images" else (LABEL_MAGIC, 8)
+    hint = _fix_hint(path, package)
+    if len(data) < header:
+        raise DataError(f"{path} is truncated: {len(data)} bytes, shorter than the {header}-byte IDX header.", hint)
+    found = struct.unpack(">I", data[:4])[0]
+    if found != magic:
+        other = {IMAGE_MAGIC: "images", LABEL_MAGIC: "labels"}.get(found)
+        what = f"it holds {other}, not {kind}" if other else f"it starts with 0x{found:08x}, not 0x{magic:08x}"
+        raise DataError(f"{path} is not an IDX {kind} file: {what}.", hint)
+    count = struct.unpack(">I", data[4:8])[0]
+    shape: tuple[int, ...] = (count,)
+    if kind == "images":
+        rows, cols = struct.unpack(">II", data[8:16])
+        if (rows, cols) != (SIDE, SIDE):
+            raise DataError(f"{path} holds {rows}×{cols} images; MNIST-format images are {SIDE}×{SIDE}.", hint)
+        shape = (count, rows, cols)
+    expected = header + int(np.prod(shape))
+    if len(data) < expected:
+        raise DataError(f"{path} is truncated: its header announces {count} {kind} ({expected} bytes) "
+                        f"but it has {len(data)} bytes.", hint)
+    if len(data) > expected:
+        raise DataError(f"{path} is corrupt: it has {len(data) - expected} bytes more than its header "
+                        f"announces ({count} {kind}).", hint)
+    array = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape).copy()  # writable, owns memory
+    if kind == "labels" and count and int(array.max()) > 9:
+        raise DataError(f"{path} is corrupt: it holds the label {int(array.max())}; labels are 0–9.", hint)
+    return array
+
+
+def read_idx(path: Path | str, kind: str, package: str = "") -> Any:
+    """One IDX file (plain or .gz) as a checked numpy array; ``kind`` is images or labels.
+
+    ``package`` names the distribution package the file belongs to, if any, so that the
+    advice for a damaged file is to reinstall it rather than to delete it.
+    """
+    path = Path(path)
+    return _parse(_read_bytes(path, package), path, kind, package)
+
+
+def read(located: Located) -> Arrays:
+    """All four files as uint8 arrays, each checked; image and label counts must agree."""
+    package = located.info.system_package if located.system else ""
+    out = {}
+    for split, (images_name, labels_name) in FILES.items():
+        images = read_idx(located.paths[images_name], "images", package)
+        labels = read_idx(located.paths[labels_name], "labels", package)
+        if len(images) != len(labels):
+            raise DataError(
+                f"{located.paths[images_name]} holds {len(images)} images but "
+                f"{located.paths[labels_name]} holds {len(labels)} labels; they must match.",
+                _fix_hint(located.paths[labels_name], package))
+        if len(images) == 0:
+            raise DataError(f"{located.paths[images_name]} holds no images.",
+                            _fix_hint(located.paths[images_name], package))
+        out[split] = (images, labels)
+    return Arrays(located.info, out["train"][0], out["train"][1], out["test"][0], out["test"][1], located.source)
+
+
+def load(key: str, root: Path | str, *, download: bool = True,
+         system_dirs: tuple[str, ...] | None = None) -> Arrays:
+    """Fetch (without reporting progress) and read a dataset: for scripts and benchmarks."""
+    generator = fetch(dataset_info(key), Path(root), download=download, system_dirs=system_dirs)
+    while True:
+        try:
+            next(generator)
+        except StopIteration as done:
+            return read(done.value)

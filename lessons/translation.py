@@ -1,0 +1,111 @@
+"""Lesson text in other languages: ``lessons/<id>/<lang>/`` mirrors the English files.
+
+A translation holds only text: ``<lang>/lesson.toml`` with the translatable keys
+(``title``, ``summary``, ``group``, and per ``[[steps]]`` in the same order ``title``,
+``prompt``, ``hints``, ``lines``, ``correct``) and one Markdown file per step with the same
+name as the English one. Everything else — kinds, engines, answers, parameters — comes
+from the English lesson, so a translation cannot change what is computed. Missing keys
+fall back to English; ``tui-lab check`` verifies each translated text carries the same
+placeholders as its English original.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+
+from lessons import placeholders
+from lessons.model import AFTER_MARKER, Lesson, Step
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+TOP_KEYS = {"title", "summary", "group", "steps"}
+STEP_KEYS = {"title", "prompt", "hints", "lines", "correct"}
+
+
+class TranslationError(Exception):
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.path, self.line = path, line
+
+
+def available(lesson: Lesson) -> list[str]:
+    """Languages this lesson can be shown in (English always)."""
+    return ["en"] + [lang for lang in LANGUAGES if lang != "en" and (lesson.path / lang / "lesson.toml").is_file()]
+
+
+def translate(lesson: Lesson, lang: str) -> Lesson:
+    """The lesson with its text in ``lang``; unchanged if that language is English or missing."""
+    if lang == "en" or lang not in available(lesson):
+        return lesson
+    folder = lesson.path / lang
+    path = folder / "lesson.toml"
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"at line (\d+)", str(error))
+        raise TranslationError(path, int(match.group(1)) if match else None, f"is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - TOP_KEYS)
+    if unknown:
+        raise TranslationError(path, None, f"unknown key {unknown[0]!r}; a translation holds only {', '.join(sorted(TOP_KEYS))}")
+    steps_data = data.get("steps", [])
+    if len(steps_data) != len(lesson.steps):
+        raise TranslationError(path, None, f"has {len(steps_data)} steps, the English lesson {len(lesson.steps)}")
+    steps = []
+    for step, raw in zip(lesson.steps, steps_data):
+        steps.append(_translate_step(step, raw, folder, path))
+    return dataclasses.replace(
+        lesson,
+        title=str(data.get("title", lesson.title)),
+        summary=str(data.get("summary", lesson.summary)),
+        group=str(data.get("group", lesson.group)),
+        steps=tuple(steps),
+        language=lang,
+    )
+
+
+def _translate_step(step: Step, raw: dict, folder: Path, path: Path) -> Step:
+    unknown = sorted(set(raw) - STEP_KEYS)
+    if unknown:
+        raise TranslationError(path, None, f"step {step.index}: unknown key {unknown[0]!r}; translatable: {', '.join(sorted(STEP_KEYS))}")
+    source = folder / step.source.name
+    try:
+        markdown = source.read_text(encoding="utf-8")
+    except OSError:
+        raise TranslationError(source, None, f"step {step.index}: the translated text {source.name} is missing") from None
+    for line, bad in placeholders.malformed(markdown):
+        raise TranslationError(source, line, f"malformed placeholder {bad}")
+    body, _, after = markdown.partition(AFTER_MARKER)
+    changes: dict = {"body": body.strip(), "after": after.strip(), "source": source}
+    if "title" in raw:
+        changes["title"] = str(raw["title"])
+    if "prompt" in raw:
+        changes["prompt"] = str(raw["prompt"])
+    for key in ("hints", "lines", "correct"):
+        if key in raw:
+            value = raw[key]
+            english = getattr(step, key)
+            if not isinstance(value, list) or len(value) != len(english) or not all(isinstance(v, str) for v in value):
+                raise TranslationError(path, None, f"step {step.index}: '{key}' must be {len(english)} strings, like the English")
+            changes[key] = tuple(value)
+    return dataclasses.replace(step, **changes)
+
+
+def placeholder_differences(english: Lesson, other: Lesson) -> list[str]:
+    """Steps whose translated texts do not use exactly the English placeholders."""
+    from lessons.loader import all_texts
+
+    problems = []
+    for a, b in zip(english.steps, other.steps):
+        names_a = set().union(*(placeholders.names(t) for t in all_texts(a)))
+        names_b = set().union(*(placeholders.names(t) for t in all_texts(b)))
+        if names_a != names_b:
+            missing, extra = sorted(names_a - names_b), sorted(names_b - names_a)
+            detail = "; ".join(filter(None, [
+                f"missing {', '.join(missing)}" if missing else "",
+                f"not in English: {', '.join(extra)}" if extra else "",
+            ]))
+            problems.append(f"step {a.index} ({b.source.name}): {detail}")
+    return problems

@@ -1,0 +1,148 @@
+"""What each kind of engine artifact looks like on screen.
+
+A run step lists the kinds it wants (``artifacts = ["samples", "confusion_matrix", …]``);
+the step shows the newest artifact of each kind through the view registered here.
+Views are pure functions payload → Rich renderable (no Textual), so they are tested
+directly and usable anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from tui_lab import render
+
+
+def _title(text: str) -> Text:
+    return Text(text, style="bold")
+
+
+def samples(payload: dict[str, Any]) -> RenderableType:
+    """One training image per class, and how many images each class has."""
+    labels = [str(label) for label in payload.get("labels", [])]
+    images = payload.get("images", [])
+    parts: list[RenderableType] = [_title("One training image per class"),
+                                   render.digits_row([(img["pixels"], _name(labels, img["label"])[:28]) for img in images])]
+    counts = payload.get("class_counts", [])
+    if counts:
+        total = sum(counts) or 1
+        parts.append(_title("Class balance of the training set"))
+        parts.append(render.bars(labels, [c / total for c in counts], width=20, fmt="{:.1%}"))
+    return Group(*parts)
+
+
+def _name(labels: list[str], index: int) -> str:
+    return labels[index] if 0 <= index < len(labels) else str(index)
+
+
+def model(payload: dict[str, Any]) -> RenderableType:
+    table = Table(title=f"{payload.get('model')} · {payload.get('parameters', 0):,} parameters",
+                  title_justify="left", box=None, padding=(0, 1))
+    table.add_column("layer")
+    table.add_column("shape")
+    table.add_column("parameters", justify="right")
+    for layer in payload.get("layers", []):
+        table.add_row(layer["name"], " × ".join(str(d) for d in layer["shape"]), f"{layer['parameters']:,}")
+    description = payload.get("description")
+    return Group(Text(description, style="dim"), table) if description else table
+
+
+def confusion_matrix(payload: dict[str, Any]) -> RenderableType:
+    labels = [str(label) for label in payload.get("labels", [])]
+    matrix = payload.get("matrix", [])
+    total = sum(sum(row) for row in matrix) or 1
+    right = sum(matrix[i][i] for i in range(len(matrix)))
+    mistakes = sorted(
+        ((matrix[i][j], labels[i], labels[j]) for i in range(len(matrix)) for j in range(len(matrix)) if i != j),
+        reverse=True,
+    )[:3]
+    worst = ", ".join(f"{t}→{p} ×{n}" for n, t, p in mistakes if n)
+    caption = Text(f"{right:,}/{total:,} right ({right / total:.2%}); most frequent mistakes: {worst or 'none'}")
+    return Group(_title(f"Confusion matrix (epoch {payload.get('epoch', '?')}): rows true, columns predicted"),
+                 render.confusion(labels, matrix), caption)
+
+
+def worst_images(payload: list[dict[str, Any]], labels: list[str] | None = None) -> RenderableType:
+    """The misclassified test images the model was most sure about."""
+    shown = payload[:10]
+    if not shown:
+        return Text("No misclassified test images.")
+    names = labels or [str(i) for i in range(10)]
+    captions = [f"{_name(names, img['label'])}→{_name(names, img['predicted'])} {img['confidence']:.0%}"[:28]
+                for img in shown]
+    return Group(_title("Misclassified test images (true → predicted, confidence)"),
+                 render.digits_row([(img["pixels"], caption) for img, caption in zip(shown, captions)]))
+
+
+def health(payload: dict[str, Any]) -> RenderableType:
+    """Per layer: gradient norm, share of dead ReLUs, and weight histograms now vs at start."""
+    table = Table(title=f"Network health at step {payload.get('step', '?')}", title_justify="left",
+                  box=None, padding=(0, 1))
+    table.add_column("layer")
+    table.add_column("‖grad‖", justify="right")
+    table.add_column("dead ReLUs", justify="right")
+    table.add_column("weights now")
+    table.add_column("at start")
+    for layer in payload.get("layers", []):
+        dead = layer.get("dead_relu_share")
+        dead_text = Text("—" if dead is None else f"{dead:.0%}", style="bold red" if (dead or 0) > 0.5 else "")
+        table.add_row(
+            layer["name"], f"{layer.get('grad_norm', 0):.3g}", dead_text,
+            render.sparkline(layer.get("weight_hist", [])), Text(render.sparkline(layer.get("init_hist", [])), style="dim"),
+        )
+    return table
+
+
+def download(payload: dict[str, Any]) -> RenderableType:
+    done, total = payload.get("done_bytes", 0), payload.get("total_bytes")
+    name = payload.get("file", "data")
+    if total:
+        share = done / total
+        bar = "█" * int(share * 30) + "░" * (30 - int(share * 30))
+        return Text(f"Downloading {name}: {bar} {done / 1e6:.1f}/{total / 1e6:.1f} MB")
+    return Text(f"Downloading {name}: {done / 1e6:.1f} MB")
+
+
+def probabilities(payload: dict[str, Any], labels: list[str] | None = None) -> RenderableType:
+    probs = payload.get("probs", [])
+    names = labels or [str(i) for i in range(len(probs))]
+    best = max(range(len(probs)), key=probs.__getitem__) if probs else None
+    return Group(_title("The model's probabilities"), render.bars(names, probs, width=24, highlight=best))
+
+
+VIEWS: dict[str, Callable[..., RenderableType]] = {
+    "samples": samples,
+    "model": model,
+    "confusion_matrix": confusion_matrix,
+    "worst_images": worst_images,
+    "health": health,
+    "download": download,
+    "probabilities": probabilities,
+}
+
+# Artifacts that are better read as a sentence under the run than drawn.
+NOTES: dict[str, Callable[[Any], str]] = {
+    "checkpoint": lambda p: f"Checkpoint saved: {p.get('path')} (epoch {p.get('epoch')}, {p.get('reason', '').replace('_', ' ')}).",
+    "resumed": lambda p: f"Resumed from {p.get('path')} at epoch {p.get('epoch')}, step {p.get('step')}.",
+    "command": lambda p: _command_note(p),
+    "dataset": lambda p: f"{p.get('title', p.get('dataset'))}: {p.get('train_size'):,} training and "
+                         f"{p.get('test_size'):,} test images from {p.get('source')}.",
+}
+
+
+def _command_note(payload: dict[str, Any]) -> str:
+    name = payload.get("cmd")
+    if not payload.get("applied", True):
+        return f"{name}: not applied ({payload.get('reason', 'refused')})."
+    if name == "set_lr":
+        return f"Learning rate set to {payload.get('lr'):g} from step {payload.get('step')}."
+    if name == "one_more_epoch":
+        return f"One more epoch added (now {payload.get('epochs', '?')})."
+    if name == "slow":
+        seconds = payload.get("step_seconds", 0)
+        return "Full speed again." if not seconds else f"Slow motion: one step every {seconds:g} s."
+    return f"{name} applied at step {payload.get('step')}."
