@@ -266,3 +266,23 @@ async def test_over_ssh_animations_are_off(make_lab, monkeypatch):
     monkeypatch.setenv("SSH_CONNECTION", "10.0.0.1 5000 10.0.0.2 22")
     app = make_lab()
     assert app.animation_level == "none"
+
+
+async def test_a_download_shows_progress_in_the_panel_until_the_run_starts(make_lab):
+    from engines.events import Artifact, Started
+    from tui_lab.run_session import RunSession
+
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        app.session = RunSession("gradient-descent", 7, "gd.iterate", {})
+        bar = app.panel.download
+        app._take(app.session, Artifact("download", {"file": "train-images-idx3-ubyte.gz",
+                                                     "done_bytes": 2_000_000, "total_bytes": 9_912_422}), {})
+        await pilot.pause()
+        assert bar.has_class("-active") and bar.region.area > 0
+        assert "train-images-idx3-ubyte.gz · 2.0/9.9 MB" in bar.query_one("#download-label").visual.plain
+        assert bar.query_one("#download-bar").percentage == pytest.approx(2_000_000 / 9_912_422)
+        app._take(app.session, Started("cpu", {}, 10), {})
+        await pilot.pause()
+        assert not bar.has_class("-active")

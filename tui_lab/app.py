@@ -19,7 +19,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from engines import registry
 from engines.data_root import resolve_data_root
 from engines.device import DeviceInfo
-from engines.events import Event, Failed, Finished
+from engines.events import Artifact, Event, Failed, Finished, ProgressBatch, Started
 from lessons import Catalog, Lesson, load_catalog
 from lessons.translation import LANGUAGES
 from lessons.check import lesson_values
@@ -416,13 +416,23 @@ class LabApp(App):
             elif isinstance(item, str):
                 self.panel.log.write_line(item)
             elif session is not None:
-                for plot, series, xs, ys in session.apply(item):
-                    if plot in plots:
-                        plots[plot].extend(series, xs, ys)
+                self._take(session, item, plots)
                 if isinstance(item, (Finished, Failed)):
                     terminal.append(item)
         if session is not None:
             self._after_events(session, terminal)
+
+    def _take(self, session: RunSession, item: Event | ProgressBatch, plots: dict) -> None:
+        """One event of the current run into the session, the plots and the panel."""
+        if isinstance(item, Artifact) and item.kind == "download":
+            self.main.remove_class("-hide-panel")
+            self.panel.active = "plots"
+            self.panel.download.show(item.payload)
+        elif isinstance(item, (Started, Finished, Failed)):
+            self.panel.download.hide()
+        for plot, series, xs, ys in session.apply(item):
+            if plot in plots:
+                plots[plot].extend(series, xs, ys)
 
     def _after_events(self, session: RunSession, terminal: list[Event]) -> None:
         body = self.step_view.body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Log, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Log, ProgressBar, Static, TabbedContent, TabPane
 
 from lessons.model import PlotSpec
 from tui_lab.widgets.live_plot import LivePlot
@@ -43,6 +43,30 @@ class PlotArea(Horizontal):
         return plots
 
 
+class DownloadProgress(Horizontal):
+    """Shown above the plots while an engine downloads data (it has no steps to plot yet)."""
+
+    DEFAULT_CSS = """
+    DownloadProgress { height: 1; display: none; padding: 0 1; }
+    DownloadProgress.-active { display: block; }
+    DownloadProgress > Static { width: auto; padding: 0 1 0 0; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="download-label")
+        yield ProgressBar(id="download-bar", show_eta=False)
+
+    def show(self, payload: dict) -> None:
+        done, total = payload.get("done_bytes", 0), payload.get("total_bytes")
+        size = f"{done / 1e6:.1f}" + (f"/{total / 1e6:.1f}" if total else "") + " MB"
+        self.query_one("#download-label", Static).update(f"Downloading {payload.get('file', 'data')} · {size}")
+        self.query_one(ProgressBar).update(total=total or None, progress=done)
+        self.add_class("-active")
+
+    def hide(self) -> None:
+        self.remove_class("-active")
+
+
 class ProblemsTable(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -60,7 +84,9 @@ class BottomPanel(Vertical):
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="plots", id="panel-tabs"):
             with TabPane("PLOTS", id="plots"):
-                yield PlotArea()
+                with Vertical():
+                    yield DownloadProgress()
+                    yield PlotArea()
             with TabPane("OUTPUT", id="output"):
                 yield Log(id="output-log", max_lines=2000)
             with TabPane("PROBLEMS", id="problems"):
@@ -77,6 +103,10 @@ class BottomPanel(Vertical):
     @active.setter
     def active(self, tab: str) -> None:
         self.tabs.active = tab
+
+    @property
+    def download(self) -> DownloadProgress:
+        return self.query_one(DownloadProgress)
 
     @property
     def plot_area(self) -> PlotArea:
