@@ -26,9 +26,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _pty import PtyApp  # noqa: E402
 
 LOADS = {
+    "training (MNIST MLP on Fashion-MNIST, 1 epoch)": (
+        "mnist", {"dataset": "fashion-mnist", "epochs": 1, "checkpoint": "off", "download": False}),
     "compute-bound (selftest work=256, 6000 steps)": ("selftest", {"steps": 6000, "work": 256}),
     "event-bound (gd.iterate, 200k steps)": ("gd.iterate", {"steps": 200_000, "lr": 0.01}),
 }
+STEPS = {"mnist": ("mnist", 5), "selftest": ("selftest", 2), "gd.iterate": ("gradient-descent", 7)}
 
 
 def headless(engine: str, params: dict) -> float:
@@ -49,11 +52,11 @@ UI_SHARES: list[float] = []
 
 
 def under_ui(engine: str, params: dict) -> float:
-    lesson, step = ("selftest", 2) if engine == "selftest" else ("gradient-descent", 4)
+    lesson, step = STEPS[engine]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "summary.json"
         lab = PtyApp([sys.executable, str(ROOT / "bench/_lab_run.py"), lesson, str(step), json.dumps(params),
-                      str(out)], cols=120, rows=40, env={"TUI_LAB_HOME": tmp})
+                      str(out)], cols=120, rows=40, env={"TUI_LAB_HOME": tmp, "TUI_LAB_BENCH_WARM": "1"})
         try:
             lab.wait_exit()
         finally:

@@ -27,7 +27,6 @@ abandoned half-way without leaving a half-written file.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import struct
 import tempfile
@@ -35,6 +34,11 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
+
+from engines import downloads
+from engines.downloads import DataError, DownloadProgress
+
+_urlopen = downloads.urlopen  # the tests put a fake mirror here
 
 IMAGE_MAGIC = 0x00000803  # uint8 data, 3 dimensions
 LABEL_MAGIC = 0x00000801  # uint8 data, 1 dimension
@@ -44,17 +48,7 @@ FILES = {  # split -> (images, labels), uncompressed names as torchvision keeps 
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 ALL_FILES = (*FILES["train"], *FILES["test"])
-CHUNK = 1 << 16
-TIMEOUT_S = 30
-
-
-class DataError(Exception):
-    """Data missing, unreadable or corrupt: ``message`` says what, ``hint`` what to do."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
+CHUNK = downloads.CHUNK
 
 @dataclass(frozen=True)
 class DatasetInfo:
@@ -124,16 +118,6 @@ class Located:
 
 
 @dataclass(frozen=True)
-class DownloadProgress:
-    file: str
-    done_bytes: int
-    total_bytes: int | None  # None when the server does not say
-
-    def payload(self) -> dict[str, Any]:
-        return {"file": self.file, "done_bytes": self.done_bytes, "total_bytes": self.total_bytes}
-
-
-@dataclass(frozen=True)
 class Arrays:
     """A whole dataset as numpy uint8 arrays: images [N, 28, 28], labels [N]."""
 
@@ -184,10 +168,6 @@ def locate(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None = 
 # --- downloading ---------------------------------------------------------------------
 
 
-class _NetworkError(Exception):
-    """One mirror failed for one file; the next mirror is tried."""
-
-
 def fetch(
     info: DatasetInfo,
     root: Path,
@@ -222,65 +202,15 @@ def fetch(
             problems = []
             for mirror in info.mirrors:
                 try:
-                    yield from _download(open_url, mirror + gz.name, gz, info.md5.get(gz.name))
+                    yield from downloads.download(open_url, mirror + gz.name, gz, md5=info.md5.get(gz.name),
+                                                  chunk=CHUNK)
                     break
-                except _NetworkError as error:
+                except downloads.NetworkError as error:  # the next mirror is tried
                     problems.append(str(error))
             else:
                 raise _missing_error(info, root, system_dirs, "it could not be downloaded: " + "; ".join(problems))
         _unpack(gz, raw / name)
     return Located(info, {name: _in_folder(raw, name) for name in ALL_FILES}, f"data root {raw}")  # type: ignore[misc]
-
-
-def _urlopen(url: str) -> Any:
-    import urllib.request
-
-    request = urllib.request.Request(url, headers={"User-Agent": "tui-lab"})
-    return urllib.request.urlopen(request, timeout=TIMEOUT_S)
-
-
-def _download(open_url: Callable[[str], Any], url: str, target: Path, md5: str | None) -> Iterator[DownloadProgress]:
-    """Stream ``url`` into a temp file beside ``target``; rename only once it checks out."""
-    import http.client
-
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    digest = hashlib.md5()
-    try:
-        with os.fdopen(fd, "wb") as out:
-            try:
-                response = open_url(url)
-            except (OSError, http.client.HTTPException) as error:  # URLError and timeouts are OSErrors
-                raise _NetworkError(f"{url}: {_reason(error)}") from None
-            with response:
-                length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
-                total = int(length) if length and str(length).isdigit() else None
-                done = 0
-                yield DownloadProgress(target.name, 0, total)
-                while True:
-                    try:
-                        chunk = response.read(CHUNK)
-                    except (OSError, http.client.HTTPException) as error:
-                        raise _NetworkError(f"{url}: the connection broke ({_reason(error)})") from None
-                    if not chunk:
-                        break
-                    out.write(chunk)  # a full disk raises OSError here and is not a network problem
-                    digest.update(chunk)
-                    done += len(chunk)
-                    yield DownloadProgress(target.name, done, total)
-        if total is not None and done != total:
-            raise _NetworkError(f"{url}: the download stopped after {done} of {total} bytes")
-        if md5 and digest.hexdigest() != md5:
-            raise _NetworkError(f"{url}: the file arrived damaged (md5 {digest.hexdigest()}, expected {md5})")
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)  # gone after a rename; removed after any failure or abandonment
-
-
-def _reason(error: BaseException) -> str:
-    reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error)
-    code = getattr(error, "code", None)
-    return f"HTTP {code} {reason}" if isinstance(code, int) else str(reason) or error.__class__.__name__
 
 
 def _unpack(gz: Path, target: Path) -> None:

@@ -18,9 +18,11 @@ ENGINES: dict[str, str] = {
     "gd.batch_vs_sgd": "engines.gradient_descent:BATCH_VS_SGD",
     "opt.race": "engines.optimizers:RACE",
     "opt.compare": "engines.optimizers:COMPARE",
+    "opt.zero_grad": "engines.zero_grad:ENGINE",
     "selftest": "engines.selftest:SELFTEST",
     "mnist": "engines.mnist:TRAIN",
     "mnist.infer": "engines.mnist:INFER",
+    "cifar10": "engines.cifar:TRAIN",
     "backprop.gradcheck": "engines.backprop:GRADCHECK",
     "backprop.explore": "engines.backprop:EXPLORE",
 }
@@ -29,6 +31,7 @@ ENGINES: dict[str, str] = {
 VALUES: dict[str, str] = {
     "gd.values": "engines.gradient_descent:values",
     "mnist.values": "engines.mnist:values",
+    "cifar10.values": "engines.cifar:values",
     "backprop.values": "engines.backprop:values",
     "opt.values": "engines.optimizers:values",
 }
@@ -37,6 +40,7 @@ VALUES: dict[str, str] = {
 CHECKS: dict[str, str] = {
     "gd.checks": "engines.gradient_descent:checks",
     "mnist.checks": "engines.mnist:checks",
+    "cifar10.checks": "engines.cifar:checks",
     "backprop.checks": "engines.backprop:checks",
     "opt.checks": "engines.optimizers:checks",
 }

@@ -1,8 +1,8 @@
 """An engine that misbehaves on purpose, so the hosts' safety nets can be checked.
 
-``tui-lab doctor`` and the tests use it: ``mode=ok`` counts steps, ``crash`` raises
-mid-run, ``exit`` kills its own process, ``nan`` produces a NaN loss and ``stubborn``
-ignores the stop flag (the host must terminate it).
+The tests use it: ``mode=ok`` counts steps, ``crash`` raises mid-run, ``exit`` kills
+its own process, ``nan`` produces a NaN loss, ``oom`` fails as a GPU out of memory does
+and ``stubborn`` ignores the stop flag (the host must terminate it).
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                 raise RuntimeError("selftest crash requested at step %d" % step)
             if mode == "exit":
                 os.kill(os.getpid(), signal.SIGKILL)
+            if mode == "oom":  # what torch raises when a batch does not fit on the GPU
+                raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.19 GiB total capacity)")
         if work is not None:
             work = work @ work / config["work"]  # stands in for a training step's arithmetic
         loss = float("nan") if (mode == "nan" and step == config["fail_at"]) else 1.0 / step
@@ -46,7 +48,7 @@ SELFTEST = EngineSpec(
     name="selftest",
     title="Engine host self-test",
     params=(
-        Param("mode", str, "ok", "behaviour", choices=("ok", "crash", "exit", "nan", "stubborn")),
+        Param("mode", str, "ok", "behaviour", choices=("ok", "crash", "exit", "nan", "stubborn", "oom")),
         Param("steps", int, 20, "number of steps", minimum=1, maximum=10_000_000),
         Param("fail_at", int, 5, "step at which crash/exit/nan happens", minimum=1),
         Param("step_seconds", float, 0.0, "seconds per step", minimum=0.0, maximum=10.0),

@@ -4,7 +4,7 @@ Protocol (one JSON object per line):
   stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
            run's events in the same flat form as ``tui-lab run --json``, except that
            consecutive progress events travel in columns (``"progress_batch"``);
-  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false}``, then
+  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false, "nproc": 1}``, then
            live commands ``{"cmd": "stop" | "pause" | "resume" | "step" | ...}`` ("step"
            lets one step through while paused). End of stdin means the UI is
            gone: the run stops cleanly, keeping what it has written.
@@ -25,7 +25,7 @@ import time
 from typing import IO, Any
 
 from engines import registry
-from engines.device import DeviceError, DeviceInfo, available, configure_torch, detect
+from engines.device import DeviceError, DeviceInfo, available, configure_torch, detect, parse_device
 from engines.events import Event, Failed, Progress, ProgressBatch, to_json
 from engines.runtime import Control, run_engine
 
@@ -136,10 +136,23 @@ def main(argv: list[str] | None = None) -> int:
     except registry.UnknownName as error:
         _send(out, to_json(Failed(str(error), "")))
         return 0
-    if spec.needs_torch:
-        configure_torch(device)
     sender = _Sender(out)
-    for event in run_engine(spec, job.get("params", {}), ctl, log_traceback=True):
+    nproc = int(job.get("nproc") or 1)
+    if nproc > 1:  # the same engine in several processes (torchrun); rank 0's events come here
+        from engines import distributed
+
+        try:
+            distributed.check_nproc(nproc, job["engine"], parse_device(args.device))
+        except distributed.LaunchError as error:
+            sender.send(Failed(str(error).replace("--nproc", "processes"), ""))
+            return 0
+        events = distributed.launch(job["engine"], job.get("params", {}), nproc, parse_device(args.device),
+                                    ctl.data_dir, ctl)
+    else:
+        if spec.needs_torch:
+            configure_torch(device)
+        events = run_engine(spec, job.get("params", {}), ctl, log_traceback=True)
+    for event in events:
         sender.send(event)
     return 0
 

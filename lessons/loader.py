@@ -29,7 +29,7 @@ STEP_KEYS = {
     "read": {"kind", "title", "text", "hints"},
     "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "prompt"},
     "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason", "manual",
-            "fields", "artifacts", "controls", "smoke"},
+            "fields", "artifacts", "controls", "smoke", "compare", "processes"},
     "find-error": {"kind", "title", "text", "hints", "lines", "wrong", "correct"},
     "graph": {"kind", "title", "text", "hints", "graph", "show"},
     "draw": {"kind", "title", "text", "hints", "engine", "params"},
@@ -72,9 +72,13 @@ def lesson_dirs(extra: Iterable[Path | str] = ()) -> list[Path]:
     found: list[Path] = []
     for root in [BUILTIN_DIR, *map(Path, extra)]:
         if (root / LESSON_FILE).is_file():
-            found.append(root)
+            candidates = [root]
         elif root.is_dir():
-            found += sorted(p.parent for p in root.glob(f"*/{LESSON_FILE}"))
+            candidates = sorted(p.parent for p in root.glob(f"*/{LESSON_FILE}"))
+        else:
+            continue
+        # The same folder named twice (e.g. --lessons pointing at the built-in one) loads once.
+        found += [c for c in candidates if c.resolve() not in {f.resolve() for f in found}]
     return found
 
 
@@ -136,6 +140,9 @@ def load_lesson(folder: Path) -> Lesson:
         isinstance(v, (int, float)) and not isinstance(v, bool) for v in expect.values()
     ):
         raise fail("[expect] must map value names to numbers", "expect")
+    tolerance = data.get("expect_tolerance", 1e-6)
+    if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
+        raise fail("expect_tolerance must be a number greater than 0, e.g. 1e-6", "expect_tolerance")
     steps_data = data.get("steps")
     if not isinstance(steps_data, list) or not steps_data:
         raise fail("a lesson needs at least one [[steps]] table", "steps")
@@ -222,7 +229,7 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
         if reason not in ("completed", "diverged"):
             raise fail(f"step {number}: expect_reason must be 'completed' or 'diverged'", "expect_reason", i)
         manual = raw.get("manual", False)
-        for flag in ("manual", "controls"):
+        for flag in ("manual", "controls", "processes"):
             if not isinstance(raw.get(flag, False), bool):
                 raise fail(f"step {number}: '{flag}' must be true or false", flag, i)
         smoke = raw.get("smoke", {})
@@ -239,6 +246,8 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
             artifacts=_strings(raw.get("artifacts", []), f"step {number}: artifacts", fail, "artifacts", i),
             controls=raw.get("controls", False),
             smoke=dict(smoke),
+            compare=_strings(raw.get("compare", []), f"step {number}: compare", fail, "compare", i),
+            processes=bool(raw.get("processes", False)),
         )
     elif kind == "find-error":
         lines = _strings(raw.get("lines"), f"step {number}: lines", fail, "lines", i)

@@ -51,6 +51,8 @@ class Step:
     artifacts: tuple[str, ...] = ()  # artifact kinds drawn under the run (samples, confusion_matrix, …)
     controls: bool = False  # live controls while running: pause, learning rate, one more epoch, slow
     smoke: dict[str, Any] = field(default_factory=dict)  # extra overrides for `tui-lab check`
+    compare: tuple[str, ...] = ()  # result figures tabled run after run (an ablation table)
+    processes: bool = False  # offer a "processes" field: train in N processes (DDP)
     expect_reason: str = "completed"  # how the smoke run must end (check)
     # find-error
     lines: tuple[str, ...] = ()

@@ -18,10 +18,11 @@ def test_bad_answers_get_a_sentence(text, words):
         parse_answer(text)
 
 
-def test_tolerance_is_absolute_for_small_and_relative_for_large_values():
+def test_tolerance_is_absolute_whatever_the_size_of_the_answer():
     assert is_close(2.8004, 2.8, 1e-3) and not is_close(2.81, 2.8, 1e-3)
     assert is_close(0.0004, 0.0, 1e-3) and not is_close(0.002, 0.0, 1e-3)
-    assert is_close(10_000.5, 10_000, 1e-4)
+    assert is_close(25_000, 25_000.4, 0.5) and not is_close(12_500, 25_000, 0.5)  # counts must be exact
+    assert is_close(0.1 + 0.2, 0.3, 0.0)  # every digit typed: float rounding never counts against
 
 
 def test_fill_formats_and_indexes():

@@ -134,3 +134,15 @@ def test_common_options_work_before_and_after_the_command():
     after = run_cli("list", "--device", "quantum")
     assert before.returncode == after.returncode == 2
     assert "Unknown device 'quantum'" in before.stderr and "Unknown device 'quantum'" in after.stderr
+
+
+def test_run_csv_holds_every_progress_row_with_the_engine_values(tmp_path):
+    target = tmp_path / "run.csv"
+    result = run_cli("run", "gradient-descent", "--param", "steps=4", "--param", "lr=0.05", "--csv", str(target))
+    assert result.returncode == 0, result.stderr
+    import csv
+
+    rows = list(csv.DictReader(target.open()))
+    assert [r["step"] for r in rows] == ["0", "1", "2", "3", "4"]
+    assert {"theta", "grad", "update", "loss"} <= set(rows[0])
+    assert float(rows[1]["theta"]) == 0.05 * 28  # θ₁ = 0 − 0.05·(−28)

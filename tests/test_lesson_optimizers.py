@@ -70,6 +70,27 @@ async def test_walk_the_optimizers_lesson_with_the_keyboard(make_lab):
         adam = paths.series["adam"]
         assert abs(adam.xs[-1] - 1) < 0.01 and abs(adam.ys[-1] - 1) < 0.01  # Adam found the minimum
 
-        # 9: the recap; every step done
+        # 9–11: the classic bug — the published loop's curve, the missing line, both curves
+        await pilot.press("f8", "f5")
+        await wait_until(pilot, lambda: app.session.index == 9 and app.session.state == "completed",
+                         timeout=90, what="the published loop")
         await pilot.press("f8")
-        assert app.progress.done_count(LESSON, 9) == 9
+        await pilot.pause()
+        await pilot.press("end", "enter")  # line 5, optimizer.step(), is not the culprit
+        assert "Line 5 is correct" in feedback(app) and "earlier line" in feedback(app)
+        await pilot.press("up", "enter")
+        assert feedback(app).startswith("✓ Right: line 4")
+        published, correct, differs = zip(*app.step_view.body.comparison)
+        assert "zero_grad" in correct[3] and differs[3] and not any(differs[:3])
+        await pilot.press("f8", "f5")
+        await wait_until(pilot, lambda: app.session.index == 11 and app.session.state == "completed",
+                         timeout=90, what="both loops")
+        await pilot.pause(0.3)
+        curves = app.panel.plot_area.plot("loss: published loop vs fixed").series
+        fixed, buggy = curves["fixed_loss"].ys, curves["buggy_loss"].ys
+        assert fixed[0] == buggy[0]  # the same start
+        assert fixed[-1] < fixed[0] / 10 and max(buggy[-10:]) > 10 * fixed[-1]  # one converges, one swings
+
+        # 12: the recap; every step done
+        await pilot.press("f8")
+        assert app.progress.done_count(LESSON, 12) == 12

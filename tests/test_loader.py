@@ -120,3 +120,16 @@ def test_builtin_lessons_load_cleanly():
     catalog = load_catalog()
     assert catalog.problems == []
     assert "gradient-descent" in catalog.ids()
+
+
+def test_a_bad_expect_tolerance_is_a_problem_not_a_crash(tmp_path):
+    toml = GOOD.format(id="x").replace('values = "gd.values"', 'values = "gd.values"\nexpect_tolerance = "tight"')
+    problem = problem_of(tmp_path, toml)
+    assert "expect_tolerance must be a number greater than 0" in problem.message and problem.line == 4
+
+
+def test_the_same_folder_given_twice_loads_once():
+    from lessons.loader import BUILTIN_DIR
+
+    catalog = load_catalog([BUILTIN_DIR])
+    assert catalog.problems == [] and len(catalog.ids()) == len(set(catalog.ids()))

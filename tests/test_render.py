@@ -38,3 +38,12 @@ def test_confusion_matrix_shows_counts_with_dots_for_zeros():
 def test_sparkline_levels():
     assert render.sparkline([0, 1, 2, 4]) == "▁▂▄█"
     assert render.sparkline([]) == ""
+
+
+def test_colour_images_draw_their_rgb_pixels():
+    red, black = [255, 0, 0], [0, 0, 0]
+    pixels = [[red, black], [black, red]]
+    text = render.digit(pixels)
+    spans = {str(span.style) for span in text.spans}
+    assert "rgb(255,0,0) on rgb(0,0,0)" in spans and "rgb(0,0,0) on rgb(255,0,0)" in spans
+    assert render.digit_plain(pixels) == "░░"  # red is a third as bright as white

@@ -35,5 +35,6 @@ def parse_answer(text: str) -> float:
 
 
 def is_close(value: float, expected: float, tolerance: float) -> bool:
-    """Within ``tolerance`` absolutely, or relatively for large values."""
-    return abs(value - expected) <= max(tolerance, tolerance * abs(expected))
+    """Within ``tolerance`` (absolute: a lesson states how exact an answer must be), plus
+    a hair of relative slack so that typing every digit of a float is always right."""
+    return abs(value - expected) <= tolerance + 1e-12 * abs(expected)

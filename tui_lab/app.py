@@ -7,14 +7,16 @@ plotext until a plot is shown. ``make_app`` builds the app for the CLI and for t
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import Input, Static, TabbedContent, TabPane
 
 from engines import registry
 from engines.data_root import resolve_data_root
@@ -26,8 +28,11 @@ from lessons.check import lesson_values
 from tui_lab.commands import LabCommands
 from tui_lab.engine_host import EngineHost, WorkerReady
 from tui_lab.messages import OpenStep, RunCommand, RunRequested, StepSolved, StopRequested
+from tui_lab.config import load_config
 from tui_lab.progress import ProgressStore
 from tui_lab.run_session import RunSession
+from tui_lab.serve import throttle_for_browser
+from tui_lab.widgets.confirm import Confirm
 from tui_lab.widgets.explorer import Explorer, LessonTree
 from tui_lab.widgets.key_hints import KeyHints
 from tui_lab.widgets.panel import BottomPanel
@@ -54,7 +59,7 @@ def over_ssh() -> bool:
 class MainScreen(Screen):
     """The workbench: explorer │ editor over panel, then status bar and footer."""
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (100, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-too-narrow"), (MIN_WIDTH, "-narrow"), (80, "-medium"), (100, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-too-short"), (MIN_HEIGHT, "-short"), (32, "-tall")]
 
     def compose(self) -> ComposeResult:
@@ -74,6 +79,7 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.workbench_ready = True  # composed: the panels can be queried from now on
+        self.app.report_start_problems()
 
     def on_resize(self, event) -> None:
         width, height = event.size
@@ -99,6 +105,10 @@ class LabApp(App):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar"),
         Binding("ctrl+j", "toggle_panel", "Panel", id="toggle-panel"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("r", "reset_step", "Reset step", show=False, id="reset-step"),
+        Binding("n", "new_seed", "Run with a new seed", show=False, id="new-seed"),
+        Binding("e", "export_csv", "Export plot data (CSV)", show=False, id="export-csv"),
+        Binding("S", "save_svg", "Save screen (SVG)", show=False, id="save-svg"),
         # Page keys scroll the step from anywhere (lists and tables keep their own).
         Binding("pagedown", "scroll_step(1)", "Scroll step down", show=False, id="step-page-down"),
         Binding("pageup", "scroll_step(-1)", "Scroll step up", show=False, id="step-page-up"),
@@ -127,9 +137,15 @@ class LabApp(App):
         self.workbench_ready = False
         self.panel_pinned: bool | None = None
         self.lesson_dirs: tuple[str, ...] = ()
+        self.config = load_config()
+        self.start_from: tuple[str, int] | None = None  # --start-from LESSON[:STEP]
+        self.record_next = False  # the next run is written to a recording file
+        self.recorder = None  # engines.recording.Recorder of the run going, if recorded
+        self.player = None  # engines.recording.Player of a recording being replayed
         self.lang = "en"  # None: shown on run steps only; else the user's choice
         if over_ssh():
             self.animation_level = "none"  # every animated frame crosses the network
+        throttle_for_browser(self)  # in a browser tab (textual-serve): slower refresh, no animation
 
     # -- start-up ------------------------------------------------------------------
 
@@ -137,29 +153,49 @@ class LabApp(App):
         return self.main
 
     def on_mount(self) -> None:
-        self.main.set_class(self.size.width < 80, "-hide-sidebar")
         self.set_interval(1 / DRAIN_HZ, self.drain_engine)
-        for problem in self.catalog.problems:
-            self.panel.add_problem(f"{problem.path.parent.name}/{problem.path.name}" + (f":{problem.line}" if problem.line else ""), problem.message)
-        if self.progress.error:
-            self.panel.add_problem("progress", self.progress.error)
-        if self.catalog.problems:
-            self.notify(f"{len(self.catalog.problems)} lesson(s) could not be loaded; see PROBLEMS (F4).", severity="warning")
         self.call_after_refresh(self._open_first_step)
         if self.prewarm:
             self.call_after_refresh(self.host.prewarm)  # after the first paint
         self.call_after_refresh(preload_plotting)
 
+    def report_start_problems(self) -> None:
+        """What went wrong before the screen existed: broken lessons, settings, progress."""
+        for problem in self.catalog.problems:
+            where = f"{problem.path.parent.name}/{problem.path.name}" + (f":{problem.line}" if problem.line else "")
+            self.panel.add_problem(where, problem.message)
+        if self.progress.error:
+            self.panel.add_problem("progress", self.progress.error)
+        if self.config.problem:
+            self.panel.add_problem("settings", self.config.problem)
+        if self.catalog.problems:
+            self.notify(f"{len(self.catalog.problems)} lesson(s) could not be loaded; see PROBLEMS (F4).",
+                        severity="warning")
+
     async def _open_first_step(self) -> None:
-        last = self.progress.last_position()
-        if last and self.catalog.get(last[0]) and 1 <= last[1] <= len(self.catalog.get(last[0]).steps):
-            await self.open_step(*last)
+        last = self.start_from or self.progress.last_position()
+        if last and self.catalog.get(last[0]) and 0 <= last[1] <= len(self.catalog.get(last[0]).steps):
+            await self.open_step(*last)  # step 0: where the student left off in that lesson
         elif self.catalog.lessons:
             await self.open_step(self.catalog.lessons[0].id, 1)
         self.step_view.focus_first()  # like an editor: the keyboard starts in the step; F2 → explorer
 
     def on_unmount(self) -> None:
-        self.host.close()
+        if self.session is not None and self.session.active and not self.session.interactive:
+            # closed mid-run (quit, dropped SSH): keep what the run had reached
+            self.progress.record_run(self.session.lesson_id, self.session.index,
+                                     {**self._run_result(self.session), "reason": "interrupted"})
+        self.host.close()  # the engine sees its input end, stops cleanly and writes its checkpoint
+
+    def _run_result(self, session: RunSession) -> dict[str, Any]:
+        result = {"reason": session.state, "steps": session.step, "params": session.params}
+        if session.evaluations:
+            result["test_accuracy"] = session.evaluations[-1].get("test_accuracy")
+        checkpoint = session.latest.get("checkpoint")
+        if isinstance(checkpoint, dict):
+            result["checkpoint"] = checkpoint.get("path")
+        figures = {k: v for k, v in session.summary.items() if isinstance(v, (int, float)) and k not in result}
+        return {**figures, **{k: v for k, v in result.items() if v is not None}}
 
     # -- parts ---------------------------------------------------------------------
 
@@ -284,6 +320,11 @@ class LabApp(App):
         if self.session is None or not self.session.active:
             self.notify("Nothing is running.")
             return
+        if self.player is not None:  # a replay: stop reading it out
+            self.player = None
+            self.session.apply(Finished("stopped", {"message": "Replay stopped."}))
+            self._after_events(self.session, [Finished("stopped", {})])
+            return
         self.host.stop()
         self.status.set_state("stopping…", "running")
 
@@ -299,6 +340,181 @@ class LabApp(App):
         if body is None or not body.step.hints or not body.show_next_hint():
             self.notify("No (more) hints for this step.")
 
+    def action_command_palette(self) -> None:
+        """F1 / Ctrl+P open the palette, and close it again (Esc alone may not arrive over SSH)."""
+        if CommandPalette.is_open(self):
+            self.screen.dismiss()
+        else:
+            super().action_command_palette()
+
+    def action_reset_step(self) -> None:
+        if self.current is None:
+            return
+        lesson_id, index = self.current
+
+        async def answered(yes: bool) -> None:
+            if yes:
+                self.progress.reset_step(lesson_id, index)
+                self._report_progress_error()
+                await self.open_step(lesson_id, index)
+                self.step_view.focus_first()
+                self.notify(f"Step {index} reset.")
+
+        question = f"Reset step {index} of “{self.current_lesson().title}”? Its answer and progress are forgotten."
+        self.push_screen(Confirm(question), answered)
+
+    def reset_progress(self, lesson_id: str | None) -> None:
+        """Forget a lesson's progress, or everything (after a confirmation)."""
+        lesson = self.catalog.get(lesson_id) if lesson_id else None
+        what = f"all progress in “{lesson.title}”" if lesson else "ALL your progress in every lesson"
+
+        async def answered(yes: bool) -> None:
+            if yes:
+                self.progress.reset(lesson_id)
+                self._report_progress_error()
+                self.explorer.refresh_marks(self.current)
+                if self.current:
+                    await self.open_step(*self.current)
+                self.notify("Progress reset.")
+
+        self.push_screen(Confirm(f"Reset {what}? This cannot be undone."), answered)
+
+    def action_new_seed(self) -> None:
+        """Run the step again from a different random start (F5 repeats the same one)."""
+        body = self.step_view.body
+        if not isinstance(body, RunStep):
+            self.notify("Only run steps have seeds.")
+            return
+        field = body.query("#param-seed")
+        if not field:
+            self.notify("This run has no seed: it is the same every time.")
+            return
+        import random
+
+        field.first(Input).value = str(random.randrange(2**31 - 1))
+        body.request_run()
+
+    def exports_dir(self):
+        from tui_lab.progress import lab_home
+
+        folder = lab_home() / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def action_export_csv(self) -> None:
+        """Every point behind the plots (not just the drawn ones) as a CSV file."""
+        plots = [p for p in self.panel.plot_area.plots() if p.points]
+        if not plots:
+            self.notify("No plot data to export yet: run a step first.")
+            return
+        import csv
+        import time
+
+        where = f"{self.session.lesson_id}-step{self.session.index}" if self.session else "plots"
+        try:
+            path = self.exports_dir() / f"{where}-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+            with path.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["plot", "series", "x", "y"])
+                for plot in plots:
+                    for name, series in plot.series.items():
+                        writer.writerows((plot.title, name, x, y) for x, y in zip(series.xs, series.ys))
+        except OSError as error:
+            self.notify(f"Could not write the CSV file: {error.strerror or error}.", severity="error")
+            return
+        self.notify(f"Plot data saved to {path}", timeout=8)
+
+    def action_save_svg(self) -> None:
+        import time
+
+        try:
+            path = self.save_screenshot(path=str(self.exports_dir()),
+                                        filename=f"screen-{time.strftime('%Y%m%d-%H%M%S')}.svg")
+        except OSError as error:
+            self.notify(f"Could not save the screen: {error.strerror or error}.", severity="error")
+            return
+        self.notify(f"Screen saved to {path}", timeout=8)
+
+    # -- record and replay ------------------------------------------------------------
+
+    def action_toggle_recording(self) -> None:
+        self.record_next = not self.record_next
+        self.notify("The next run will be recorded (lab folder → recordings)." if self.record_next
+                    else "The next run will not be recorded.")
+
+    def _start_recording(self, lesson: Lesson, step, params: dict) -> None:
+        import time
+
+        from engines.recording import Recorder, RecordingError
+        from tui_lab import __version__
+        from tui_lab.progress import lab_home
+
+        folder = lab_home() / "recordings"
+        path = folder / f"{lesson.id}-step{step.index}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.recorder = Recorder(path, engine=step.engine, params=params,
+                                     device=self.device_info.label if self.device_info else self.host.device,
+                                     lesson=lesson.id, step=step.index, lab_version=__version__)
+        except (OSError, RecordingError) as error:
+            self.notify(f"This run is not recorded: {error}", severity="warning")
+        self.record_next = False
+
+    def _finish_recording(self) -> None:
+        recorder, self.recorder = self.recorder, None
+        recorder.close()
+        if recorder.error:
+            self.notify(recorder.error, severity="warning")
+        else:
+            self.notify(f"Recorded {recorder.events_written} events to {recorder.path} (replay: F1 → Replay).",
+                        timeout=8)
+
+    def recordings(self) -> list:
+        """Recordings to offer in the palette: the lab's own, then the user's."""
+        from engines.recording import shipped_recordings
+        from tui_lab.progress import lab_home
+
+        mine = sorted((lab_home() / "recordings").glob("*.jsonl"), reverse=True)
+        return shipped_recordings() + mine[:20]
+
+    async def replay(self, path, speed: float = 1.0) -> None:
+        """Play a recorded run back into its step, with its timing (or faster)."""
+        from engines.recording import Player, RecordingError, read_recording
+
+        if self.session is not None and self.session.active:
+            self.notify("A run is going; F6 stops it before a replay.", severity="warning")
+            return
+        try:
+            recording = read_recording(path)
+        except RecordingError as error:
+            self.panel.add_problem("replay", str(error))
+            self.notify(str(error), severity="error")
+            return
+        header = recording.header
+        lesson = self.catalog.get(header.get("lesson") or "")
+        index = header.get("step")
+        if lesson is None or not isinstance(index, int) or not 1 <= index <= len(lesson.steps) \
+                or lesson.step(index).engine != header.get("engine"):
+            self.notify(f"{path.name} was recorded from a step this lab does not have; play it with "
+                        f"`tui-lab replay {path}`.", severity="warning")
+            return
+        await self.open_step(lesson.id, index)
+        step = lesson.step(index)
+        self.session = RunSession(lesson.id, index, step.engine, dict(header.get("params", {})), plots=step.plots,
+                                  table=step.table, seed=header.get("params", {}).get("seed"), replay=True)
+        await self.panel.plot_area.set_plots(step.plots)
+        self.main.remove_class("-hide-panel")
+        self.panel.active = "plots"
+        body = self.step_view.body
+        if isinstance(body, RunStep):
+            body.attach(self.session)
+        self.player = Player(recording, speed=speed)
+        self.status.set_device(f"replay of {header.get('device', '?')}")
+        self.panel.log.write_line(f"── replay of {path.name}, recorded {header.get('recorded_at', '?')} on "
+                                  f"{header.get('device', '?')}, speed ×{speed:g}")
+        if recording.note:
+            self.panel.log.write_line(recording.note)
+
     def action_scroll_step(self, direction: int) -> None:
         if direction > 0:
             self.step_view.scroll_page_down(animate=False)
@@ -306,8 +522,11 @@ class LabApp(App):
             self.step_view.scroll_page_up(animate=False)
 
     def action_toggle_sidebar(self) -> None:
-        self.main.toggle_class("-hide-sidebar")
-        if self.main.has_class("-hide-sidebar") and self.explorer.has_focus_within:
+        """Show or hide the explorer; below 80 columns it is hidden unless asked for."""
+        shown = self.explorer.display
+        self.main.set_class(shown, "-hide-sidebar")
+        self.main.set_class(not shown, "-show-sidebar")
+        if shown and self.explorer.has_focus_within:
             self.step_view.focus_first()
 
     def action_toggle_panel(self) -> None:
@@ -321,6 +540,7 @@ class LabApp(App):
 
     def action_focus_explorer(self) -> None:
         self.main.remove_class("-hide-sidebar")
+        self.main.add_class("-show-sidebar")
         self.query_one(LessonTree).focus()
 
     def action_switch_editor_tab(self) -> None:
@@ -374,7 +594,7 @@ class LabApp(App):
         step = lesson.step(message.index)
         self.session = RunSession(
             lesson.id, step.index, step.engine, message.params, plots=step.plots, table=step.table,
-            manual=step.manual, interactive=step.kind == "draw",
+            manual=step.manual, interactive=step.kind == "draw", seed=message.params.get("seed"),
         )
         if step.kind == "run":
             await self.panel.plot_area.set_plots(step.plots)
@@ -385,8 +605,11 @@ class LabApp(App):
         body = self.step_view.body
         if isinstance(body, (RunStep, DrawStep)) and body.step is step:
             body.attach(self.session)
+        if self.record_next and step.kind == "run":
+            self._start_recording(lesson, step, message.params)
         try:
-            self.host.start(step.engine, message.params, self.data_dir, paused=step.manual)
+            self.host.start(step.engine, message.params, self.data_dir, paused=step.manual,
+                            nproc=message.processes)
         except (OSError, RuntimeError) as error:
             self.session.apply(Failed(f"The engine could not be started: {error}", ""))
             self._after_events(self.session, [Failed(self.session.message)])
@@ -405,6 +628,10 @@ class LabApp(App):
         if not self.is_running or not self.workbench_ready:  # starting up or shutting down
             return
         items = self.host.drain()
+        if self.player is not None:
+            items += self.player.due()
+            if self.player.done:
+                self.player = None
         if not items:
             return
         session = self.session
@@ -424,6 +651,10 @@ class LabApp(App):
 
     def _take(self, session: RunSession, item: Event | ProgressBatch, plots: dict) -> None:
         """One event of the current run into the session, the plots and the panel."""
+        if self.recorder is not None:
+            self.recorder.write(item)
+            if isinstance(item, (Finished, Failed)):
+                self._finish_recording()
         if isinstance(item, Artifact) and item.kind == "download":
             self.main.remove_class("-hide-panel")
             self.panel.active = "plots"
@@ -440,7 +671,8 @@ class LabApp(App):
             body.update_from(session)
         self.status.set_speed(session.speed_text())
         state_kind = "running" if session.active else ("failed" if session.state in ("failed", "diverged") else "")
-        self.status.set_state(session.state, state_kind)
+        seed = f" · seed {session.seed}" if session.seed is not None else ""
+        self.status.set_state(session.state + seed, state_kind)
         for event in terminal:
             self._run_ended(session, event)
 
@@ -452,6 +684,10 @@ class LabApp(App):
             return
         if event.reason == "diverged":
             self.notify(session.message, title="Run diverged", severity="warning", timeout=8)
+        if session.replay:
+            return  # watching a recording is not doing the step
+        if not session.interactive:
+            self.progress.record_run(session.lesson_id, session.index, self._run_result(session))
         if event.reason in ("completed", "diverged"):
             self.progress.mark(session.lesson_id, session.index, "done")
             self._report_progress_error()
@@ -476,16 +712,37 @@ def make_app(
     warm_torch: bool = True,
     prewarm: bool = True,
     lang: str = "en",
+    threads: int | None = None,
 ) -> LabApp:
     """Build the lab (the CLI and the tests both come through here)."""
     catalog = load_catalog(lesson_dirs, lang=lang)
-    host = EngineHost(device=device, warm_torch=warm_torch)
+    host = EngineHost(device=device, warm_torch=warm_torch, threads=threads)
     app = LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm)
     app.lesson_dirs, app.lang = tuple(lesson_dirs), lang
     return app
 
 
-def run_app(device: str = "auto", data_dir: str | None = None, lesson_dirs: list[str] = (), lang: str = "en") -> int:
+def parse_start(catalog: Catalog, text: str) -> tuple[str, int]:
+    """``LESSON`` or ``LESSON:STEP`` → (lesson id, step; 0: where the student left off)."""
+    lesson_id, _, step = text.partition(":")
+    lesson = catalog.get(lesson_id.strip())
+    if lesson is None:
+        raise ValueError(f"No lesson {lesson_id!r} to start from; lessons: {', '.join(catalog.ids())}.")
+    if not step:
+        return lesson.id, 0
+    if not step.strip().isdigit() or not 1 <= int(step) <= len(lesson.steps):
+        raise ValueError(f"{lesson.id!r} has steps 1–{len(lesson.steps)}; {step!r} is not one of them.")
+    return lesson.id, int(step)
+
+
+def run_app(device: str = "auto", data_dir: str | None = None, lesson_dirs: list[str] = (), lang: str = "en",
+            start_from: str | None = None) -> int:
     app = make_app(lesson_dirs, device=device, data_dir=data_dir, lang=lang)
+    if start_from:
+        try:
+            app.start_from = parse_start(app.catalog, start_from)
+        except ValueError as error:
+            print(f"tui-lab: {error}", file=sys.stderr)
+            return 2
     app.run()
     return app.return_code or 0

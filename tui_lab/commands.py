@@ -28,6 +28,10 @@ class LabCommands(Provider):
             ("Switch editor tab", "Step ↔ engine source (F3)", "switch_editor_tab"),
             ("Next panel tab", "Plots → Output → Problems (F4)", "cycle_panel"),
             ("Toggle light/dark theme", "Switch between a light and a dark theme", "toggle_theme"),
+            ("Reset this step", "Forget this step's answer and progress (r)", "reset_step"),
+            ("Run again with a new seed", "A different random start (n); F5 repeats the same one", "new_seed"),
+            ("Export plot data as CSV", "Every point behind the plots, to a file (e)", "export_csv"),
+            ("Save screen as SVG", "A picture of the lab as it is now (S)", "save_svg"),
         )
         for title, help_text, action in actions:
             yield title, help_text, partial(app.run_action, action)
@@ -37,6 +41,17 @@ class LabCommands(Provider):
                 f"{lesson.id} · {len(lesson.steps)} steps",
                 partial(app.open_lesson_from_palette, lesson.id),
             )
+        if app.current:
+            yield ("Reset this lesson", "Forget all progress in the current lesson",
+                   partial(app.reset_progress, app.current[0]))
+        yield "Reset all progress", "Forget progress in every lesson", partial(app.reset_progress, None)
+        yield ("Record the next run", "Write the next run's events to a file that can be replayed anywhere",
+               partial(app.run_action, "toggle_recording"))
+        for path in app.recordings():
+            for speed in (1.0, 10.0):
+                label = "real time" if speed == 1 else f"{speed:g}× faster"
+                yield (f"Replay: {path.stem} ({label})", f"Play {path} back in its step",
+                       partial(app.replay, path, speed))
         for lang, name in LANGUAGES.items():
             if lang != app.lang:
                 yield f"Language: {name}", "Show the lesson texts in this language", partial(app.set_language, lang)

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -28,6 +29,9 @@ from engines.events import Event, Failed, Finished, ProgressBatch, from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 0.8  # cooperative stop first; then terminate, so a stop lands within ~1 s
+CLOSE_GRACE_S = 10.0  # when the lab quits, a running engine may finish its checkpoint
+CLEANUP_S = 10.0  # an engine that stopped stepping may take this long to write its checkpoint
+BATCH_DELAY_S = 0.3  # progress sent just before the stop can arrive just after it
 
 
 @dataclass
@@ -48,6 +52,8 @@ class _Worker:
     stderr_tail: collections.deque = field(default_factory=lambda: collections.deque(maxlen=60))
     terminal_seen: bool = False
     stop_requested: bool = False
+    stop_at: float = 0.0
+    last_progress_at: float = 0.0  # when the engine last reported a step
 
 
 class EngineHost:
@@ -93,8 +99,10 @@ class EngineHost:
         worker = self._active
         return worker is not None and not worker.terminal_seen and worker.process.poll() is None
 
-    def start(self, engine: str, params: dict[str, Any], data_dir: str | None = None, paused: bool = False) -> None:
-        """Start a run (``paused``: it waits for "step" or "resume"); events arrive through ``drain``."""
+    def start(self, engine: str, params: dict[str, Any], data_dir: str | None = None, paused: bool = False,
+              nproc: int = 1) -> None:
+        """Start a run (``paused``: it waits for "step" or "resume"; ``nproc`` > 1: in that many
+        processes); events arrive through ``drain``."""
         if self.running:
             raise RuntimeError("a run is already going; stop it first")
         with self._lock:
@@ -102,7 +110,7 @@ class EngineHost:
             if worker is None or worker.process.poll() is not None:
                 worker = self._spawn()
             self._active = worker
-        job = {"engine": engine, "params": params, "data_dir": data_dir, "paused": paused}
+        job = {"engine": engine, "params": params, "data_dir": data_dir, "paused": paused, "nproc": nproc}
         self._write(worker, job)
 
     def send(self, command: dict[str, Any]) -> bool:
@@ -118,12 +126,24 @@ class EngineHost:
         if worker is None or worker.process.poll() is not None:
             return
         worker.stop_requested = True
+        worker.stop_at = time.monotonic()
         self._write(worker, {"cmd": "stop"})
-        timer = threading.Timer(STOP_GRACE_S, self._enforce_stop, args=(worker,))
-        timer.daemon = True
-        timer.start()
+        threading.Thread(target=self._enforce_stop, args=(worker,), daemon=True).start()
 
     def _enforce_stop(self, worker: _Worker) -> None:
+        """An engine that keeps stepping after the grace period ignores the stop: terminate it.
+        One that stopped stepping is finishing (writing its checkpoint): give it time."""
+        deadline = worker.stop_at + STOP_GRACE_S
+        while time.monotonic() < deadline:
+            if worker.process.poll() is not None or worker.terminal_seen:
+                return
+            time.sleep(0.05)  # a watchdog's poll of a child process, not a synchronisation
+        still_stepping = worker.last_progress_at > worker.stop_at + BATCH_DELAY_S
+        cleanup_deadline = worker.stop_at + (STOP_GRACE_S if still_stepping else CLEANUP_S)
+        while time.monotonic() < cleanup_deadline:
+            if worker.process.poll() is not None or worker.terminal_seen:
+                return
+            time.sleep(0.05)
         if worker.process.poll() is None and not worker.terminal_seen:
             worker.process.terminate()
             try:
@@ -132,12 +152,15 @@ class EngineHost:
                 worker.process.kill()
 
     def close(self) -> None:
-        """End every child process (the UI is quitting)."""
+        """End every child process (the UI is quitting). A running engine is given time to
+        stop cleanly and write its checkpoint, as when a student's connection drops."""
         with self._lock:
-            workers = [w for w in (self._active, self._spare) if w is not None]
+            active, spare = self._active, self._spare
             self._active = self._spare = None
-        for worker in workers:
-            self._dismiss(worker)
+        if spare is not None:
+            self._dismiss(spare)
+        if active is not None:
+            self._dismiss(active, grace=CLOSE_GRACE_S)
 
     def drain(self) -> list[Event | ProgressBatch | WorkerReady | str]:
         """What arrived since the last call: events (progress in batches), ready notes, stderr lines."""
@@ -181,13 +204,13 @@ class EngineHost:
         except (BrokenPipeError, OSError, ValueError):
             return False  # it died; the relay thread reports why
 
-    def _dismiss(self, worker: _Worker) -> None:
+    def _dismiss(self, worker: _Worker, grace: float = STOP_GRACE_S) -> None:
         try:
-            worker.process.stdin.close()  # a waiting worker exits on end of input
+            worker.process.stdin.close()  # end of input: a waiting worker exits, a running one stops
         except OSError:
             pass
         try:
-            worker.process.wait(timeout=STOP_GRACE_S)
+            worker.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             worker.process.kill()
 
@@ -213,6 +236,8 @@ class EngineHost:
                 self._push(worker.info)
                 continue
             event = ProgressBatch.from_data(data) if data.get("type") == ProgressBatch.type else from_dict(data)
+            if isinstance(event, ProgressBatch):
+                worker.last_progress_at = time.monotonic()
             if isinstance(event, (Finished, Failed)):
                 worker.terminal_seen = True
             self._push(event)

@@ -1,4 +1,4 @@
-"""The lab without its UI: ``list``, ``run``, ``check`` and ``doctor`` for scripts and CI.
+"""The lab without its UI: ``list``, ``run``, ``replay``, ``check`` and ``doctor`` for scripts and CI.
 
 This is a stable command-line contract; see the README's "Headless" section. Exit
 statuses: 0 success, 1 a failed run or check, 2 a usage error (unknown lesson, bad
@@ -21,6 +21,7 @@ from engines.data_root import resolve_data_root
 from engines.device import DeviceError, available, configure_torch, cpu_device, detect, parse_device
 from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
 from engines.params import ParamError
+from engines.recording import Recorder, RecordingError, locate, read_recording, replay_events
 from engines.runtime import Control, run_engine
 from lessons import Catalog, Lesson
 from lessons.check import CheckCase, check_lesson
@@ -75,6 +76,9 @@ def cmd_run(
     data_dir: str | None,
     as_json: bool,
     out: IO[str],
+    record: str | None = None,
+    nproc: str | None = None,
+    csv_path: str | None = None,
 ) -> int:
     lesson = find_lesson(catalog, lesson_id)
     step = run_step(lesson, step_number)
@@ -91,20 +95,89 @@ def cmd_run(
         info = detect(choice) if spec.needs_torch else cpu_device()
     except DeviceError as error:
         raise UsageError(str(error)) from None
+    processes = _processes(nproc, step.engine, choice)
     if spec.needs_torch:
         configure_torch(info)
     root, _ = resolve_data_root(data_dir)
+    recorder = _recorder(record, lesson, step, spec, {**step.params, **overrides}, info.label)
+    table = CsvTable(Path(csv_path)) if csv_path else None
     ctl = Control(device=info, data_dir=str(root))
     previous = _stop_on_ctrl_c(ctl)
     view = _JsonView(out) if as_json else _TerminalView(out, f"{lesson.id} · step {step.index}")
     try:
         final: Event | None = None
-        for event in run_engine(spec, {**step.params, **overrides}, ctl):
+        params = {**step.params, **overrides}
+        if processes > 1:  # the same engine under torchrun; rank 0's events come back here
+            from engines import distributed
+
+            events = distributed.launch(step.engine, params, processes, choice, str(root), ctl)
+        else:
+            events = run_engine(spec, params, ctl)
+        for event in events:
+            if recorder is not None:
+                recorder.write(event)  # before showing it: a killed run keeps what it showed
+            if table is not None:
+                table.add(event)
             view.show(event)
             final = event
     finally:
         signal.signal(signal.SIGINT, previous)
         view.close()
+        if recorder is not None:
+            recorder.close()
+            if recorder.error:
+                print(f"tui-lab: warning: {recorder.error}", file=sys.stderr)
+        if table is not None:
+            table.write()  # also after Ctrl+C: the rows so far
+    return _exit_status(final)
+
+
+class CsvTable:
+    """The data behind a run's plots: one row per progress or evaluation event.
+
+    Columns: type, step, epoch, loss, lr, samples_per_s, then every engine value and
+    metric that appeared (blank where an event has none). Written once at the end,
+    atomically, so the file is never half a table.
+    """
+
+    FIXED = ["type", "step", "epoch", "loss", "lr", "samples_per_s"]
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows: list[dict[str, Any]] = []
+        self.extra: dict[str, None] = {}
+        self.step = 0
+
+    def add(self, event: Event) -> None:
+        if isinstance(event, Progress):
+            self.step = event.step
+            row = {"type": "progress", "step": event.step, "epoch": event.epoch, "loss": event.loss,
+                   "lr": event.lr, "samples_per_s": event.samples_per_s, **event.values}
+        elif isinstance(event, Evaluated):
+            row = {"type": "evaluated", "step": self.step, "epoch": event.epoch,
+                   **{k: v for k, v in event.metrics.items() if isinstance(v, (int, float, str))}}
+        else:
+            return
+        self.extra.update(dict.fromkeys(k for k in row if k not in self.FIXED))
+        self.rows.append(row)
+
+    def write(self) -> None:
+        import csv
+        import io
+
+        from tui_lab.progress import atomic_write_text
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, self.FIXED + list(self.extra), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(self.rows)
+        try:
+            atomic_write_text(self.path, buffer.getvalue())
+        except OSError as error:
+            print(f"tui-lab: warning: {self.path} could not be written: {error.strerror or error}.", file=sys.stderr)
+
+
+def _exit_status(final: Event | None) -> int:
     if isinstance(final, Failed):
         return EXIT_FAILED
     if isinstance(final, Finished) and final.reason == "diverged":
@@ -112,6 +185,63 @@ def cmd_run(
     if isinstance(final, Finished) and final.reason == "stopped":
         return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _recorder(path: str | None, lesson: Lesson, step, spec, params: dict[str, Any], device: str) -> Recorder | None:
+    if path is None:
+        return None
+    from tui_lab import __version__
+
+    try:
+        return Recorder(path, lesson=lesson.id, step=step.index, engine=step.engine, params=spec.config(params),
+                        device=device, lab_version=__version__)
+    except RecordingError as error:
+        raise UsageError(str(error)) from None
+
+
+def cmd_replay(source: str, speed: float, as_json: bool, out: IO[str]) -> int:
+    """Play a recording back: ``--json`` prints the lines ``run --json`` printed, else
+    the same progress view as ``run``. Exit statuses as for the run it recorded."""
+    try:
+        recording = read_recording(locate(source))
+    except RecordingError as error:
+        raise UsageError(str(error)) from None
+    if recording.note:
+        print(f"tui-lab: note: {recording.note}", file=sys.stderr)
+    header = recording.header
+    if as_json:
+        view: _JsonView | _TerminalView = _JsonView(out)
+    else:
+        pace = "as fast as possible" if not speed else ("at the recorded pace" if speed == 1 else f"at {speed:g}× speed")
+        out.write(f"Replay of {recording.path.name}, recorded {header['recorded_at']} on {header['device']}, {pace}.\n")
+        step = f" · step {header['step']}" if header["step"] is not None else ""
+        view = _TerminalView(out, f"{header['lesson'] or header['engine']}{step} (replay)")
+    try:
+        for event in replay_events(recording, speed):
+            view.show(event)
+    except KeyboardInterrupt:
+        view.close()
+        print("\nReplay stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        view.close()
+    if recording.final is None:
+        print(f"tui-lab: note: {recording.path} ends before the run did (it was stopped or killed while recording).",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return _exit_status(recording.final)
+
+
+def _processes(nproc: str | None, engine: str, device: str) -> int:
+    """``--nproc``: how many processes to train in (1 when not given), or a UsageError."""
+    if nproc is None:
+        return 1
+    from engines.distributed import LaunchError, check_nproc
+
+    try:
+        return check_nproc(nproc, engine, device)
+    except LaunchError as error:
+        raise UsageError(str(error)) from None
 
 
 def _stop_on_ctrl_c(ctl: Control):

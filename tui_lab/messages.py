@@ -32,6 +32,7 @@ class RunRequested(Message):
     lesson_id: str
     index: int
     params: dict
+    processes: int = 1  # >1: the engine trains in that many processes (DDP)
 
 
 class StopRequested(Message):

@@ -23,6 +23,7 @@ except ImportError:  # Windows: atomic rename still protects the file itself
 
 ENV_HOME = "TUI_LAB_HOME"
 STATES = ("new", "seen", "done")
+HISTORY = 20  # results kept per step, e.g. for an ablation table
 
 
 def lab_home() -> Path:
@@ -106,6 +107,30 @@ class ProgressStore:
 
     def set_last(self, lesson_id: str, index: int) -> None:
         self._update(lambda data: data.__setitem__("last", {"lesson": lesson_id, "step": index}))
+
+    def record_run(self, lesson_id: str, index: int, result: dict[str, Any]) -> None:
+        """Keep what a run achieved: its last result, the best test accuracy, the checkpoint."""
+
+        def change(data: dict[str, Any]) -> None:
+            steps = data.setdefault("lessons", {}).setdefault(lesson_id, {}).setdefault("steps", {})
+            entry = steps.setdefault(str(index), {"state": "seen"})
+            entry["runs"] = entry.get("runs", 0) + 1
+            entry["last_run"] = {**result, "at": time.time()}
+            entry["history"] = (entry.get("history", []) + [entry["last_run"]])[-HISTORY:]
+            accuracy = result.get("test_accuracy")
+            if isinstance(accuracy, (int, float)) and accuracy > entry.get("best_test_accuracy", -1):
+                entry["best_test_accuracy"] = accuracy
+            if result.get("checkpoint"):
+                entry["checkpoint"] = result["checkpoint"]
+
+        self._update(change)
+
+    def lessons(self) -> dict[str, Any]:
+        """Everything recorded, by lesson id (a copy)."""
+        return json.loads(json.dumps(self._data.get("lessons", {})))
+
+    def reset_step(self, lesson_id: str, index: int) -> None:
+        self._update(lambda data: data.get("lessons", {}).get(lesson_id, {}).get("steps", {}).pop(str(index), None))
 
     def reset(self, lesson_id: str | None = None) -> None:
         def change(data: dict[str, Any]) -> None:

@@ -17,9 +17,17 @@ SPARK = "▁▂▃▄▅▆▇█"
 SHADES = " ░▒▓█"
 
 
-def _grey(value: float) -> str:
+def _grey(value) -> str:
+    """A pixel's colour: a grey level (0–255) or an [R, G, B] triple."""
+    if isinstance(value, (list, tuple)):
+        r, g, b = (max(0, min(255, int(c))) for c in value[:3])
+        return f"rgb({r},{g},{b})"
     level = max(0, min(255, int(value)))
     return f"rgb({level},{level},{level})"
+
+
+def _brightness(value) -> float:
+    return sum(value[:3]) / 3 if isinstance(value, (list, tuple)) else value
 
 
 class Digit:
@@ -51,8 +59,7 @@ def digit(pixels: Sequence[Sequence[int]], caption: str = "") -> Text:
         rows.append([0] * len(rows[0]))
     for top, bottom in zip(rows[0::2], rows[1::2]):
         for upper, lower in zip(top, bottom):
-            shade = SHADES[min(4, int(max(upper, lower)) * 5 // 256)]
-            out.append("▀" if shade != " " else " ", style=f"{_grey(upper)} on {_grey(lower)}")
+            out.append("▀", style=f"{_grey(upper)} on {_grey(lower)}")
         out.append("\n")
     if caption:
         out.append(caption)
@@ -66,7 +73,8 @@ def digit_plain(pixels: Sequence[Sequence[int]]) -> str:
         rows.append([0] * len(rows[0]))
     lines = []
     for top, bottom in zip(rows[0::2], rows[1::2]):
-        lines.append("".join(SHADES[min(4, int(max(u, l)) * 5 // 256)] for u, l in zip(top, bottom)))
+        lines.append("".join(SHADES[min(4, int(max(_brightness(u), _brightness(l))) * 5 // 256)]
+                             for u, l in zip(top, bottom)))
     return "\n".join(lines)
 
 

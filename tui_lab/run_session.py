@@ -30,6 +30,8 @@ class RunSession:
     table: tuple[str, ...] = ()
     manual: bool = False  # advanced a step per key press: no rate or ETA to speak of
     interactive: bool = False  # serves a step (e.g. the drawing pad) and ends when it is left
+    seed: int | None = None  # the random seed, shown with the run (None: the run uses none)
+    replay: bool = False  # events read from a recording, not computed now
     state: str = "starting"  # starting | running | completed | stopped | diverged | failed
     device: str = ""
     total_steps: int = 0
@@ -61,6 +63,8 @@ class RunSession:
         """Update from one event or batch; returns (plot, series, xs, ys) to add to the plots."""
         if isinstance(event, Started):
             self.state, self.device, self.total_steps = "running", event.device, event.total_steps
+            if event.seed is not None:
+                self.seed = event.seed
             self.started_at = time.monotonic()
             return []
         if isinstance(event, Progress):
@@ -142,9 +146,9 @@ class RunSession:
         parts = []
         if self.total_steps:
             parts.append(f"step {self.step}/{self.total_steps}")
-        if self.samples_per_s:
+        if self.active and self.samples_per_s:  # rates describe a run that is going
             parts.append(f"{_si(self.samples_per_s)} samples/s")
-        elif self.steps_per_s and not self.manual:
+        elif self.active and self.steps_per_s and not self.manual:
             parts.append(f"{_si(self.steps_per_s)} steps/s")
         eta = self.eta_seconds()
         if eta is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Static, Tree
+from textual.widgets import ProgressBar, Static, Tree
 
 from lessons import Catalog
 from tui_lab.messages import OpenStep
@@ -27,6 +27,8 @@ class Explorer(Vertical):
     Explorer { width: 30; }
     Explorer > .title { color: $text-muted; text-style: bold; padding: 0 1; }
     Explorer LessonTree { background: transparent; padding: 0 0; overflow-x: hidden; }
+    Explorer #lesson-progress { padding: 0 1; height: 1; }
+    Explorer #lesson-progress Bar { width: 1fr; }
     """
 
     def __init__(self, catalog: Catalog, progress: ProgressStore, id: str | None = None) -> None:
@@ -37,6 +39,7 @@ class Explorer(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("EXPLORER", classes="title")
+        yield ProgressBar(id="lesson-progress", show_eta=False, show_percentage=False)
         tree: LessonTree = LessonTree("Lessons", id="lesson-tree")
         tree.show_root = False
         tree.guide_depth = 2
@@ -81,6 +84,10 @@ class Explorer(Vertical):
                 )
         if current and (current[0], 0) in self._tree_nodes:
             self._tree_nodes[(current[0], 0)].expand()
+            lesson = self.catalog.get(current[0])
+            bar = self.query_one("#lesson-progress", ProgressBar)
+            bar.update(total=len(lesson.steps), progress=self.progress.done_count(lesson.id, len(lesson.steps)))
+            bar.tooltip = f"{lesson.title}: {int(bar.progress)}/{len(lesson.steps)} steps done"
 
     def select(self, lesson_id: str, index: int) -> None:
         """Move the tree cursor to a step, without opening anything."""

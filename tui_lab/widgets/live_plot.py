@@ -10,11 +10,13 @@ textual-plotext is wrapped here and nowhere else, so it can be swapped out.
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from functools import lru_cache
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.widget import Widget
 
 MAX_PLOTTED = 2000
@@ -74,12 +76,25 @@ class SeriesBuffer:
         return xs, ys
 
 
-class LivePlot(Widget):
-    """A titled line plot of one or more named series against a shared x axis."""
+class LivePlot(Widget, can_focus=True):
+    """A titled line plot of one or more named series against a shared x axis.
+
+    Focus it (Tab) and the arrow keys move a cursor along the curve that reads out the
+    step and every series' value there; Home/End jump to the ends.
+    """
 
     DEFAULT_CSS = """
     LivePlot { height: 1fr; width: 1fr; min-height: 5; }
+    LivePlot:focus { border: round $accent; }
     """
+    BINDINGS = [
+        Binding("left", "move_cursor(-1)", "earlier", show=False),
+        Binding("right", "move_cursor(1)", "later", show=False),
+        Binding("shift+left", "move_cursor(-10)", "much earlier", show=False),
+        Binding("shift+right", "move_cursor(10)", "much later", show=False),
+        Binding("home", "cursor_to(0)", "first", show=False),
+        Binding("end", "cursor_to(-1)", "last", show=False),
+    ]
 
     def __init__(self, title: str, *, x_label: str = "step", log_y: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -89,6 +104,7 @@ class LivePlot(Widget):
         self.series: dict[str, SeriesBuffer] = {}
         self.builds = 0  # how many times the figure was rebuilt (for tests and benches)
         self._dirty = False
+        self.cursor: int | None = None  # index into the first series (None: no cursor)
 
     def compose(self) -> ComposeResult:
         yield _timed_plot_class()()
@@ -116,6 +132,46 @@ class LivePlot(Widget):
         self.series.setdefault(name, SeriesBuffer()).extend(xs, ys)
         self._dirty = True
 
+    # -- reading values off the plot --------------------------------------------------
+
+    @property
+    def _cursor_series(self) -> SeriesBuffer | None:
+        return next((b for b in self.series.values() if len(b)), None)
+
+    def action_move_cursor(self, points: int) -> None:
+        buffer = self._cursor_series
+        if buffer is None:
+            return
+        step = max(1, len(buffer) // 400)  # a key press moves about one terminal column
+        start = len(buffer) - 1 if self.cursor is None else self.cursor
+        self.cursor = min(len(buffer) - 1, max(0, start + points * step))
+        self._draw()
+
+    def action_cursor_to(self, index: int) -> None:
+        buffer = self._cursor_series
+        if buffer is not None:
+            self.cursor = index % len(buffer)
+            self._draw()
+
+    def readout(self) -> str:
+        """'step 120 · loss 0.0345 · …' at the cursor (each series at its nearest x)."""
+        buffer = self._cursor_series
+        if buffer is None or self.cursor is None:
+            return ""
+        x = buffer.xs[min(self.cursor, len(buffer) - 1)]
+        parts = [f"{self.x_label} {x:g}"]
+        for name, series in self.series.items():
+            if len(series):
+                i = min(self.cursor, len(buffer) - 1) if series is buffer \
+                    else min(bisect.bisect_left(series.xs, x), len(series) - 1)  # x grows with the step
+                parts.append(f"{name} {series.ys[i]:.6g}")
+        return " · ".join(parts)
+
+    def on_blur(self) -> None:
+        if self.cursor is not None:
+            self.cursor = None
+            self._draw()
+
     def clear(self) -> None:
         self.series.clear()
         self._dirty = True
@@ -141,8 +197,12 @@ class LivePlot(Widget):
         plt.clear_data()
         plt.clear_figure()
         roomy = self.size.height >= 12  # small panels keep their rows for the curve itself
-        if roomy:
+        readout = self.readout()
+        if readout:
+            plt.title(readout)  # the cursor's values replace the title while it is shown
+        elif roomy:
             plt.title(self.title)
+        if roomy:
             plt.xlabel(self.x_label)
         low, high = math.inf, -math.inf
         most = max(50, POINTS_PER_COLUMN * self.size.width)
@@ -158,6 +218,9 @@ class LivePlot(Widget):
                 low, high = min(low, min(ys)), max(high, max(ys))
                 labelled = len(self.series) > 1 or not roomy
                 plt.plot(xs, ys, marker="braille", label=name if labelled else None)
+        if readout:
+            buffer = self._cursor_series
+            plt.vline(buffer.xs[min(self.cursor, len(buffer) - 1)], "red")
         if self.log_y and low <= high:
             first, last = math.floor(low), math.ceil(high)
             every = max(1, (last - first) // 4)

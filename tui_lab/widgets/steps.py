@@ -42,9 +42,9 @@ class StepBody(Vertical):
     DEFAULT_CSS = """
     StepBody { height: auto; }
     StepBody .feedback { margin: 1 0 0 0; height: auto; }
-    StepBody .feedback.-ok { color: $success; }
-    StepBody .feedback.-bad { color: $error; }
-    StepBody .hint { color: $warning; height: auto; margin: 1 0 0 0; }
+    StepBody .feedback.-ok { color: $text-success; }
+    StepBody .feedback.-bad { color: $text-error; }
+    StepBody .hint { color: $text-warning; height: auto; margin: 1 0 0 0; }
     """
 
     def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any]) -> None:
@@ -75,6 +75,44 @@ class StepBody(Vertical):
 
     def solved(self, revealed: bool = False, answer: str | None = None) -> None:
         self.post_message(StepSolved(self.step.lesson_id, self.step.index, revealed, answer))
+
+    @property
+    def passed(self) -> bool:
+        return self.saved.get("state") == "done"
+
+    def reveal_refused(self) -> str | None:
+        """Why the solution stays hidden (a sentence), or None when it may be shown.
+
+        A solution unlocks once the step is passed or every hint has been read, unless
+        the class's settings hide solutions altogether."""
+        config = getattr(self.app, "config", None)
+        if config is not None and config.hide_solutions:
+            return "Your teacher has hidden the solutions for this class: the hints are what there is."
+        left = len(self.step.hints) - self.hints_shown
+        if not self.passed and left > 0:
+            return f"The solution unlocks after the last hint ({left} more: press Hint)."
+        return None
+
+    @on(Button.Pressed, "#hint")
+    def hint(self) -> None:
+        if not self.show_next_hint():
+            self.say("No more hints." + ("" if self.reveal_refused() else " Reveal shows the solution."), ok=None)
+
+    @on(Button.Pressed, "#reveal")
+    def reveal(self) -> None:
+        refused = self.reveal_refused()
+        if refused:
+            self.say(refused, ok=None)
+            return
+        while self.show_next_hint():  # the solution: every hint tier, ending with the worked value
+            pass
+        self.show_solution()
+        if not self.passed:
+            self.saved = {**self.saved, "state": "done", "revealed": True}
+            self.solved(revealed=True)
+
+    def show_solution(self) -> None:
+        """Kinds with a solution draw it here."""
 
     def focus_first(self) -> None:
         pass
@@ -125,21 +163,16 @@ class ComputeStep(StepBody):
             return
         if is_close(value, self.expected, self.step.tolerance):
             self.say(self._done_text(False), ok=True)
-            self.solved(answer=text.strip())
+            if not self.passed:
+                self.saved = {**self.saved, "state": "done", "answer": text.strip()}
+                self.solved(answer=text.strip())
             return
         self.say(f"✗ {placeholders.format_value(value)} is not it. Try again.", ok=False)
         if self.hints_shown == 0:
             self.show_next_hint()  # a first hint comes by itself after a wrong try
 
-    @on(Button.Pressed, "#hint")
-    def hint(self) -> None:
-        if not self.show_next_hint():
-            self.say("No more hints. Press Reveal to see the answer.", ok=None)
-
-    @on(Button.Pressed, "#reveal")
-    def reveal(self) -> None:
-        self.say(self._done_text(True), ok=True)
-        self.solved(revealed=True)
+    def show_solution(self) -> None:
+        self.say(self._done_text(not self.passed or bool(self.saved.get("revealed"))), ok=True)
 
 
 class FindErrorStep(StepBody):
@@ -147,6 +180,7 @@ class FindErrorStep(StepBody):
     DEFAULT_CSS = """
     FindErrorStep OptionList { height: auto; max-height: 14; margin: 1 0 0 0; }
     FindErrorStep #compare { height: auto; margin: 1 0 0 0; }
+    FindErrorStep .buttons { height: auto; margin: 1 0 0 0; }
     """
 
     def compose(self) -> ComposeResult:
@@ -156,11 +190,14 @@ class FindErrorStep(StepBody):
         yield OptionList(*options, id="lines")
         yield Static("", classes="feedback")
         yield Static("", classes="hint")
+        with Horizontal(classes="buttons"):
+            yield Button("Hint", id="hint")
+            yield Button("Reveal", id="reveal")
         yield Static("", id="compare")
 
     def on_mount(self) -> None:
-        if self.saved.get("state") == "done":
-            self._show_solution()
+        if self.passed:
+            self.show_solution()
 
     def focus_first(self) -> None:
         self.query_one(OptionList).focus()
@@ -169,8 +206,10 @@ class FindErrorStep(StepBody):
     def choose(self, event: OptionList.OptionSelected) -> None:
         line = int(event.option.id)
         if line in self.step.wrong:
-            self._show_solution()
-            self.solved(answer=str(line))
+            self.show_solution()
+            if not self.passed:
+                self.saved = {**self.saved, "state": "done", "answer": str(line)}
+                self.solved(answer=str(line))
             return
         earlier = [w for w in self.step.wrong if w < line]
         where = "an earlier line" if earlier else "a later line"
@@ -178,7 +217,7 @@ class FindErrorStep(StepBody):
         if self.hints_shown == 0:
             self.show_next_hint()
 
-    def _show_solution(self) -> None:
+    def show_solution(self) -> None:
         wrong = ", ".join(str(w) for w in self.step.wrong)
         self.say(f"✓ Right: line {wrong}.", ok=True)
         if not self.step.correct:
@@ -212,7 +251,7 @@ class RunStep(StepBody):
     RunStep .notes { height: auto; margin: 1 0 0 0; color: $text; }
     RunStep .controls { height: auto; }
     RunStep .advice-row { height: auto; }
-    RunStep .advice { width: 1fr; color: $warning; padding: 1 1 0 0; }
+    RunStep .advice { width: 1fr; color: $text-warning; padding: 1 1 0 0; }
     RunStep #apply-advice { display: none; }
     RunStep #apply-advice.-offered { display: block; }
     RunStep .artifact { height: auto; margin: 1 0 0 0; }
@@ -242,6 +281,11 @@ class RunStep(StepBody):
                 yield Label(param.name)
                 yield Input(str(value), id=f"param-{param.name}", tooltip=param.describe())
                 yield Static(param.help, classes="help")
+        if self.step.processes:
+            with Horizontal(classes="param"):
+                yield Label("processes")
+                yield Input("1", id="processes", tooltip="a whole number, 1 or more")
+                yield Static("train in N processes (DistributedDataParallel; one per GPU)", classes="help")
         with Horizontal(classes="buttons"):
             yield Button("Start ▶ F5" if self.step.manual else "Run ▶ F5", id="run", variant="success")
             if self.step.manual:  # one iteration per press of Enter on this button
@@ -263,17 +307,36 @@ class RunStep(StepBody):
         yield Static("", classes="notes")
         if self.step.table:
             yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
+        if self.step.compare:  # one row per finished run: what was changed, what it gave
+            yield Static("Runs so far (the parameters changed from this step's defaults):", classes="notes")
+            yield DataTable(id="runs", zebra_stripes=True, cursor_type="row")
         for kind in self.step.artifacts:
             yield Static("", id=f"artifact-{kind}", classes="artifact")
 
     def on_mount(self) -> None:
         if self.step.table:
-            self.query_one(DataTable).add_columns("k", *self.step.table)
+            self.query_one("#rows", DataTable).add_columns("k", *self.step.table)
+        if self.step.compare:
+            runs = self.query_one("#runs", DataTable)
+            runs.add_columns("#", "changed", *self.step.compare)
+            for result in self.saved.get("history", []):
+                self._add_run(result)
         if self.session is not None:
             self.update_from(self.session)
 
     def focus_first(self) -> None:
         self.query_one("#run", Button).focus()
+
+    def read_processes(self) -> int | None:
+        """The processes field (1 without one); None, with a sentence, if it is not a whole number ≥ 1."""
+        field = self.query("#processes")
+        if not field:
+            return 1
+        text = field.first(Input).value.strip()
+        if not text.isdigit() or int(text) < 1:
+            self.say(f"processes must be a whole number, 1 or more, not {text!r}.", ok=False)
+            return None
+        return int(text)
 
     def read_params(self) -> dict[str, Any] | None:
         """The form's values over the step's, checked by the engine's rules; None (and a sentence) if bad."""
@@ -294,8 +357,9 @@ class RunStep(StepBody):
     @on(Input.Submitted, ".param Input")
     def request_run(self) -> None:
         params = self.read_params()
-        if params is not None:
-            self.post_message(RunRequested(self.step.lesson_id, self.step.index, params))
+        processes = self.read_processes() if params is not None else None
+        if params is not None and processes is not None:
+            self.post_message(RunRequested(self.step.lesson_id, self.step.index, params, processes))
 
     @on(Button.Pressed, "#stop")
     def request_stop(self) -> None:
@@ -335,6 +399,17 @@ class RunStep(StepBody):
         slow = str(event.button.label) == "Slow motion"
         self.post_message(RunCommand({"cmd": "slow", "step_seconds": 0.5 if slow else 0.0}))
         event.button.label = "Full speed" if slow else "Slow motion"
+
+    def _add_run(self, result: dict[str, Any]) -> None:
+        """A finished run's row: its number, the parameters it changed, its figures."""
+        runs = self.query_one("#runs", DataTable)
+        params = result.get("params", {})
+        changed = [f"{p.name}={params[p.name]}" for p in self.spec.params
+                   if p.name in params and params[p.name] != self.step.params.get(p.name, p.default)]
+        figures = [result.get(name) for name in self.step.compare]
+        runs.add_row(str(runs.row_count + 1), ", ".join(changed) or "(defaults)",
+                     *(f"{v:.2%}" if name.endswith("accuracy") and isinstance(v, float) else _cell(v)
+                       for name, v in zip(self.step.compare, figures)))
 
     def _offer(self, advice: Advice | None) -> None:
         if advice == self.advice:
@@ -384,12 +459,12 @@ class RunStep(StepBody):
         for button in self.query("#pause, #slow"):
             button.label = "Pause" if button.id == "pause" else "Slow motion"
         if self.step.table:
-            self.query_one(DataTable).clear()
+            self.query_one("#rows", DataTable).clear()
         self.update_from(session)
 
     def update_from(self, session: RunSession) -> None:
         if self.step.table:
-            table = self.query_one(DataTable)
+            table = self.query_one("#rows", DataTable)
             for row in session.rows[table.row_count:]:
                 table.add_row(*(_cell(v) for v in row))
             if self.step.manual and session.rows:
@@ -408,15 +483,20 @@ class RunStep(StepBody):
         if session.state == self._shown_state:
             return  # progress figures live in the status bar; this line changes with the state
         self._shown_state = session.state
+        if self.step.compare and session.state in ("completed", "diverged", "stopped") and not session.replay:
+            self._add_run({"params": session.params, **session.summary,
+                           "test_accuracy": (session.evaluations[-1].get("test_accuracy")
+                                             if session.evaluations else session.summary.get("test_accuracy"))})
         for button in self.query("#next-iteration, #resume, .controls Button"):
             button.disabled = not session.active
         if self.step.manual:
             if session.active and self.query_one("#run", Button).has_focus:
                 self.query_one("#next-iteration", Button).focus()
         if session.state in ("starting", "running"):
+            seed = f" Seed {session.seed}: F5 repeats this start, n draws a new one." if session.seed is not None else ""
             self.say(
                 "Press Enter for each next step (To the end runs the rest)." if self.step.manual
-                else "Running… progress is in the status bar and the PLOTS panel. F6 stops.",
+                else "Running… progress is in the status bar and the PLOTS panel. F6 stops." + seed,
                 ok=None,
             )
         elif session.state == "completed":

@@ -1,0 +1,186 @@
+"""Resets, jumps, hint tiers and the solutions policy, seeds, plot readout and export."""
+
+import csv
+import json
+
+import pytest
+from textual.widgets import Input
+
+from conftest import run_cli, wait_until
+from mnist_fixtures import write_root
+from test_lesson_gradient_descent import feedback, type_answer
+
+
+async def started(pilot):
+    await wait_until(pilot, lambda: pilot.app.current is not None, what="first step")
+
+
+async def test_reset_a_step_with_r_after_confirming(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await app.open_step("gradient-descent", 3)
+        app.step_view.focus_first()
+        await type_answer(pilot, "2.8")
+        assert app.progress.state("gradient-descent", 3) == "done"
+        await pilot.press("tab", "r")  # off the answer field, r asks to reset
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", what="the question")
+        await pilot.press("n")  # no: nothing happens
+        assert app.progress.state("gradient-descent", 3) == "done"
+        await pilot.press("r")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", what="the question")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.progress.state("gradient-descent", 3) != "done", what="the reset")
+        assert app.progress.step("gradient-descent", 3).get("answer") is None
+        assert app.step_view.body.query_one(Input).value == ""
+
+
+async def test_reset_a_whole_lesson_from_the_palette(make_lab):
+    from test_app import use_palette
+
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("f8", "f8")
+        assert app.progress.done_count("gradient-descent", 11) >= 1
+        await use_palette(pilot, "f1", "reset this lesson", lambda: type(app.screen).__name__ == "Confirm")
+        await pilot.press("y")
+        await wait_until(pilot, lambda: app.progress.done_count("gradient-descent", 11) <= 1, what="the reset")
+
+
+def test_reset_all_from_the_command_line(tmp_path):
+    from tui_lab.progress import ProgressStore
+
+    store = ProgressStore()
+    store.mark("gradient-descent", 2, "done")
+    refused = run_cli("reset", "--all")  # no terminal to confirm on
+    assert refused.returncode == 2 and "add --yes" in refused.stderr
+    assert ProgressStore().state("gradient-descent", 2) == "done"
+    done = run_cli("reset", "--all", "--yes")
+    assert done.returncode == 0 and "Reset ALL your progress" in done.stdout
+    assert ProgressStore().state("gradient-descent", 2) == "new"
+    assert run_cli("reset", "nonsense", "--yes").returncode == 2
+
+
+def test_start_from_is_checked_before_the_lab_opens():
+    bad = run_cli("--start-from", "backprop:99")
+    assert bad.returncode == 2 and "'backprop' has steps 1–" in bad.stderr
+    assert "No lesson 'nope'" in run_cli("--start-from", "nope").stderr
+
+
+async def test_the_lab_opens_where_start_from_says(make_lab):
+    from tui_lab.app import parse_start
+
+    app = make_lab()
+    app.start_from = parse_start(app.catalog, "optimizers:5")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        assert app.current == ("optimizers", 5)
+
+
+async def test_hints_come_in_tiers_and_unlock_the_solution(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await app.open_step("gradient-descent", 2)
+        body = app.step_view.body
+        body.query_one("#reveal").press()
+        await pilot.pause()
+        assert "unlocks after the last hint (3 more" in feedback(app)
+        for tier in (1, 2, 3):
+            body.query_one("#hint").press()
+            await pilot.pause()
+            assert f"Hint {tier}/3" in body.query_one(".hint").visual.plain
+        assert "= -28." in body.query_one(".hint").visual.plain  # the last tier is the worked value
+        body.query_one("#reveal").press()
+        await pilot.pause()
+        assert "The answer is -28 (revealed)" in feedback(app)
+        assert app.progress.step("gradient-descent", 2)["revealed"] is True
+
+
+async def test_a_teacher_can_hide_solutions(make_lab, monkeypatch):
+    monkeypatch.setenv("TUI_LAB_HIDE_SOLUTIONS", "1")
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await app.open_step("gradient-descent", 8)  # a find-the-error step
+        body = app.step_view.body
+        for _ in range(3):
+            body.query_one("#hint").press()
+        body.query_one("#reveal").press()
+        await pilot.pause()
+        assert "Your teacher has hidden the solutions" in feedback(app)
+        assert app.progress.state("gradient-descent", 8) != "done"
+
+
+def test_the_solutions_setting_can_come_from_a_shared_file(tmp_path, monkeypatch):
+    from tui_lab.config import load_config
+
+    shared = tmp_path / "class.toml"
+    shared.write_text("hide_solutions = true\n")
+    monkeypatch.setenv("TUI_LAB_CONFIG", str(shared))
+    assert load_config().hide_solutions is True
+    shared.write_text("hide_solutions = 'maybe'\n")
+    config = load_config()
+    assert config.hide_solutions is False and "must be true or false" in config.problem
+
+
+@pytest.fixture
+def mnist_lab(make_lab, tmp_path):
+    root = tmp_path / "mnist-data"
+    write_root(root, "mnist", train=200, test=100)
+    return make_lab(data_dir=str(root))
+
+
+async def _train(pilot, app) -> list[float]:
+    await wait_until(pilot, lambda: app.session and app.session.index == 5 and not app.session.active,
+                     timeout=120, what="a training run")
+    await pilot.pause(0.3)
+    assert app.session.state == "completed", app.session.message
+    return list(app.panel.plot_area.plot("training loss").series["loss"].ys)
+
+
+async def test_same_seed_same_curve_new_seed_another(mnist_lab):
+    app = mnist_lab
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await app.open_step("mnist", 5)
+        await pilot.pause()
+        for name, value in (("epochs", "8"), ("batch_size", "20"), ("seed", "7")):
+            app.screen.query_one(f"#param-{name}", Input).value = value
+        app.step_view.focus_first()
+        await pilot.press("f5")
+        first = await _train(pilot, app)
+        assert app.session.seed == 7 and "seed 7" in app.status.state
+        await pilot.press("f5")  # the same initialisation again
+        second = await _train(pilot, app)
+        assert second == first and len(first) > 5
+        await pilot.press("n")  # a new seed
+        third = await _train(pilot, app)
+        assert app.session.seed != 7 and third != first
+
+
+async def test_plot_readout_and_csv_export(make_lab, isolated_home):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await app.open_step("gradient-descent", 7)
+        app.step_view.focus_first()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the run")
+        await pilot.pause(0.3)
+        plot = app.panel.plot_area.plot("theta")
+        plot.focus()
+        await pilot.press("end", "left")  # one point back from the newest
+        assert plot.readout().startswith("step 39 · theta ")
+        await pilot.press("home")
+        assert plot.readout() == "step 0 · theta 0"
+        app.step_view.focus_first()
+        await pilot.press("e")
+        exports = list((isolated_home / "home" / "exports").glob("gradient-descent-step7-*.csv"))
+        assert len(exports) == 1
+        rows = list(csv.DictReader(exports[0].open()))
+        thetas = [r for r in rows if r["series"] == "theta"]
+        assert len(thetas) == 41 and float(thetas[1]["y"]) == pytest.approx(0.12 * 28)
+        await pilot.press("S")
+        assert list((isolated_home / "home" / "exports").glob("screen-*.svg"))

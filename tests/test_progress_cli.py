@@ -1,0 +1,76 @@
+"""Progress to hand in, class summaries, and progress that survives a dropped connection."""
+
+import csv
+import io
+import json
+
+from textual.widgets import Input
+
+from conftest import run_cli, wait_until
+from mnist_fixtures import write_root
+from tui_lab.progress import ProgressStore
+
+
+def some_progress():
+    store = ProgressStore()
+    store.mark("gradient-descent", 2, "done", answer="-28")
+    store.mark("gradient-descent", 3, "done", revealed=True)
+    store.record_run("mnist", 5, {"reason": "completed", "test_accuracy": 0.91})
+    store.record_run("mnist", 5, {"reason": "completed", "test_accuracy": 0.95})
+
+
+def test_export_json_and_csv_carry_every_step():
+    some_progress()
+    data = json.loads(run_cli("progress", "--export", "json").stdout)
+    lessons = {l["id"]: l for l in data["lessons"]}
+    gd = lessons["gradient-descent"]
+    assert gd["done"] == 2 and gd["total"] == 11
+    assert gd["steps"][1]["answer"] == "-28" and gd["steps"][2]["revealed"] is True
+    assert lessons["mnist"]["steps"][4]["best_test_accuracy"] == 0.95 and lessons["mnist"]["steps"][4]["runs"] == 2
+    rows = list(csv.DictReader(io.StringIO(run_cli("progress", "--export", "csv").stdout)))
+    assert len(rows) == sum(l["total"] for l in data["lessons"])
+    assert {r["state"] for r in rows if r["lesson"] == "gradient-descent" and r["step"] in ("2", "3")} == {"done"}
+
+
+def test_students_share_and_a_teacher_reads_the_class(tmp_path):
+    shared = tmp_path / "class"
+    shared.mkdir()
+    some_progress()
+    shared_run = run_cli("progress", "--share", str(shared))
+    assert shared_run.returncode == 0 and "Your progress is in" in shared_run.stdout
+    (shared / "zoe.json").write_text(json.dumps({**json.loads((next(shared.glob("*.json"))).read_text()),
+                                                "user": "zoe"}))
+    (shared / "junk.json").write_text("{ not json")
+    summary = run_cli("progress", "--dir", str(shared))
+    lines = summary.stdout.splitlines()
+    assert lines[0].startswith("student") and "gradient-descent" in lines[0]
+    assert any(line.startswith("zoe") and "2/11" in line for line in lines)
+    assert summary.returncode == 1 and "junk.json: skipped" in summary.stderr  # named, not fatal
+    missing = run_cli("progress", "--share", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+
+
+async def test_a_dropped_connection_mid_run_keeps_partial_results_and_checkpoint(make_lab, tmp_path, isolated_home):
+    root = tmp_path / "mnist-data"
+    write_root(root, "mnist", train=200, test=100)
+    app = make_lab(data_dir=str(root))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await app.open_step("mnist", 5)
+        await pilot.pause()
+        app.screen.query_one("#param-epochs", Input).value = "1000"
+        app.step_view.focus_first()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and len(app.session.evaluations) >= 2, timeout=90,
+                         what="two epochs")
+        worker = app.host._active.process
+    # The lab is gone (as when an SSH link drops): the engine sees its input end and stops.
+    assert worker.wait(timeout=30) == 0
+    entry = ProgressStore().step("mnist", 5)
+    assert entry["last_run"]["reason"] == "interrupted" and 0 <= entry["last_run"]["test_accuracy"] <= 1
+    checkpoint = isolated_home / "home" / "checkpoints" / "mnist-mnist-mlp-128.pt"
+    assert checkpoint.is_file()
+    import torch
+
+    saved = torch.load(checkpoint, weights_only=True)
+    assert saved["epoch"] >= 2  # at least the epochs the lab saw

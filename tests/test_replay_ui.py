@@ -1,0 +1,56 @@
+"""Recording a run from the lab and replaying recordings into their steps."""
+
+from engines.recording import locate, read_recording
+
+from conftest import wait_until
+
+
+async def test_record_the_next_run_then_replay_it(make_lab, isolated_home):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await app.open_step("gradient-descent", 7)
+        app.action_toggle_recording()
+        app.step_view.focus_first()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == "completed" and app.recorder is None,
+                         what="the recorded run")
+        files = list((isolated_home / "home" / "recordings").glob("gradient-descent-step7-*.jsonl"))
+        assert len(files) == 1
+        recording = read_recording(files[0])
+        assert recording.header["engine"] == "gd.iterate" and recording.header["params"]["lr"] == 0.12
+        progress = [e for _, e in recording.events if type(e).__name__ == "Progress"]
+        assert [p.step for p in progress] == list(range(41))
+        assert recording.final.reason == "completed"
+
+        # replayed into the same step, the plot gets the same points
+        live = list(app.panel.plot_area.plot("theta").series["theta"].ys)
+        await app.replay(files[0], speed=0)
+        await wait_until(pilot, lambda: app.session.replay and app.session.state == "completed", what="the replay")
+        await pilot.pause(0.3)
+        assert app.panel.plot_area.plot("theta").series["theta"].ys == live
+
+
+async def test_a_shipped_recording_replays_without_changing_progress(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        path = locate("gradient-descent-diverging")
+        await app.replay(path, speed=0)
+        await wait_until(pilot, lambda: app.session and app.session.replay and not app.session.active,
+                         what="the replay")
+        assert app.session.state == "diverged" and app.current == ("gradient-descent", 5)
+        assert app.progress.state("gradient-descent", 5) != "done"  # watching is not doing
+        assert "replay of" in app.status.device
+
+
+async def test_a_damaged_recording_is_a_sentence(make_lab, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"format": "something else"}\n')
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await app.replay(bad)
+        assert app.panel.problems.row_count == 1
+        assert "bad.jsonl" in str(app.panel.problems.get_row_at(0)[1])
+        assert app.player is None

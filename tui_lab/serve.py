@@ -1,0 +1,212 @@
+"""``tui-lab serve``: the lab in a web browser, one lab process per browser tab.
+
+textual-serve runs the lab's command once per tab and streams that process's screen
+over a websocket. It has no authentication: whoever reaches the port gets a lab and can
+run code on this machine and its GPU. So the default address is localhost, and the way
+in from another machine is an SSH tunnel.
+
+Every frame crosses the network, so a lab that knows it is served paints and polls
+less (``throttle_for_browser``). Importing this module is cheap: the lab's start-up
+calls it, and textual-serve (aiohttp) is imported only by ``serve`` itself.
+"""
+
+from __future__ import annotations
+
+import errno
+import getpass
+import ipaddress
+import os
+import shlex
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO, Any, Iterable, Mapping
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+EXIT_USAGE = 2
+# Refresh rates of a served lab; a terminal lab uses tui_lab.app.DRAIN_HZ and live_plot.MAX_FPS.
+SERVED_FPS = 20  # screen repaints a second (textual-serve asks its apps for 60)
+SERVED_DRAIN_HZ = 4  # engine events taken into the UI a second
+SERVED_PLOT_FPS = 2  # live plot redraws a second
+# textual-serve starts every app with this driver; `textual serve` (textual-dev) does too.
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+
+
+class ServeError(Exception):
+    """A host or port that cannot be served on; the message is one sentence."""
+
+
+def served(environ: Mapping[str, str] = os.environ) -> bool:
+    """True in a lab process that textual-serve started for a browser tab."""
+    return environ.get("TEXTUAL_DRIVER") == WEB_DRIVER
+
+
+def throttle_for_browser(app: Any) -> bool:
+    """Called once from ``LabApp.__init__``: a served lab drains engine events and redraws
+    plots less often and does not animate. The rates are module settings read when the
+    app mounts; that is safe because every browser tab has a lab process of its own."""
+    if not served():
+        return False
+    from tui_lab import app as lab
+    from tui_lab.widgets import live_plot
+
+    lab.DRAIN_HZ = SERVED_DRAIN_HZ
+    live_plot.MAX_FPS = SERVED_PLOT_FPS
+    app.animation_level = "none"
+    return True
+
+
+def parse_port(text: str | int) -> int:
+    try:
+        port = int(str(text).strip())
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ServeError(f"--port must be a whole number from 1 to 65535, not {str(text)!r}.")
+    return port
+
+
+def is_loopback(host: str) -> bool:
+    """Only this machine can connect (a hostname other than localhost may be public)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bindable(host: str, port: int) -> None:
+    """Bind (and release) every address the server will bind, as asyncio will, so a
+    taken port or a foreign address is one sentence instead of a traceback later."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror:
+        raise ServeError(f"--host {host!r} is not a known address or host name.") from None
+    for family, kind, proto, _, address in dict.fromkeys(infos):
+        with socket.socket(family, kind, proto) as sock:
+            if os.name == "posix":  # as asyncio does: a port in TIME_WAIT is free to use
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind(address)
+            except OSError as error:
+                raise ServeError(_bind_problem(host, port, error)) from None
+
+
+def _bind_problem(host: str, port: int, error: OSError) -> str:
+    if error.errno == errno.EADDRINUSE:
+        return f"Port {port} is already in use on {host}; choose another with --port (for example --port {port + 1 if port < 65535 else 8000})."
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"--host {host} is not an address of this machine; use 127.0.0.1 (the default) or one of its own addresses."
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return f"Port {port} needs administrator rights here; choose one above 1023 with --port."
+    return f"Cannot listen on {host} port {port}: {error.strerror or error}."
+
+
+def child_command(
+    device: str = "auto", data_dir: str | None = None, lessons: Iterable[str] = (), lang: str = "en"
+) -> str:
+    """The shell command textual-serve runs for each tab: this interpreter, the lab, the options."""
+    argv = [sys.executable, "-m", "tui_lab.serve", "--device", device, "--lang", lang]
+    if data_dir:
+        argv += ["--data-dir", str(Path(data_dir).resolve())]
+    for folder in lessons:
+        argv += ["--lessons", str(Path(folder).resolve())]
+    return shlex.join(argv) if os.name == "posix" else subprocess.list2cmdline(argv)
+
+
+def access_text(host: str, port: int) -> str:
+    """Where the lab is, and how to reach it from another machine through SSH."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "USER"
+    server = _host_name()
+    shown = server if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
+    lines = [f"TUI Lab is served at http://{shown}:{port}/ (each browser tab gets its own lab; Ctrl+C stops the server)."]
+    if is_loopback(host):
+        lines += [
+            "It accepts connections from this machine only. From another machine, tunnel it through SSH:",
+            f"    ssh -L {port}:localhost:{port} {user}@{server}",
+            f"and open http://localhost:{port}/ in a browser there.",
+        ]
+    return "\n".join(lines)
+
+
+def _host_name() -> str:
+    """This machine's name as others know it (getfqdn says "localhost" where /etc/hosts maps it so)."""
+    fqdn = socket.getfqdn()
+    if fqdn and not fqdn.startswith("localhost"):
+        return fqdn
+    return socket.gethostname() or "SERVER"
+
+
+def no_auth_warning(host: str, port: int) -> str:
+    return (
+        f"Warning: --host {host} lets other machines connect, and there is no authentication: anyone "
+        f"who can reach port {port} gets a lab and can run code on this server and its GPU. "
+        f"Prefer the default --host {DEFAULT_HOST} with an SSH tunnel (ssh -L)."
+    )
+
+
+def serve(
+    host: str = DEFAULT_HOST,
+    port: str | int = DEFAULT_PORT,
+    *,
+    device: str = "auto",
+    data_dir: str | None = None,
+    lessons: Iterable[str] = (),
+    lang: str = "en",
+    out: IO[str] | None = None,
+    err: IO[str] | None = None,
+) -> int:
+    """Serve the lab until Ctrl+C (or SIGTERM); 2 with a sentence when it cannot start."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        number = parse_port(port)
+        check_bindable(host, number)
+        from textual_serve.server import Server
+    except ServeError as error:
+        print(f"tui-lab: {error}", file=err)
+        return EXIT_USAGE
+    except ImportError:
+        print("tui-lab: serving needs textual-serve; install it with: pip install textual-serve", file=err)
+        return EXIT_USAGE
+
+    class LabServer(Server):
+        async def on_startup(self, app) -> None:
+            pass  # our own banner is printed before the server starts
+
+        async def handle_index(self, request):
+            # The page links to its websocket by absolute URL; build it from the address the
+            # browser used (a tunnel's localhost:PORT, a host name), not from the bind address.
+            self.public_url = f"{request.scheme}://{request.host}"
+            return await super().handle_index(request)
+
+    print(access_text(host, number), file=out, flush=True)
+    if not is_loopback(host):
+        print(no_auth_warning(host, number), file=err, flush=True)
+    command = child_command(device, data_dir, lessons, lang)
+    try:
+        LabServer(command, host=host, port=number, title="TUI Lab").serve()
+    except OSError as error:  # taken between the check and the bind
+        print(f"tui-lab: {_bind_problem(host, number, error)}", file=err)
+        return EXIT_USAGE
+    return 0
+
+
+def _tab_main(argv: list[str]) -> int:
+    """One browser tab's lab. textual-serve sets TEXTUAL_FPS=60 for it; Textual reads the
+    variable once, at import, so a lower rate must be in place before Textual loads."""
+    os.environ["TEXTUAL_FPS"] = str(SERVED_FPS)
+    from tui_lab.cli import main
+
+    return main(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(_tab_main(sys.argv[1:]))
