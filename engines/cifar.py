@@ -95,7 +95,6 @@ from engines.events import Artifact, Event, Failed, Started
 from engines.params import Param, ParamError
 from engines.runtime import Control, EngineSpec
 
-DOWNLOAD_REPORT_S = 0.1
 SYNTHETIC_TEST_SIZE = 2000  # enough to see a pipeline learn; evaluating 10,000 would dominate a CPU smoke run
 SWITCH = ("auto", "on", "off")
 WEIGHTS_FILE = "resnet18-f37072fd.pth"  # torchvision's ResNet18_Weights.IMAGENET1K_V1
@@ -388,7 +387,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
             arrays = cifar_data.synthetic(train=config["subset"] or cifar_data.TRAIN_SIZE, test=SYNTHETIC_TEST_SIZE)
         else:
             if rank == 0:
-                folder = yield from _reporting(cifar_data.fetch(root, download=config["download"]), ctl)
+                folder = yield from downloads.reporting(cifar_data.fetch(root, download=config["download"]), ctl)
                 if folder is None:
                     return  # stopped while downloading
             if world > 1:
@@ -466,25 +465,6 @@ def _device_label(torch: Any, device: Any, world: int) -> str:
     return label
 
 
-def _reporting(generator: Iterator[Any], ctl: Control) -> Iterator[Event]:
-    """Drive a download generator, turning its progress into (throttled) download
-    artifacts; returns its result, or None when the student stopped it."""
-    last_report, last_file = 0.0, None
-    while True:
-        try:
-            progress = next(generator)
-        except StopIteration as done:
-            return done.value
-        if ctl.stop_requested:
-            generator.close()  # removes the half-written temp file
-            return None
-        now = time.monotonic()
-        finished = progress.total_bytes is not None and progress.done_bytes >= progress.total_bytes
-        if finished or progress.file != last_file or now - last_report >= DOWNLOAD_REPORT_S:
-            last_report, last_file = now, progress.file
-            yield Artifact("download", progress.payload())
-
-
 def _pretrained_weights(torch: Any, root: Path, download: bool, ctl: Control) -> Iterator[Event]:
     """The article's ImageNet weights for ResNet-18: (state dict, None), or (None, a sentence
     saying why not — the run then trains the same network from random weights)."""
@@ -503,7 +483,7 @@ def _pretrained_weights(torch: Any, root: Path, download: bool, ctl: Control) ->
         else:
             try:
                 hub.mkdir(parents=True, exist_ok=True)
-                yield from _reporting(downloads.download(_urlopen, WEIGHTS_URL, hub / WEIGHTS_FILE,
+                yield from downloads.reporting(downloads.download(_urlopen, WEIGHTS_URL, hub / WEIGHTS_FILE,
                                                          sha256_prefix=WEIGHTS_SHA256), ctl)
                 if ctl.stop_requested:
                     return None, None

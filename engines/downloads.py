@@ -109,3 +109,30 @@ def file_md5(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+REPORT_EVERY_S = 0.1  # download artifacts at most this often (and at each file's start and end)
+
+
+def reporting(generator, ctl):
+    """Drive a download generator, turning its progress into throttled
+    ``Artifact("download", …)`` events; returns its result, or None when the run was
+    stopped (closing the generator removes the half-written temp file)."""
+    import time
+
+    from engines.events import Artifact
+
+    last_report, last_file = 0.0, None
+    while True:
+        try:
+            progress = next(generator)
+        except StopIteration as done:
+            return done.value
+        if ctl.stop_requested:
+            generator.close()
+            return None
+        now = time.monotonic()
+        finished = progress.total_bytes is not None and progress.done_bytes >= progress.total_bytes
+        if finished or progress.file != last_file or now - last_report >= REPORT_EVERY_S:
+            last_report, last_file = now, progress.file
+            yield Artifact("download", progress.payload())

@@ -56,11 +56,10 @@ Live commands (``Control.send``): ``pause``/``resume``/``stop``, ``{"cmd": "set_
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines import mnist_data, mnist_models
+from engines import downloads, mnist_data, mnist_models
 from engines.events import Artifact, Event, Failed, Started
 from engines.device import cpu_device
 from engines.mnist_data import DataError
@@ -70,7 +69,6 @@ from engines.mnist_training import (LR, DeviceData, Trainer, check_writable, che
 from engines.params import Param, ParamError
 from engines.runtime import Control, EngineSpec
 
-DOWNLOAD_REPORT_S = 0.1
 
 PARAMS = (
     Param("dataset", str, "mnist", "which images", choices=tuple(mnist_data.DATASETS)),
@@ -168,7 +166,8 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 
     device = setup_device(ctl)
     try:
-        located = yield from _fetch_reporting(info, _data_root(ctl), config["download"], ctl)
+        located = yield from downloads.reporting(
+            mnist_data.fetch(info, _data_root(ctl), download=config["download"]), ctl)
         if located is None:
             return  # stopped while downloading
         arrays = mnist_data.read(located)
@@ -203,26 +202,6 @@ def _refuse_batch(config: dict[str, Any], size: int, what: str) -> None:
     subset = f" (subset={config['subset']})" if config["subset"] else ""
     raise ParamError(f"batch_size is {config['batch_size']} but the training set of {what} has only "
                      f"{size} images{subset}; choose a batch_size of at most {size}.")
-
-
-def _fetch_reporting(info: mnist_data.DatasetInfo, root: Path, download: bool,
-                     ctl: Control) -> Iterator[Event]:
-    """Run ``mnist_data.fetch``, turning its progress into (throttled) download artifacts."""
-    generator = mnist_data.fetch(info, root, download=download)
-    last_report, last_file = 0.0, None
-    while True:
-        try:
-            progress = next(generator)
-        except StopIteration as done:
-            return done.value
-        if ctl.stop_requested:
-            generator.close()  # removes the half-written temp file
-            return None
-        now = time.monotonic()
-        finished = progress.total_bytes is not None and progress.done_bytes >= progress.total_bytes
-        if finished or progress.file != last_file or now - last_report >= DOWNLOAD_REPORT_S:
-            last_report, last_file = now, progress.file
-            yield Artifact("download", progress.payload())
 
 
 def _data_root(ctl: Control) -> Path:
