@@ -36,6 +36,9 @@ async def settle(pilot) -> None:
     for field in app.query(Input):
         field.cursor_blink = False
     await pilot.pause()
+    # Feedback scrolls itself into view after a refresh; end every picture at one place.
+    app.step_view.scroll_end(animate=False, immediate=True)
+    await pilot.pause()
 
 
 def opened(lesson: str, index: int, then=None):

@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.command import CommandPalette
+from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
@@ -72,13 +73,13 @@ class MainScreen(Screen):
                         yield StepView(id="step-view")
                     with TabPane("ENGINE", id="tab-source"):
                         yield SourceView(id="source-view")
-                yield BottomPanel(id="panel")
+                yield Lazy(BottomPanel(id="panel"))  # mounted after the first paint
         yield Static("", id="too-small")
         yield StatusBar(id="status")
         yield KeyHints([b for b in LabApp.BINDINGS if isinstance(b, Binding)], id="keys")
 
-    def on_mount(self) -> None:
-        self.app.workbench_ready = True  # composed: the panels can be queried from now on
+    def on_bottom_panel_ready(self) -> None:
+        self.app.workbench_ready = True  # every part is mounted: events can be shown from now on
         self.app.report_start_problems()
 
     def on_resize(self, event) -> None:
@@ -133,7 +134,9 @@ class LabApp(App):
         self.device_info: DeviceInfo | None = None
         self.devices: list[DeviceInfo] = []
         self._values: dict[str, dict[str, Any]] = {}
-        self.main = MainScreen()  # the workbench, whatever modal (palette, …) is on top
+        # The workbench, whatever modal (palette, …) is on top. The panel starts hidden: the
+        # first step decides whether it shows, and the first paint is quicker without it.
+        self.main = MainScreen(classes="-hide-panel")
         self.workbench_ready = False
         self.panel_pinned: bool | None = None
         self.lesson_dirs: tuple[str, ...] = ()

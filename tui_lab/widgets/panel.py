@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Log, ProgressBar, Static, TabbedContent, TabPane
 
@@ -74,6 +75,9 @@ class ProblemsTable(DataTable):
 
 
 class BottomPanel(Vertical):
+    class Ready(Message):
+        """The panel is mounted (it is mounted lazily, after the first paint)."""
+
     DEFAULT_CSS = """
     BottomPanel { height: 40%; min-height: 8; border-top: solid $panel-lighten-2; }
     BottomPanel > TabbedContent { height: 1fr; }
@@ -82,7 +86,7 @@ class BottomPanel(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(initial="plots", id="panel-tabs"):
+        with TabbedContent(id="panel-tabs"):  # PLOTS first, so active by default
             with TabPane("PLOTS", id="plots"):
                 with Vertical():
                     yield DownloadProgress()
@@ -91,6 +95,9 @@ class BottomPanel(Vertical):
                 yield Log(id="output-log", max_lines=2000)
             with TabPane("PROBLEMS", id="problems"):
                 yield ProblemsTable(id="problems-table")
+
+    def on_mount(self) -> None:
+        self.post_message(self.Ready())
 
     @property
     def tabs(self) -> TabbedContent:
