@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from _pty import PtyApp  # noqa: E402
 
 EXTRA_ENV: dict = {}
-MARKERS = ("read-only", "Stop ■ F6")  # engine tab caption; the step tab's stop button
+MARKERS = ("▌ ", "Stop ■ F6")  # the engine tab's line marks; the step tab's stop button
 
 
 LETTERS = "qxzjkwvy"  # letters the status bar never shows, so an echo is unambiguous
@@ -40,9 +40,11 @@ def measure(params: dict | None, presses: int, mode: str) -> list[float]:
             if params:
                 lab.wait_for("steps/s", timeout=30)  # the run is streaming
             if mode == "type":
+                offset = lab.press("f8")
                 lab.press("f8")
-                lab.press("f8")
-                lab.wait_for("Type θ₁", timeout=10)  # the compute step: its answer field has focus
+                # the compute step is open (its answer field has focus); only output after the
+                # presses counts: the explorer showed the step's title from the start
+                lab.wait_for("Answer:", since=offset, timeout=10)
                 time.sleep(0.3)
             latencies = []
             for i in range(presses):

@@ -144,9 +144,13 @@ class ProgressBatch:
     lr: list[float | None]
     samples_per_s: list[float | None]
     values: dict[str, list[float | None]]
+    # How many of these steps the engine reported after it had been asked to stop: a
+    # cooperative engine finishes at most the step in hand, one that ignores the stop
+    # keeps counting (the host terminates it).
+    after_stop: int = 0
 
     @classmethod
-    def of(cls, events: list[Progress]) -> "ProgressBatch":
+    def of(cls, events: list[Progress], after_stop: int = 0) -> "ProgressBatch":
         names: dict[str, None] = {}
         for event in events:
             names.update(dict.fromkeys(event.values))
@@ -157,6 +161,7 @@ class ProgressBatch:
             lr=[e.lr for e in events],
             samples_per_s=[e.samples_per_s for e in events],
             values={name: [e.values.get(name) for e in events] for name in names},
+            after_stop=after_stop,
         )
 
     def __len__(self) -> int:
@@ -174,6 +179,8 @@ class ProgressBatch:
     def to_json(self) -> str:
         data = {"type": self.type, "step": self.step, "loss": self.loss, "epoch": self.epoch, "lr": self.lr,
                 "samples_per_s": self.samples_per_s, "values": self.values}
+        if self.after_stop:
+            data["after_stop"] = self.after_stop
         return json.dumps(_json_safe(data), separators=(",", ":"))
 
     @classmethod
@@ -183,4 +190,5 @@ class ProgressBatch:
 
         return cls(step=data["step"], loss=numbers(data["loss"]), epoch=data["epoch"], lr=data["lr"],
                    samples_per_s=data["samples_per_s"],
-                   values={k: numbers(v) for k, v in data["values"].items()})
+                   values={k: numbers(v) for k, v in data["values"].items()},
+                   after_stop=int(data.get("after_stop", 0)))

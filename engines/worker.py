@@ -54,9 +54,11 @@ class _Sender:
 
     BATCH_S = 0.05
 
-    def __init__(self, out: IO[str]) -> None:
+    def __init__(self, out: IO[str], ctl: Control) -> None:
         self.out = out
+        self.ctl = ctl
         self.pending: list[Progress] = []
+        self.after_stop = 0  # pending steps the engine reported after the stop arrived
         self.lock = threading.Lock()  # guards pending
         self.write_lock = threading.Lock()  # keeps lines whole and in order
         self.started = threading.Event()  # set when a batch starts filling
@@ -66,6 +68,7 @@ class _Sender:
         if isinstance(event, Progress):
             with self.lock:
                 self.pending.append(event)
+                self.after_stop += self.ctl.stop_requested
                 if len(self.pending) == 1:
                     self.started.set()
             return
@@ -76,8 +79,9 @@ class _Sender:
     def _flush(self) -> None:
         with self.lock:
             batch, self.pending = self.pending, []
+            after_stop, self.after_stop = self.after_stop, 0
         if batch:
-            _send(self.out, ProgressBatch.of(batch).to_json())
+            _send(self.out, ProgressBatch.of(batch, after_stop).to_json())
 
     def _flush_every_batch(self) -> None:
         while True:
@@ -136,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     except registry.UnknownName as error:
         _send(out, to_json(Failed(str(error), "")))
         return 0
-    sender = _Sender(out)
+    sender = _Sender(out, ctl)
     nproc = int(job.get("nproc") or 1)
     if nproc > 1:  # the same engine in several processes (torchrun); rank 0's events come here
         from engines import distributed

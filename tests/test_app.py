@@ -81,6 +81,17 @@ async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):
         assert lines[first - 1].startswith("def iterate(")  # the engine code this step runs
         assert "yield Progress" in "\n".join(lines[first - 1:last])
         assert "GRADIENT_DESCENT.PY" in str(editor.get_tab("tab-source").label)
+        view = app.screen.query_one("#source-view")
+        await wait_until(pilot, lambda: view.scroll_y > 0, what="the marked lines scrolled into view")
+        assert view.scroll_y <= first <= view.scroll_y + view.size.height  # line 0 is the caption
+        assert "def iterate(" in "".join(s.text for s in view.render_line(first - int(view.scroll_y)))
+        start = view.scroll_y
+        await pilot.press("pagedown")  # the student reads on; switching tabs keeps the place
+        await wait_until(pilot, lambda: view.scroll_y > start, what="the code scrolled a page")
+        read_to = view.scroll_y
+        await pilot.press("f3", "f3")
+        await pilot.pause()
+        assert view.scroll_y == read_to
         await pilot.press("f3")
         assert editor.active == "tab-step"
         assert app.panel.active == "plots"

@@ -77,6 +77,7 @@ def test_stop_ends_a_cooperative_run(host):
     host.stop()
     final = collect(host)[-1]
     assert final.reason == "stopped"
+    assert "terminated" not in final.summary.get("message", "")
 
 
 def test_stop_terminates_an_engine_that_ignores_it(host):

@@ -139,6 +139,12 @@ def test_progress_batches_carry_the_same_events_in_columns():
     rebuilt = again.events()
     assert rebuilt[:4] == events[:4]
     assert math.isnan(rebuilt[4].loss) and rebuilt[4].values == {"grad": 1.0}
+    assert again.after_stop == 0 and "after_stop" not in batch.to_json()
+
+
+def test_progress_batches_count_the_steps_reported_after_a_stop():
+    batch = ProgressBatch.of([Progress(step=i, loss=1.0) for i in range(3)], after_stop=2)
+    assert ProgressBatch.from_data(json.loads(batch.to_json())).after_stop == 2
 
 
 def test_paused_runs_advance_one_step_per_step_command():

@@ -31,7 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 0.8  # cooperative stop first; then terminate, so a stop lands within ~1 s
 CLOSE_GRACE_S = 10.0  # when the lab quits, a running engine may finish its checkpoint
 CLEANUP_S = 10.0  # an engine that stopped stepping may take this long to write its checkpoint
-BATCH_DELAY_S = 0.3  # progress sent just before the stop can arrive just after it
+# A cooperative engine reports at most the step in hand after the stop (a few under
+# torchrun, whose ranks agree on the stop once per logging window); more means it ignores it.
+STEPS_AFTER_STOP = 5
 
 
 @dataclass
@@ -53,7 +55,7 @@ class _Worker:
     terminal_seen: bool = False
     stop_requested: bool = False
     stop_at: float = 0.0
-    last_progress_at: float = 0.0  # when the engine last reported a step
+    steps_after_stop: int = 0  # steps the engine reported after the worker received the stop
 
 
 class EngineHost:
@@ -132,18 +134,16 @@ class EngineHost:
 
     def _enforce_stop(self, worker: _Worker) -> None:
         """An engine that keeps stepping after the grace period ignores the stop: terminate it.
-        One that stopped stepping is finishing (writing its checkpoint): give it time."""
-        deadline = worker.stop_at + STOP_GRACE_S
-        while time.monotonic() < deadline:
+        One that stopped stepping is finishing (writing its checkpoint): give it time.
+        Whether it stepped on is counted by the worker, so a busy machine that delays the
+        progress lines cannot make a cooperative engine look stubborn."""
+        grace_end, cleanup_end = worker.stop_at + STOP_GRACE_S, worker.stop_at + CLEANUP_S
+        while time.monotonic() < cleanup_end:
             if worker.process.poll() is not None or worker.terminal_seen:
                 return
+            if time.monotonic() >= grace_end and worker.steps_after_stop > STEPS_AFTER_STOP:
+                break
             time.sleep(0.05)  # a watchdog's poll of a child process, not a synchronisation
-        still_stepping = worker.last_progress_at > worker.stop_at + BATCH_DELAY_S
-        cleanup_deadline = worker.stop_at + (STOP_GRACE_S if still_stepping else CLEANUP_S)
-        while time.monotonic() < cleanup_deadline:
-            if worker.process.poll() is not None or worker.terminal_seen:
-                return
-            time.sleep(0.05)
         if worker.process.poll() is None and not worker.terminal_seen:
             worker.process.terminate()
             try:
@@ -237,7 +237,7 @@ class EngineHost:
                 continue
             event = ProgressBatch.from_data(data) if data.get("type") == ProgressBatch.type else from_dict(data)
             if isinstance(event, ProgressBatch):
-                worker.last_progress_at = time.monotonic()
+                worker.steps_after_stop += event.after_stop
             if isinstance(event, (Finished, Failed)):
                 worker.terminal_seen = True
             self._push(event)

@@ -10,8 +10,9 @@ import importlib.util
 from pathlib import Path
 
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from engines import registry
 
@@ -44,8 +45,8 @@ def locate(kind: str, name: str) -> tuple[Path, int, int] | None:
     return path, target.lineno, target.end_lineno or target.lineno
 
 
-def highlighted(path: Path, first: int, last: int) -> Text:
-    """The file as highlighted text with line numbers, lines first..last marked.
+def highlighted(path: Path, first: int, last: int) -> list[Text]:
+    """The file as highlighted lines with line numbers, lines first..last marked.
 
     Highlighting happens once here; a rich ``Syntax`` would lex the file again on
     every repaint, which made switching to this tab take tens of milliseconds.
@@ -55,39 +56,81 @@ def highlighted(path: Path, first: int, last: int) -> Text:
     source = path.read_text(encoding="utf-8")
     lines = Syntax(source, "python", theme="ansi_dark").highlight(source).split("\n", allow_blank=True)
     width = len(str(len(lines)))
-    out = Text(no_wrap=True, overflow="ellipsis")
+    out = []
     for number, line in enumerate(lines, 1):
         marked = first <= number <= last
-        out.append(f"{number:>{width}} ", style="bold yellow" if marked else "dim")
-        out.append("▌ " if marked else "  ", style="yellow")
-        out.append_text(line)
-        out.append("\n")
+        text = Text(no_wrap=True)
+        text.append(f"{number:>{width}} ", style="bold yellow" if marked else "dim")
+        text.append("▌ " if marked else "  ", style="yellow")
+        text.append_text(line)
+        out.append(text)
     return out
 
 
-class SourceView(VerticalScroll, can_focus=True):
+class SourceView(ScrollView, can_focus=True):
+    """Draws only the lines in view (Textual's line API), so showing the tab costs the
+    same for a 30-line file as for a 3,000-line one."""
+
     location: tuple[Path, int, int] | None = None  # what is shown: file, first and last line
 
     DEFAULT_CSS = """
     SourceView { padding: 0 1; }
-    SourceView > .caption { color: $text-muted; }
     """
 
-    def compose(self):
-        yield Static("", classes="caption")
-        yield Static("", id="code")
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._lines: list[Text] = []
+        self._strips: dict[int, Strip] = {}  # rendered lines, by index; cleared on new content
+        self._scroll_target: int | None = None  # the first marked line, brought into view when shown
+
+    def on_show(self) -> None:
+        self.call_after_refresh(self._scroll_to_target)  # a hidden tab cannot scroll yet
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._scroll_to_target)  # shown before its size was known
+
+    def _scroll_to_target(self) -> None:
+        """Bring the marked lines into view once per new content (then the reader scrolls)."""
+        if self._scroll_target is not None and self.size.height and self.max_scroll_y > 0:
+            self.scroll_to(y=max(0, self._scroll_target - 1), animate=False)
+            self._scroll_target = None
 
     def show(self, kind: str | None, name: str | None) -> str:
         """Show the code behind a name; returns a short title for the tab."""
         found = locate(kind, name) if kind and name else None
         self.location = found
-        caption, code = self.query_one(".caption", Static), self.query_one("#code", Static)
         if found is None:
-            caption.update("This step runs no engine code.")
-            code.update("")
+            self._set_lines([Text("This step runs no engine code.", style="italic")])
+            self._scroll_target = 0
             return "Engine"
         path, first, last = found
-        caption.update(f"{path.name} · lines {first}–{last} run for this step (read-only)")
-        code.update(highlighted(path, first, last))
-        self.call_after_refresh(self.scroll_to, y=max(0, first - 2), animate=False)
+        caption = Text(f"{path.name} · lines {first}–{last} run for this step (read-only)", style="dim")
+        self._set_lines([caption, *highlighted(path, first, last)])
+        self._scroll_target = first  # line 0 is the caption
+        self.call_after_refresh(self._scroll_to_target)
         return f"Engine: {path.name}"
+
+    def text(self) -> str:
+        """Everything shown, as plain text (for tests and copying)."""
+        return "\n".join(line.plain for line in self._lines)
+
+    def _set_lines(self, lines: list[Text]) -> None:
+        self._lines, self._strips = lines, {}
+        self.virtual_size = Size(max((line.cell_len for line in lines), default=0), len(lines))
+        self.scroll_to(0, 0, animate=False)
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips = {}  # rendered with the old theme's colours
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index, width, style = scroll_y + y, self.size.width, self.rich_style
+        if index >= len(self._lines):
+            return Strip.blank(width, style)
+        strip = self._strips.get(index)
+        if strip is None:
+            segments = self._lines[index].render(self.app.console)
+            strip = self._strips[index] = Strip(segments).apply_style(style)
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
