@@ -101,6 +101,45 @@ async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):
         assert app.panel.active == "problems"
 
 
+async def test_the_engine_tab_scrolls_to_its_lines_even_without_show_or_resize(make_lab):
+    # In a real terminal the tab can be shown before its size settles, and a later
+    # Resize may never come: the first drawn frame must still bring the lines into view.
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 7)
+        await pilot.press("f3")
+        view = app.screen.query_one("#source-view")
+        await wait_until(pilot, lambda: view.scroll_y > 0 and view._scroll_target is None, what="first scroll")
+        first = view.location[1]
+        view.scroll_to(y=0, animate=False)
+        view._scroll_target = first  # pending, as when Show and Resize came too early
+        view.refresh()
+        await wait_until(pilot, lambda: view.scroll_y > 0, what="the lines scrolled into view on drawing")
+        assert view.scroll_y <= first <= view.scroll_y + view.size.height and view._scroll_target is None
+
+
+async def test_the_engine_tab_redraws_in_a_new_theme_and_not_on_focus(make_lab):
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 7)
+        await pilot.press("f3")
+        view = app.screen.query_one("#source-view")
+        await wait_until(pilot, lambda: view.scroll_y > 0, what="the code in view")
+        drawn = dict(view._strips)
+        assert drawn
+        await pilot.press("f3", "f3")  # away and back: focus moves, the drawn lines stay
+        await pilot.pause()
+        assert all(view._strips.get(i) is strip for i, strip in drawn.items())
+        dark_background = view.rich_style.bgcolor
+        app.theme = "textual-light"
+        await wait_until(pilot, lambda: view.rich_style.bgcolor != dark_background, what="the light theme")
+        await pilot.pause()
+        line = view.render_line(3)
+        assert line.text.strip() and {seg.style.bgcolor for seg in line if seg.style} == {view.rich_style.bgcolor}
+
+
 async def use_palette(pilot, key: str, text: str, until) -> None:
     """Open the palette with ``key``, type ``text``, wait for it to be the top hit, run it."""
     app = pilot.app

@@ -105,11 +105,13 @@ async def test_a_teacher_can_hide_solutions(make_lab, monkeypatch):
         await started(pilot)
         await app.open_step("gradient-descent", 8)  # a find-the-error step
         body = app.step_view.body
-        for _ in range(3):
+        for _ in range(len(app.step_view.step.hints) + 1):  # every hint, then one more
             body.query_one("#hint").press()
-        body.query_one("#reveal").press()
-        await pilot.pause()
-        assert "Your teacher has hidden the solutions" in feedback(app)
+            await pilot.pause()
+        await wait_until(pilot, lambda: "No more hints." in feedback(app), what="the hints read")
+        assert "Reveal shows the solution" not in feedback(app)
+        body.query_one("#reveal").press()  # hidden even after the last hint
+        await wait_until(pilot, lambda: "Your teacher has hidden the solutions" in feedback(app), what="the refusal")
         assert app.progress.state("gradient-descent", 8) != "done"
 
 

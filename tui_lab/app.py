@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -26,6 +26,7 @@ from engines.events import Artifact, Event, Failed, Finished, ProgressBatch, Sta
 from lessons import Catalog, Lesson, load_catalog
 from lessons.translation import LANGUAGES
 from lessons.check import lesson_values
+from tui_lab import heap
 from tui_lab.commands import LabCommands
 from tui_lab.engine_host import EngineHost, WorkerReady
 from tui_lab.messages import OpenStep, RunCommand, RunRequested, StepSolved, StopRequested
@@ -45,12 +46,18 @@ MIN_WIDTH, MIN_HEIGHT = 60, 18
 DRAIN_HZ = 5  # how often engine events are taken into the UI (status bar, table, plot buffers)
 
 
-def preload_plotting() -> None:
-    """Import plotext in the background, so the first run's plot does not pause the UI."""
+def preload_plotting(then: Callable[[], None] | None = None) -> None:
+    """Import plotext in the background, so the first run's plot does not pause the UI;
+    ``then`` is called (in that thread) once it is imported."""
     import importlib
     import threading
 
-    threading.Thread(target=importlib.import_module, args=("textual_plotext",), daemon=True).start()
+    def load() -> None:
+        importlib.import_module("textual_plotext")
+        if then is not None:
+            then()
+
+    threading.Thread(target=load, daemon=True).start()
 
 
 def over_ssh() -> bool:
@@ -160,7 +167,15 @@ class LabApp(App):
         self.call_after_refresh(self._open_first_step)
         if self.prewarm:
             self.call_after_refresh(self.host.prewarm)  # after the first paint
-        self.call_after_refresh(preload_plotting)
+        # Once start-up's imports are done, take its objects out of the garbage collector's
+        # walks (see heap.py). Not in tests: pytest runs hundreds of apps in one process.
+        self.call_after_refresh(preload_plotting, None if self.is_headless else self._settle_heap_soon)
+
+    def _settle_heap_soon(self) -> None:
+        try:
+            self.call_from_thread(heap.settle)
+        except RuntimeError:  # the lab closed while plotext was loading
+            pass
 
     def report_start_problems(self) -> None:
         """What went wrong before the screen existed: broken lessons, settings, progress."""

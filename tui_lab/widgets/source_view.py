@@ -9,6 +9,7 @@ import ast
 import importlib.util
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -81,6 +82,7 @@ class SourceView(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self._lines: list[Text] = []
         self._strips: dict[int, Strip] = {}  # rendered lines, by index; cleared on new content
+        self._strips_style: Style | None = None  # the widget style they were drawn with
         self._scroll_target: int | None = None  # the first marked line, brought into view when shown
 
     def on_show(self) -> None:
@@ -91,9 +93,13 @@ class SourceView(ScrollView, can_focus=True):
 
     def _scroll_to_target(self) -> None:
         """Bring the marked lines into view once per new content (then the reader scrolls)."""
-        if self._scroll_target is not None and self.size.height and self.max_scroll_y > 0:
+        if self._scroll_target is None or not self.size.height:
+            return
+        if self.max_scroll_y > 0:
             self.scroll_to(y=max(0, self._scroll_target - 1), animate=False)
-            self._scroll_target = None
+        elif self.virtual_size.height > self.size.height:
+            return  # laid out, but its scroll range not yet known
+        self._scroll_target = None  # done, or everything fits
 
     def show(self, kind: str | None, name: str | None) -> str:
         """Show the code behind a name; returns a short title for the tab."""
@@ -120,13 +126,15 @@ class SourceView(ScrollView, can_focus=True):
         self.scroll_to(0, 0, animate=False)
         self.refresh()
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._strips = {}  # rendered with the old theme's colours
-
     def render_line(self, y: int) -> Strip:
+        if y == 0 and self._scroll_target is not None:
+            # Drawn, so laid out: if neither Show nor Resize could scroll yet (a tab shown
+            # before its size settled sends no Resize), this is the moment.
+            self.call_after_refresh(self._scroll_to_target)
         scroll_x, scroll_y = self.scroll_offset
         index, width, style = scroll_y + y, self.size.width, self.rich_style
+        if style != self._strips_style:  # a new theme; focus alone leaves the style as it is
+            self._strips, self._strips_style = {}, style
         if index >= len(self._lines):
             return Strip.blank(width, style)
         strip = self._strips.get(index)
