@@ -84,7 +84,6 @@ stop is taken (at the next progress event, by all processes together).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
@@ -339,15 +338,10 @@ def _fast_analysis() -> dict[str, Any]:
 
 
 def checks() -> list[tuple[str, float, float]]:
-    """Parameter counts from layer shapes against the torch modules actually built."""
-    from engines import cifar_nets
+    from engines import cifar_nets  # torch: only when checking
 
-    out = []
-    for name in cifar_models.MODEL_NAMES:
-        net = cifar_nets.build(name)
-        out.append((f"parameters of {name}", float(cifar_models.parameter_count(name)),
-                    float(sum(p.numel() for p in net.parameters()))))
-    return out
+    return training_common.parameter_checks(cifar_models.MODEL_NAMES, cifar_models.parameter_count,
+                                            cifar_nets.build)
 
 
 # --- the engine ------------------------------------------------------------------------

@@ -59,15 +59,15 @@ import math
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines import downloads, mnist_data, mnist_models
+from engines import downloads, mnist_data, mnist_models, training_common
 from engines.events import Artifact, Event, Failed, Started
 from engines.device import cpu_device
 from engines.mnist_data import DataError
 from engines.mnist_infer import infer
-from engines.mnist_training import (LR, DeviceData, Trainer, check_writable, checkpoint_path, cpu_threads,
-                                    read_checkpoint, resume_path, setup_device)
+from engines.mnist_training import DeviceData, Trainer, checkpoint_path, cpu_threads, read_checkpoint, resume_path
 from engines.params import Param, ParamError
 from engines.runtime import Control, EngineSpec
+from engines.training_common import LR, check_writable, setup_device
 
 
 PARAMS = (
@@ -136,13 +136,8 @@ def values() -> dict[str, Any]:
 
 
 def checks() -> list[tuple[str, float, float]]:
-    """Parameter counts from layer shapes against the torch modules actually built."""
-    out = []
-    for name in mnist_models.MODEL_NAMES:
-        model = mnist_models.build(name)
-        out.append((f"parameters of {name}", float(mnist_models.parameter_count(name)),
-                    float(sum(p.numel() for p in model.parameters()))))
-    return out
+    return training_common.parameter_checks(mnist_models.MODEL_NAMES, mnist_models.parameter_count,
+                                            mnist_models.build)
 
 
 # --- the engine ------------------------------------------------------------------------

@@ -27,7 +27,6 @@ from typing import Any
 
 from engines import mnist_data, mnist_models, training_common
 from engines.params import ParamError
-from engines.training_common import LR, check_writable, setup_device  # noqa: F401 - engines.mnist imports them here
 from engines.training_common import PROBE_IMAGES, EpochFigures, lab_home, pixel_statistics, show
 
 CHECKPOINT_FORMAT = "tui-lab mnist checkpoint"

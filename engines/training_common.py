@@ -129,6 +129,13 @@ def setup_device(ctl: Control) -> Any:
     return device
 
 
+def parameter_checks(names: Any, counted: Callable[[str], int], build: Callable[[str], Any]) -> list[tuple[str, float, float]]:
+    """For ``tui-lab check``: each model's parameter count from its layer shapes against
+    the torch module actually built."""
+    return [(f"parameters of {name}", float(counted(name)), float(sum(p.numel() for p in build(name).parameters())))
+            for name in names]
+
+
 def pixel_statistics(torch: Any, images_u8: Any) -> tuple[float, float]:
     """Mean and standard deviation of the pixels scaled to 0..1, from a 256-bin histogram
     (5× faster than converting tens of millions of pixels to floats first)."""

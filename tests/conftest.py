@@ -58,3 +58,35 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
         [sys.executable, "-m", "tui_lab", *args],
         capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=timeout,
     )
+
+
+# --- engine runs, shared by the MNIST and CIFAR-10 tests ---------------------------------
+
+
+def cpu_control(data_dir: str):
+    """A one-thread CPU control for an engine run in the test process."""
+    from engines.device import cpu_device
+    from engines.runtime import Control
+
+    return Control(device=cpu_device(1), data_dir=data_dir)
+
+
+def of(events: list, cls, kind: str | None = None) -> list:
+    """The events of one class (and, for artifacts, one kind)."""
+    return [e for e in events if isinstance(e, cls) and (kind is None or e.kind == kind)]
+
+
+def losses(events: list) -> list[tuple[int, float]]:
+    from engines.events import Progress
+
+    return [(e.step, e.loss) for e in of(events, Progress)]
+
+
+def drain(generator):
+    """Run a ``fetch`` generator to its end: (progress reports, returned value)."""
+    reports = []
+    while True:
+        try:
+            reports.append(next(generator))
+        except StopIteration as done:
+            return reports, done.value

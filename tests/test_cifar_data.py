@@ -12,17 +12,8 @@ import pytest
 from engines import cifar_data
 from engines.cifar_data import DataError
 
+from conftest import drain
 from cifar_fixtures import FOLDER, FakeServer, archive_bytes, batch_bytes, md5s, synthetic, write_root
-
-
-def drain(generator):
-    """Run a ``fetch`` generator to its end: (progress reports, returned value)."""
-    reports = []
-    while True:
-        try:
-            reports.append(next(generator))
-        except StopIteration as done:
-            return reports, done.value
 
 
 def files_in(folder: Path) -> list[str]:

@@ -17,7 +17,7 @@ from engines.device import cpu_device
 from engines.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
 from engines.runtime import Control, run_engine
 
-from conftest import ROOT
+from conftest import ROOT, cpu_control, losses, of
 from cifar_fixtures import synthetic, write_root
 
 # 100 training images (5 files of 20), 50 test images; bf16 off so runs match on any CPU.
@@ -31,20 +31,8 @@ def data_dir(tmp_path_factory):
     return str(root)
 
 
-def control(data_dir: str) -> Control:
-    return Control(device=cpu_device(1), data_dir=data_dir)
-
-
 def run(data_dir: str, ctl: Control | None = None, **params) -> list:
-    return list(run_engine(cifar.TRAIN, params, ctl or control(data_dir)))
-
-
-def of(events: list, cls, kind: str | None = None) -> list:
-    return [e for e in events if isinstance(e, cls) and (kind is None or e.kind == kind)]
-
-
-def losses(events: list) -> list[tuple[int, float]]:
-    return [(e.step, e.loss) for e in of(events, Progress)]
+    return list(run_engine(cifar.TRAIN, params, ctl or cpu_control(data_dir)))
 
 
 # --- refusals ------------------------------------------------------------------------
@@ -245,7 +233,7 @@ def test_the_article_recipe_loads_pretrained_weights_when_present(data_dir, tmp_
 
 def stop_at(params: dict, data_dir: str, step: int) -> list:
     """Run until a Progress event at ``step`` arrives, then press stop."""
-    ctl = control(data_dir)
+    ctl = cpu_control(data_dir)
     events = []
     for event in run_engine(cifar.TRAIN, params, ctl):
         events.append(event)
@@ -285,7 +273,7 @@ def test_resuming_another_model_or_a_finished_run_is_refused(data_dir, tmp_path)
 
 
 def test_live_commands_change_the_rate_and_the_length(data_dir):
-    ctl = control(data_dir)
+    ctl = cpu_control(data_dir)
     events = []
     for event in run_engine(cifar.TRAIN, {**QUICK, "log_every": 1}, ctl):
         events.append(event)

@@ -5,9 +5,6 @@ import signal
 
 import pytest
 
-from engines import registry
-from engines.events import Failed
-from engines.runtime import run_engine
 from tui_lab.messages import RunRequested
 
 from conftest import run_cli, wait_until

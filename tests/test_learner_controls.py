@@ -1,7 +1,6 @@
 """Resets, jumps, hint tiers and the solutions policy, seeds, plot readout and export."""
 
 import csv
-import json
 
 import pytest
 from textual.widgets import Input

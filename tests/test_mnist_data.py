@@ -13,20 +13,11 @@ import pytest
 from engines import mnist_data
 from engines.mnist_data import DataError
 
+from conftest import drain
 from mnist_fixtures import NAMES, FakeServer, idx_images, idx_labels, served_dataset, synthetic, write_dataset, write_root
 
 MNIST = mnist_data.DATASETS["mnist"]
 FASHION = mnist_data.DATASETS["fashion-mnist"]
-
-
-def drain(generator):
-    """Run a ``fetch`` generator to its end: (progress reports, returned value)."""
-    reports = []
-    while True:
-        try:
-            reports.append(next(generator))
-        except StopIteration as done:
-            return reports, done.value
 
 
 def files_in(folder: Path) -> list[str]:

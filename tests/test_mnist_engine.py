@@ -17,7 +17,7 @@ from engines.device import cpu_device
 from engines.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
 from engines.runtime import Control, run_engine
 
-from conftest import ROOT
+from conftest import ROOT, cpu_control, losses, of
 from mnist_fixtures import FakeServer, served_dataset, write_root
 
 REAL_FASHION = Path("/usr/share/datasets/fashion-mnist")
@@ -31,20 +31,8 @@ def data_dir(tmp_path):
     return str(tmp_path / "data")
 
 
-def control(data_dir: str) -> Control:
-    return Control(device=cpu_device(1), data_dir=data_dir)
-
-
 def run(data_dir: str, ctl: Control | None = None, **params) -> list:
-    return list(run_engine(mnist.TRAIN, params, ctl or control(data_dir)))
-
-
-def of(events: list, cls, kind: str | None = None) -> list:
-    return [e for e in events if isinstance(e, cls) and (kind is None or e.kind == kind)]
-
-
-def losses(events: list) -> list[tuple[int, float]]:
-    return [(e.step, e.loss) for e in of(events, Progress)]
+    return list(run_engine(mnist.TRAIN, params, ctl or cpu_control(data_dir)))
 
 
 # --- refusals ------------------------------------------------------------------------
@@ -98,7 +86,7 @@ def test_missing_data_is_downloaded_with_progress_before_the_run_starts(tmp_path
 
 
 def test_stop_during_a_download_leaves_no_partial_file(tmp_path, mirror):
-    ctl = control(str(tmp_path / "root"))
+    ctl = cpu_control(str(tmp_path / "root"))
     events = []
     for event in run_engine(mnist.TRAIN, QUICK, ctl):
         events.append(event)
@@ -199,7 +187,7 @@ def test_a_loss_that_blows_up_ends_the_run_as_diverged_with_advice(data_dir):
 
 def stop_at(spec_params: dict, data_dir: str, step: int) -> list:
     """Run until a Progress event at ``step`` arrives, then press stop."""
-    ctl = control(data_dir)
+    ctl = cpu_control(data_dir)
     events = []
     for event in run_engine(mnist.TRAIN, spec_params, ctl):
         events.append(event)
@@ -312,7 +300,7 @@ def test_pause_holds_the_run_and_set_lr_applies_from_the_next_step(data_dir):
 
 def react(data_dir: str, params: dict, on_evaluated_1: list[dict]) -> list:
     """Run, sending ``on_evaluated_1`` when epoch 1's evaluation arrives."""
-    ctl = control(data_dir)
+    ctl = cpu_control(data_dir)
     events = []
     for event in run_engine(mnist.TRAIN, params, ctl):
         events.append(event)
