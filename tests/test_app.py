@@ -5,7 +5,6 @@ from textual.command import CommandList, CommandPalette
 from textual.widgets import Input, OptionList, TabbedContent
 
 from tui_lab.widgets.explorer import LessonTree
-from tui_lab.widgets.live_plot import LivePlot
 from tui_lab.widgets.steps import ComputeStep, FindErrorStep, RunStep
 
 from conftest import wait_until
@@ -68,21 +67,30 @@ async def test_explorer_navigation_opens_steps_with_the_keyboard(make_lab):
         assert isinstance(app.focused, Input)  # opening a step puts the keyboard in it
 
 
+async def show_engine_code(pilot):
+    """Open the gradient-descent step that runs ``iterate`` and switch to its code (F3);
+    returns the code view once the step's lines are scrolled into view."""
+    app = pilot.app
+    await wait_until(pilot, lambda: app.current is not None, what="first step")
+    await open_step(pilot, "gradient-descent", 7)
+    await pilot.press("f3")
+    view = app.screen.query_one("#source-view")
+    await wait_until(pilot, lambda: view.scroll_y > 0 and view._scroll_target is None,
+                     what="the marked lines scrolled into view")
+    return view
+
+
 async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 7)
+        view = await show_engine_code(pilot)
         editor = app.screen.query_one("#editor", TabbedContent)
-        await pilot.press("f3")
         assert editor.active == "tab-source"
-        path, first, last = app.screen.query_one("#source-view").location
+        path, first, last = view.location
         lines = path.read_text().splitlines()
         assert lines[first - 1].startswith("def iterate(")  # the engine code this step runs
         assert "yield Progress" in "\n".join(lines[first - 1:last])
         assert "GRADIENT_DESCENT.PY" in str(editor.get_tab("tab-source").label)
-        view = app.screen.query_one("#source-view")
-        await wait_until(pilot, lambda: view.scroll_y > 0, what="the marked lines scrolled into view")
         assert view.scroll_y <= first <= view.scroll_y + view.size.height  # line 0 is the caption
         assert "def iterate(" in "".join(s.text for s in view.render_line(first - int(view.scroll_y)))
         start = view.scroll_y
@@ -101,16 +109,33 @@ async def test_editor_and_panel_tabs_switch_from_the_keyboard(make_lab):
         assert app.panel.active == "problems"
 
 
+async def test_f3_hands_the_keys_to_the_code_before_the_step_is_hidden(make_lab):
+    # In a real terminal a focused button that gets hidden passed the focus to its hidden
+    # neighbour, and the editor flipped back to the step: the keys must move at once.
+    app = make_lab()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 7)
+        app.step_view.body.query_one("#run").focus()
+        await pilot.pause()
+        view = app.screen.query_one("#source-view")
+        app.action_switch_editor_tab()
+        assert app.focused is view  # not after a later refresh
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is view and app.screen.query_one("#editor").active == "tab-source"
+        app.action_switch_editor_tab()
+        assert app.focused is None  # let go before the code tab is hidden; the step takes it next
+        await wait_until(pilot, lambda: app.focused is not None and app.focused is not view, what="the step's focus")
+        assert app.screen.query_one("#editor").active == "tab-step"
+
+
 async def test_the_engine_tab_scrolls_to_its_lines_even_without_show_or_resize(make_lab):
     # In a real terminal the tab can be shown before its size settles, and a later
     # Resize may never come: the first drawn frame must still bring the lines into view.
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 7)
-        await pilot.press("f3")
-        view = app.screen.query_one("#source-view")
-        await wait_until(pilot, lambda: view.scroll_y > 0 and view._scroll_target is None, what="first scroll")
+        view = await show_engine_code(pilot)
         first = view.location[1]
         view.scroll_to(y=0, animate=False)
         view._scroll_target = first  # pending, as when Show and Resize came too early
@@ -122,11 +147,7 @@ async def test_the_engine_tab_scrolls_to_its_lines_even_without_show_or_resize(m
 async def test_the_engine_tab_redraws_in_a_new_theme_and_not_on_focus(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, "gradient-descent", 7)
-        await pilot.press("f3")
-        view = app.screen.query_one("#source-view")
-        await wait_until(pilot, lambda: view.scroll_y > 0, what="the code in view")
+        view = await show_engine_code(pilot)
         drawn = dict(view._strips)
         assert drawn
         await pilot.press("f3", "f3")  # away and back: focus moves, the drawn lines stay

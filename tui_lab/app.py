@@ -169,13 +169,7 @@ class LabApp(App):
             self.call_after_refresh(self.host.prewarm)  # after the first paint
         # Once start-up's imports are done, take its objects out of the garbage collector's
         # walks (see heap.py). Not in tests: pytest runs hundreds of apps in one process.
-        self.call_after_refresh(preload_plotting, None if self.is_headless else self._settle_heap_soon)
-
-    def _settle_heap_soon(self) -> None:
-        try:
-            self.call_from_thread(heap.settle)
-        except RuntimeError:  # the lab closed while plotext was loading
-            pass
+        self.call_after_refresh(preload_plotting, None if self.is_headless else heap.settle)
 
     def report_start_problems(self) -> None:
         """What went wrong before the screen existed: broken lessons, settings, progress."""
@@ -563,10 +557,12 @@ class LabApp(App):
 
     def action_switch_editor_tab(self) -> None:
         editor = self.main.query_one("#editor", TabbedContent)
-        editor.active = "tab-source" if editor.active == "tab-step" else "tab-step"
-        if editor.active == "tab-source":
-            self.main.query_one(SourceView).focus()
-        else:
+        to_source = editor.active == "tab-step"
+        # Move the focus at once, before the switch: a focused widget that gets hidden hands
+        # the focus to a sibling in its (hidden) tab, and the keys went nowhere visible.
+        self.screen.set_focus(self.main.query_one(SourceView) if to_source else None)
+        editor.active = "tab-source" if to_source else "tab-step"
+        if not to_source:
             self.step_view.focus_first()
 
     def action_cycle_panel(self) -> None:

@@ -85,18 +85,12 @@ class SourceView(ScrollView, can_focus=True):
         self._strips_style: Style | None = None  # the widget style they were drawn with
         self._scroll_target: int | None = None  # the first marked line, brought into view when shown
 
-    def on_show(self) -> None:
-        self.call_after_refresh(self._scroll_to_target)  # a hidden tab cannot scroll yet
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._scroll_to_target)  # shown before its size was known
-
     def _scroll_to_target(self) -> None:
         """Bring the marked lines into view once per new content (then the reader scrolls)."""
         if self._scroll_target is None or not self.size.height:
             return
         if self.max_scroll_y > 0:
-            self.scroll_to(y=max(0, self._scroll_target - 1), animate=False)
+            self.scroll_to(y=max(0, self._scroll_target - 1), animate=False, immediate=True)
         elif self.virtual_size.height > self.size.height:
             return  # laid out, but its scroll range not yet known
         self._scroll_target = None  # done, or everything fits
@@ -113,7 +107,6 @@ class SourceView(ScrollView, can_focus=True):
         caption = Text(f"{path.name} · lines {first}–{last} run for this step (read-only)", style="dim")
         self._set_lines([caption, *highlighted(path, first, last)])
         self._scroll_target = first  # line 0 is the caption
-        self.call_after_refresh(self._scroll_to_target)
         return f"Engine: {path.name}"
 
     def text(self) -> str:
@@ -128,9 +121,11 @@ class SourceView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         if y == 0 and self._scroll_target is not None:
-            # Drawn, so laid out: if neither Show nor Resize could scroll yet (a tab shown
-            # before its size settled sends no Resize), this is the moment.
-            self.call_after_refresh(self._scroll_to_target)
+            # Drawn, so shown and laid out: scroll now, before this frame's lines are
+            # drawn, so that the first thing shown (and the first key read) is the marked
+            # lines. A hidden tab cannot scroll, and Show and Resize can both come before
+            # the size settles.
+            self._scroll_to_target()
         scroll_x, scroll_y = self.scroll_offset
         index, width, style = scroll_y + y, self.size.width, self.rich_style
         if style != self._strips_style:  # a new theme; focus alone leaves the style as it is
