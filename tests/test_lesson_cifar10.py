@@ -19,7 +19,7 @@ async def run_and_wait(pilot, index: int, state: str = "completed") -> None:
     await pilot.press("f5")
     await wait_until(pilot, lambda: app.session and app.session.index == index and not app.session.active,
                      timeout=180, what=f"the run of step {index}")
-    assert app.session.state == state, app.session.message
+    assert app.session.state == state, f"{app.session.message}\n{app.session.hint}"
     await pilot.pause(0.3)
 
 
