@@ -1,6 +1,6 @@
 """CPU training throughput: this lab's CIFAR-10 engine vs a plain PyTorch DataLoader loop.
 
-Both train the same small CNN (``engines.cifar_nets.small_cnn``) with the same optimizer
+Both train the same small CNN (``engines.cifar.nets.small_cnn``) with the same optimizer
 (SGD, Nesterov momentum 0.9), batch size, augmentation (flip + 2-pixel reflect-padded
 translate) and label smoothing, on the same images, in the same process, one after the
 other:
@@ -10,7 +10,7 @@ other:
   ``DataLoader(shuffle=True)`` with 0 and with 2 workers, the loss read back every 10
   batches — in fp32 NCHW as the tutorials do, and again with bf16 autocast and
   channels_last where the CPU has bf16 instructions (so the ratio is not just bf16);
-* ours: ``engines.cifar`` run exactly as the lab runs it (events, evaluation and all),
+* ours: ``engines.cifar.engine`` run exactly as the lab runs it (events, evaluation and all),
   its images/s taken from the engine's own per-epoch figure (training time only).
 
 Data: CIFAR-10 from the data root (``--data-dir`` / ``TUI_LAB_DATA``) if it is there,
@@ -37,8 +37,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def prepare_data(work: Path, data_dir: str | None) -> tuple[Path, str]:
     """(a data root holding cifar-10-batches-py, where the images came from)."""
-    from engines import cifar_data
-    from engines.data_root import resolve_data_root
+    from engines.cifar import data as cifar_data
+    from engines.core.data_root import resolve_data_root
 
     root, _ = resolve_data_root(data_dir)
     if all((cifar_data.folder_of(root) / name).is_file() for name in cifar_data.ALL_FILES):
@@ -57,7 +57,8 @@ def plain_loop(root: Path, batch_size: int, limit: int, workers: int, fast_math:
     import torch.nn.functional as F
     from torchvision import datasets, transforms
 
-    from engines import cifar_data, cifar_nets
+    from engines.cifar import data as cifar_data
+    from engines.cifar import nets as cifar_nets
 
     folder = cifar_data.folder_of(root)
     sums = {name: hashlib.md5((folder / name).read_bytes()).hexdigest() for name in cifar_data.ALL_FILES}
@@ -99,10 +100,10 @@ def plain_loop(root: Path, batch_size: int, limit: int, workers: int, fast_math:
 
 def ours(root: Path, batch_size: int, limit: int, epochs: int) -> tuple[list[float], dict, float]:
     """Per-epoch images/s of the engine, its resolved config and its final test accuracy."""
-    from engines import cifar
-    from engines.device import cpu_device
-    from engines.events import Evaluated, Failed, Started
-    from engines.runtime import Control, run_engine
+    from engines.cifar import engine as cifar
+    from engines.core.device import cpu_device
+    from engines.core.events import Evaluated, Failed, Started
+    from engines.core.runtime import Control, run_engine
 
     params = {"model": "small-cnn", "batch_size": batch_size, "epochs": epochs, "subset": limit,
               "checkpoint": "off", "download": False, "tta": "off"}
@@ -128,8 +129,8 @@ def main() -> int:
 
     import torch
 
-    from engines.cifar import cpu_supports_bf16
-    from engines.device import cpu_cores
+    from engines.cifar.engine import cpu_supports_bf16
+    from engines.core.device import cpu_cores
 
     print(f"device: cpu ({cpu_cores()} cores usable, {torch.backends.cpu.get_cpu_capability()}, "
           f"bf16 instructions: {'yes' if cpu_supports_bf16() else 'no'}), torch {torch.__version__}, "

@@ -1,6 +1,6 @@
 """Distributed training throughput: the CIFAR-10 engine in 1 process and in N, under torchrun.
 
-Both go through the same launcher as ``tui-lab run --nproc N`` (``engines.distributed``):
+Both go through the same launcher as ``tui-lab run --nproc N`` (``engines.training.distributed``):
 gloo on the CPU (the cores shared out among the processes), NCCL with one GPU per
 process when GPUs are present (``--device auto``). The figure is the engine's own
 per-epoch images/s of all processes together (training time only), best epoch of each.
@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 def one_run(nproc: int, device: str, root: Path, params: dict) -> tuple[float, float, float, str]:
     """(best images/s, final test accuracy, wall seconds including start-up, device label)."""
-    from engines.distributed import launch
-    from engines.events import Evaluated, Failed, Started
-    from engines.runtime import Control
+    from engines.training.distributed import launch
+    from engines.core.events import Evaluated, Failed, Started
+    from engines.core.runtime import Control
 
     rates, accuracy, label = [], 0.0, ""
     start = time.perf_counter()
@@ -54,9 +54,9 @@ def main() -> int:
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args()
 
-    from engines import cifar_data
-    from engines.data_root import resolve_data_root
-    from engines.distributed import LaunchError, check_nproc
+    from engines.cifar import data as cifar_data
+    from engines.core.data_root import resolve_data_root
+    from engines.training.distributed import LaunchError, check_nproc
 
     try:
         check_nproc(args.nproc, "cifar10", args.device)

@@ -80,9 +80,9 @@ def one_run(root: Path, params: dict, device) -> dict:
     """Run the engine once; the figures this benchmark reports."""
     import torch
 
-    from engines import cifar
-    from engines.events import Evaluated, Failed, Finished, Started
-    from engines.runtime import Control, run_engine
+    from engines.cifar import engine as cifar
+    from engines.core.events import Evaluated, Failed, Finished, Started
+    from engines.core.runtime import Control, run_engine
 
     out: dict = {"reached": None, "rates": []}
     index = int(device.name.partition(":")[2] or 0)
@@ -151,9 +151,9 @@ def main() -> int:
         print("cifar_gpu: this benchmark needs a CUDA GPU and this machine has none visible to torch; "
               "run it on a GPU machine (the CPU figures are in bench/cifar_cpu.py).", file=sys.stderr)
         return 2
-    from engines import cifar_data
-    from engines.data_root import resolve_data_root
-    from engines.device import DeviceError, configure_torch, detect
+    from engines.cifar import data as cifar_data
+    from engines.core.data_root import resolve_data_root
+    from engines.core.device import DeviceError, configure_torch, detect
 
     try:
         device = detect(args.device)

@@ -29,7 +29,7 @@ def settle() -> None:
     """Wait for engine workers of the previous run to finish, so they don't share the CPU."""
     import subprocess
 
-    while subprocess.run(["pgrep", "-f", "engines.worker"], capture_output=True).returncode == 0:
+    while subprocess.run(["pgrep", "-f", "engines.core.worker"], capture_output=True).returncode == 0:
         time.sleep(0.1)
 
 

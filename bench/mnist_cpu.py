@@ -7,7 +7,7 @@ in the same process, one after the other:
   ``Normalize``, a ``DataLoader(shuffle=True)`` with no workers, and the loop of
   pytorch/examples ``mnist/main.py`` (loss printed every 10 batches), run with torch's
   default thread count and with one thread (the faster of the two counts);
-* ours: ``engines.mnist`` run exactly as the lab runs it (events, evaluation and all),
+* ours: ``engines.mnist.engine`` run exactly as the lab runs it (events, evaluation and all),
   its samples/s taken from the engine's own per-epoch figure.
 
 The data are Debian's Fashion-MNIST files if installed (same format as MNIST), else a
@@ -38,7 +38,7 @@ DEBIAN = Path("/usr/share/datasets/fashion-mnist")
 
 def prepare_data(work: Path) -> tuple[str, Path, str]:
     """(dataset key, a data root in torchvision's layout, where the images came from)."""
-    from engines.mnist_data import ALL_FILES
+    from engines.mnist.data import ALL_FILES
 
     if all((DEBIAN / f"{name}.gz").is_file() for name in ALL_FILES):
         raw = work / "FashionMNIST" / "raw"
@@ -59,8 +59,8 @@ def baseline(dataset: str, root: Path, model_name: str, batch_size: int, limit: 
     import torch.nn.functional as F
     from torchvision import datasets, transforms
 
-    from engines.mnist_data import DATASETS
-    from engines.mnist_models import build
+    from engines.mnist.data import DATASETS
+    from engines.mnist.models import build
 
     info = DATASETS[dataset]
     cls = datasets.FashionMNIST if dataset == "fashion-mnist" else datasets.MNIST
@@ -89,10 +89,10 @@ def baseline(dataset: str, root: Path, model_name: str, batch_size: int, limit: 
 def ours(dataset: str, root: Path, model_name: str, batch_size: int, limit: int, lr: float,
          epochs: int) -> tuple[list[float], int, float]:
     """Per-epoch samples/s of the engine, its thread count, and its final test accuracy."""
-    from engines import mnist
-    from engines.device import cpu_device
-    from engines.events import Artifact, Evaluated, Failed
-    from engines.runtime import Control, run_engine
+    from engines.mnist import engine as mnist
+    from engines.core.device import cpu_device
+    from engines.core.events import Artifact, Evaluated, Failed
+    from engines.core.runtime import Control, run_engine
 
     params = {"dataset": dataset, "model": model_name, "batch_size": batch_size, "epochs": epochs,
               "lr": lr, "checkpoint": "off", "download": False, "subset": 0 if limit >= 60_000 else limit}
@@ -120,7 +120,7 @@ def main() -> int:
 
     import torch
 
-    from engines.device import cpu_cores
+    from engines.core.device import cpu_cores
 
     default_threads = torch.get_num_threads()
     print(f"device: cpu ({cpu_cores()} cores usable, {torch.backends.cpu.get_cpu_capability()}), "

@@ -21,11 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 
 def time_to_99(params: dict, data_dir: str | None) -> tuple[float | None, float]:
-    from engines import registry
-    from engines.device import configure_torch, detect
-    from engines.events import Evaluated, Failed
-    from engines.data_root import resolve_data_root
-    from engines.runtime import Control, run_engine
+    from engines.core import registry
+    from engines.core.device import configure_torch, detect
+    from engines.core.events import Evaluated, Failed
+    from engines.core.data_root import resolve_data_root
+    from engines.core.runtime import Control, run_engine
 
     device = detect("cuda")
     configure_torch(device)

@@ -1,6 +1,6 @@
 """UI overhead on training: steps/s of the same engine headless vs under the UI.
 
-Headless: the engine process (`python -m engines.worker`) with its events read and
+Headless: the engine process (`python -m engines.core.worker`) with its events read and
 dropped. Under the UI: the lab in a real pseudo-terminal (120×40) runs the same job
 through its engine host, plotting and updating the status bar as a student sees it. Each figure is the engine's own
 steps/s from its Finished event; runs alternate, and the median of N is reported.
@@ -35,7 +35,7 @@ STEPS = {"mnist": ("mnist", 5), "selftest": ("selftest", 2), "gd.iterate": ("gra
 
 
 def headless(engine: str, params: dict) -> float:
-    worker = subprocess.Popen([sys.executable, "-m", "engines.worker", "--device", "cpu"], cwd=ROOT,
+    worker = subprocess.Popen([sys.executable, "-m", "engines.core.worker", "--device", "cpu"], cwd=ROOT,
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     worker.stdin.write(json.dumps({"engine": engine, "params": params}) + "\n")
     worker.stdin.flush()  # stdin stays open: its end would mean "the UI has gone, stop"

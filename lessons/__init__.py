@@ -1,6 +1,6 @@
 """Lessons as data: the format's model, its loader/validator, placeholders and checks.
 
-Depends on ``engines`` only by name (through ``engines.registry``); never on Textual.
+Depends on ``engines`` only by name (through ``engines.core.registry``); never on Textual.
 """
 
 from lessons.loader import load_catalog, load_lesson

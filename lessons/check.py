@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from engines import registry
-from engines.device import detect
-from engines.events import Failed, Finished
-from engines.graph import Graph
-from engines.runtime import Control, run_engine
+from engines.core import registry
+from engines.core.device import detect
+from engines.core.events import Failed, Finished
+from engines.byhand.graph import Graph
+from engines.core.runtime import Control, run_engine
 from lessons import placeholders
 from lessons.loader import all_texts
 from lessons.model import Lesson

@@ -13,8 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Iterable
 
-from engines import registry
-from engines.graph import WALKS
+from engines.core import registry
+from engines.byhand.graph import WALKS
 from lessons import placeholders
 from lessons.translation import TranslationError, translate
 from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, PlotSpec, Step

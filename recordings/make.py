@@ -47,7 +47,7 @@ def make(name: str) -> bool:
         print(f"{name}: skipped, the run exited {result.returncode} (expected {expected}): {reason[0]}")
         return name == "mnist-fashion-mlp"  # missing data is allowed; the others must work
 
-    from engines.recording import read_recording
+    from engines.core.recording import read_recording
 
     recording = read_recording(target)
     size = target.stat().st_size

@@ -65,8 +65,8 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subpro
 
 def cpu_control(data_dir: str):
     """A one-thread CPU control for an engine run in the test process."""
-    from engines.device import cpu_device
-    from engines.runtime import Control
+    from engines.core.device import cpu_device
+    from engines.core.runtime import Control
 
     return Control(device=cpu_device(1), data_dir=data_dir)
 
@@ -77,7 +77,7 @@ def of(events: list, cls, kind: str | None = None) -> list:
 
 
 def losses(events: list) -> list[tuple[int, float]]:
-    from engines.events import Progress
+    from engines.core.events import Progress
 
     return [(e.step, e.loss) for e in of(events, Progress)]
 

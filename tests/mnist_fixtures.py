@@ -85,7 +85,7 @@ class FakeServer:
 
 def served_dataset(tmp_path: Path, train: int = 300, test: int = 50):
     """A fixture published as .gz files, and an MNIST description whose md5s match them."""
-    from engines.mnist_data import DATASETS
+    from engines.mnist.data import DATASETS
 
     published = write_dataset(tmp_path / "published", train=train, test=test, gz=True, plain=False)
     md5 = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in published.glob("*.gz")}

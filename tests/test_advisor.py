@@ -1,6 +1,6 @@
 """The advisor's rules, fed with the events a run would produce."""
 
-from engines.events import Artifact, Evaluated, Finished, Progress, Started
+from engines.core.events import Artifact, Evaluated, Finished, Progress, Started
 from tui_lab.advisor import advise
 from tui_lab.run_session import RunSession
 

@@ -340,7 +340,7 @@ async def test_over_ssh_animations_are_off(make_lab, monkeypatch):
 
 
 async def test_a_download_shows_progress_in_the_panel_until_the_run_starts(make_lab):
-    from engines.events import Artifact, Started
+    from engines.core.events import Artifact, Started
     from tui_lab.run_session import RunSession
 
     app = make_lab()

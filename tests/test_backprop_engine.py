@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import backprop
-from engines.events import Artifact, Failed, Finished, Progress, Started
-from engines.graph import Edge, Graph, Node
-from engines.runtime import run_engine
+from engines.byhand import backprop
+from engines.core.events import Artifact, Failed, Finished, Progress, Started
+from engines.byhand.graph import Edge, Graph, Node
+from engines.core.runtime import run_engine
 from lessons.check import CROSS_CHECK_ATOL, CROSS_CHECK_RTOL, check_lesson
 from lessons.loader import load_lesson
 
@@ -126,7 +126,7 @@ def test_gradient_check_is_sharp_in_float64_and_coarse_in_float32():
 
 
 def test_values_are_computed_without_torch():
-    code = "import sys\nfrom engines import backprop\nbackprop.values()\nprint('torch' in sys.modules)"
+    code = "import sys\nfrom engines.byhand import backprop\nbackprop.values()\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
 

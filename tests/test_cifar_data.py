@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import cifar_data
-from engines.cifar_data import DataError
+from engines.cifar import data as cifar_data
+from engines.cifar.data import DataError
 
 from conftest import drain
 from cifar_fixtures import FOLDER, FakeServer, archive_bytes, batch_bytes, md5s, synthetic, write_root

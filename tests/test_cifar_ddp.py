@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from engines import cifar
-from engines.device import cpu_device
-from engines.events import Evaluated, Progress, to_json
-from engines.runtime import Control, run_engine
+from engines.cifar import engine as cifar
+from engines.core.device import cpu_device
+from engines.core.events import Evaluated, Progress, to_json
+from engines.core.runtime import Control, run_engine
 
 from conftest import ROOT, run_cli
 from cifar_fixtures import write_root
@@ -115,7 +115,7 @@ def test_bad_process_counts_are_refused_with_a_sentence(lab):
 
 
 def test_more_processes_than_gpus_is_refused_before_starting():
-    from engines.distributed import LaunchError, check_nproc
+    from engines.training.distributed import LaunchError, check_nproc
 
     import torch
 

@@ -11,11 +11,12 @@ import urllib.error
 import numpy as np
 import pytest
 
-from engines import cifar, cifar_models
-from engines.cifar_training import TRICKS, schedule_factor
-from engines.device import cpu_device
-from engines.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
-from engines.runtime import Control, run_engine
+from engines.cifar import engine as cifar
+from engines.cifar import models as cifar_models
+from engines.cifar.training import TRICKS, schedule_factor
+from engines.core.device import cpu_device
+from engines.core.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
+from engines.core.runtime import Control, run_engine
 
 from conftest import ROOT, cpu_control, losses, of
 from cifar_fixtures import synthetic, write_root
@@ -295,7 +296,7 @@ def test_live_commands_change_the_rate_and_the_length(data_dir):
 def test_augmented_batches_match_a_reflect_padded_crop():
     import torch
 
-    from engines.cifar_training import DeviceData
+    from engines.cifar.training import DeviceData
 
     images, labels = synthetic(6, 3)
 
@@ -329,7 +330,7 @@ def test_parameter_counts_from_shapes_match_the_built_modules():
 
 
 def test_the_value_table_is_computed_without_torch():
-    code = ("import sys\nfrom engines import registry\nvalues = registry.values('cifar10.values')()\n"
+    code = ("import sys\nfrom engines.core import registry\nvalues = registry.values('cifar10.values')()\n"
             "print(values['article_steps_per_epoch'], values['article_side_after_stem'], values['article_final_side'],"
             " values['fast_total_steps'], 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from engines.device import DeviceError, cpu_device, detect, parse_device
+from engines.core.device import DeviceError, cpu_device, detect, parse_device
 
 from conftest import ROOT
 
@@ -27,7 +27,7 @@ def test_cpu_label_names_the_threads():
 def test_cuda_hidden_by_cuda_visible_devices_is_explained():
     """Where no GPU is visible (always so in CI), asking for one says why."""
     code = (
-        "from engines.device import detect, DeviceError\n"
+        "from engines.core.device import detect, DeviceError\n"
         "try:\n    print(detect('cuda:0').label)\nexcept DeviceError as e:\n    print('ERR', e)\n"
     )
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}

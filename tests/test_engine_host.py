@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from engines.events import Failed, Finished, ProgressBatch, Started
+from engines.core.events import Failed, Finished, ProgressBatch, Started
 from tui_lab.engine_host import EngineHost, WorkerReady
 
 from conftest import ROOT
@@ -109,7 +109,7 @@ def test_an_unknown_engine_name_is_a_sentence(host):
 def test_worker_stops_its_run_when_the_ui_goes_away():
     """End of stdin (the UI died or the SSH link dropped) stops the run cleanly."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "engines.worker", "--device", "cpu"],
+        [sys.executable, "-m", "engines.core.worker", "--device", "cpu"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )
     process.stdin.write('{"engine": "selftest", "params": {"steps": 1000000, "step_seconds": 0.01}}\n')

@@ -7,8 +7,8 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Region
 
-from engines.backprop import network_graph, neuron_graph
-from engines.graph import Edge, Graph, Node
+from engines.byhand.backprop import network_graph, neuron_graph
+from engines.byhand.graph import Edge, Graph, Node
 from tui_lab.widgets.graph_view import GraphView, NodeCard
 
 EDITOR = (50, 14)  # roughly the step editor of the lab at 80×24

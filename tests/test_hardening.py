@@ -85,7 +85,7 @@ async def test_a_gpu_out_of_memory_suggests_a_smaller_batch(make_lab):
 
 
 def test_a_full_disk_is_named_not_thrown():
-    from engines.runtime import explain_exception
+    from engines.core.runtime import explain_exception
 
     failed = explain_exception(OSError(28, "No space left on device", "/data/ckpt.pt"))
     assert failed.message == "The disk is full: /data/ckpt.pt could not be written."

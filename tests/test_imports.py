@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from engines import registry
+from engines.core import registry
 
 from conftest import ROOT
 
@@ -26,9 +26,9 @@ def test_ui_start_up_path_does_not_import_torch():
 def test_engines_never_import_textual():
     modules = sorted({target.partition(":")[0] for target in
                       [*registry.ENGINES.values(), *registry.VALUES.values(), *registry.CHECKS.values()]})
-    loaded = modules_after("import engines, engines.worker, engines.runtime, engines.device\n"
+    loaded = modules_after("import engines, engines.core.worker, engines.core.runtime, engines.core.device\n"
                            + "\n".join(f"import {m}" for m in modules))
-    assert "engines.worker" in loaded
+    assert "engines.core.worker" in loaded
     assert not any(name == "textual" or name.startswith("textual.") for name in loaded)
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines import mnist_data
-from engines.mnist_data import DataError
+from engines.mnist import data as mnist_data
+from engines.mnist.data import DataError
 
 from conftest import drain
 from mnist_fixtures import NAMES, FakeServer, idx_images, idx_labels, served_dataset, synthetic, write_dataset, write_root

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from engines import mnist, mnist_data, mnist_infer, mnist_models
-from engines.device import cpu_device
-from engines.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
-from engines.runtime import Control, run_engine
+from engines.mnist import engine as mnist
+from engines.mnist import data as mnist_data
+from engines.mnist import infer as mnist_infer
+from engines.mnist import models as mnist_models
+from engines.core.device import cpu_device
+from engines.core.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
+from engines.core.runtime import Control, run_engine
 
 from conftest import ROOT, cpu_control, losses, of
 from mnist_fixtures import FakeServer, served_dataset, write_root
@@ -418,7 +421,7 @@ def test_parameter_counts_from_shapes_match_the_built_modules():
 
 
 def test_the_value_table_is_computed_without_torch():
-    code = ("import sys\nfrom engines import registry\nvalues = registry.values('mnist.values')()\n"
+    code = ("import sys\nfrom engines.core import registry\nvalues = registry.values('mnist.values')()\n"
             "assert values['params_mlp_128'] == 101770, values['params_mlp_128']\n"
             "print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from engines import optimizers as opt
-from engines import registry
-from engines.events import Failed, Finished, Progress, Started
-from engines.runtime import Control, run_engine
+from engines.byhand import optimizers as opt
+from engines.core import registry
+from engines.core.events import Failed, Finished, Progress, Started
+from engines.core.runtime import Control, run_engine
 from lessons.check import CROSS_CHECK_ATOL, CROSS_CHECK_RTOL
 
 from conftest import ROOT
@@ -312,7 +312,7 @@ def test_race_values_describe_the_default_race():
 
 
 def test_values_are_computed_without_torch():
-    code = ("import sys\nfrom engines import registry\nvalues = registry.values('opt.values')()\n"
+    code = ("import sys\nfrom engines.core import registry\nvalues = registry.values('opt.values')()\n"
             "assert values['race_steps'] > 0\nprint('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"

@@ -5,10 +5,10 @@ import math
 
 import pytest
 
-from engines import registry
-from engines.events import Evaluated, Failed, Finished, Progress, ProgressBatch, Started, from_json, to_json
-from engines.params import Param, ParamError, parse_assignments, validate
-from engines.runtime import Control, run_engine
+from engines.core import registry
+from engines.core.events import Evaluated, Failed, Finished, Progress, ProgressBatch, Started, from_json, to_json
+from engines.core.params import Param, ParamError, parse_assignments, validate
+from engines.core.runtime import Control, run_engine
 
 
 def test_events_travel_as_flat_json_and_come_back_equal():

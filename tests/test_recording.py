@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from engines import registry
-from engines.events import Failed, Finished, Progress, ProgressBatch, Started
-from engines.recording import (Player, Recorder, RecordingError, parse_speed, read_recording, replay_events,
+from engines.core import registry
+from engines.core.events import Failed, Finished, Progress, ProgressBatch, Started
+from engines.core.recording import (Player, Recorder, RecordingError, parse_speed, read_recording, replay_events,
                                shipped_recordings)
-from engines.runtime import run_engine
+from engines.core.runtime import run_engine
 
 TIMING_FIELDS = {"seconds", "steps_per_s", "samples_per_s"}
 

@@ -1,6 +1,6 @@
 """Recording a run from the lab and replaying recordings into their steps."""
 
-from engines.recording import locate, read_recording
+from engines.core.recording import locate, read_recording
 
 from conftest import wait_until
 

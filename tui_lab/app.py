@@ -19,10 +19,10 @@ from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Input, Static, TabbedContent, TabPane
 
-from engines import registry
-from engines.data_root import resolve_data_root
-from engines.device import DeviceInfo
-from engines.events import Artifact, Event, Failed, Finished, ProgressBatch, Started
+from engines.core import registry
+from engines.core.data_root import resolve_data_root
+from engines.core.device import DeviceInfo
+from engines.core.events import Artifact, Event, Failed, Finished, ProgressBatch, Started
 from lessons import Catalog, Lesson, load_catalog
 from lessons.translation import LANGUAGES
 from lessons.check import lesson_values
@@ -150,8 +150,8 @@ class LabApp(App):
         self.config = load_config()
         self.start_from: tuple[str, int] | None = None  # --start-from LESSON[:STEP]
         self.record_next = False  # the next run is written to a recording file
-        self.recorder = None  # engines.recording.Recorder of the run going, if recorded
-        self.player = None  # engines.recording.Player of a recording being replayed
+        self.recorder = None  # engines.core.recording.Recorder of the run going, if recorded
+        self.player = None  # engines.core.recording.Player of a recording being replayed
         self.lang = "en"  # None: shown on run steps only; else the user's choice
         if over_ssh():
             self.animation_level = "none"  # every animated frame crosses the network
@@ -457,7 +457,7 @@ class LabApp(App):
     def _start_recording(self, lesson: Lesson, step, params: dict) -> None:
         import time
 
-        from engines.recording import Recorder, RecordingError
+        from engines.core.recording import Recorder, RecordingError
         from tui_lab import __version__
         from tui_lab.progress import lab_home
 
@@ -483,7 +483,7 @@ class LabApp(App):
 
     def recordings(self) -> list:
         """Recordings to offer in the palette: the lab's own, then the user's."""
-        from engines.recording import shipped_recordings
+        from engines.core.recording import shipped_recordings
         from tui_lab.progress import lab_home
 
         mine = sorted((lab_home() / "recordings").glob("*.jsonl"), reverse=True)
@@ -491,7 +491,7 @@ class LabApp(App):
 
     async def replay(self, path, speed: float = 1.0) -> None:
         """Play a recorded run back into its step, with its timing (or faster)."""
-        from engines.recording import Player, RecordingError, read_recording
+        from engines.core.recording import Player, RecordingError, read_recording
 
         if self.session is not None and self.session.active:
             self.notify("A run is going; F6 stops it before a replay.", severity="warning")

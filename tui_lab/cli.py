@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from engines.device import DeviceError, parse_device
+from engines.core.device import DeviceError, parse_device
 
 EXIT_USAGE = 2
 
@@ -29,7 +29,7 @@ def _common(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
 
 
 def _speed(text: str) -> float:
-    from engines.recording import parse_speed
+    from engines.core.recording import parse_speed
 
     try:
         return parse_speed(text)
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         print(next_steps(folder))
         return 0
 
-    from engines.params import ParamError, parse_assignments
+    from engines.core.params import ParamError, parse_assignments
     from lessons import load_catalog
     from tui_lab import headless
 

@@ -1,6 +1,6 @@
 """Runs engines in a child process and relays their events to the UI.
 
-The child is ``python -m engines.worker``: a crash, an out-of-memory kill or a hang in
+The child is ``python -m engines.core.worker``: a crash, an out-of-memory kill or a hang in
 it cannot take the UI down, torch is imported only there, and its threads do not
 compete with the event loop. A relay thread reads the child's JSON lines into a buffer;
 the UI drains the buffer on a timer, never once per step. Nothing here imports Textual,
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from engines.device import DeviceInfo
-from engines.events import Event, Failed, Finished, ProgressBatch, from_dict
+from engines.core.device import DeviceInfo
+from engines.core.events import Event, Failed, Finished, ProgressBatch, from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 0.8  # cooperative stop first; then terminate, so a stop lands within ~1 s
@@ -172,7 +172,7 @@ class EngineHost:
     # -- child processes -----------------------------------------------------------
 
     def _spawn(self) -> _Worker:
-        command = [self.python, "-m", "engines.worker", "--device", self.device]
+        command = [self.python, "-m", "engines.core.worker", "--device", self.device]
         if self.threads:
             command += ["--threads", str(self.threads)]
         if self.warm_torch:

@@ -16,13 +16,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from engines import registry
-from engines.data_root import resolve_data_root
-from engines.device import DeviceError, available, configure_torch, cpu_device, detect, parse_device
-from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
-from engines.params import ParamError
-from engines.recording import Recorder, RecordingError, locate, read_recording, replay_events
-from engines.runtime import Control, run_engine
+from engines.core import registry
+from engines.core.data_root import resolve_data_root
+from engines.core.device import DeviceError, available, configure_torch, cpu_device, detect, parse_device
+from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
+from engines.core.params import ParamError
+from engines.core.recording import Recorder, RecordingError, locate, read_recording, replay_events
+from engines.core.runtime import Control, run_engine
 from lessons import Catalog, Lesson
 from lessons.check import CheckCase, check_lesson
 from tui_lab.artifact_views import NOTES
@@ -108,7 +108,7 @@ def cmd_run(
         final: Event | None = None
         params = {**step.params, **overrides}
         if processes > 1:  # the same engine under torchrun; rank 0's events come back here
-            from engines import distributed
+            from engines.training import distributed
 
             events = distributed.launch(step.engine, params, processes, choice, str(root), ctl)
         else:
@@ -236,7 +236,7 @@ def _processes(nproc: str | None, engine: str, device: str) -> int:
     """``--nproc``: how many processes to train in (1 when not given), or a UsageError."""
     if nproc is None:
         return 1
-    from engines.distributed import LaunchError, check_nproc
+    from engines.training.distributed import LaunchError, check_nproc
 
     try:
         return check_nproc(nproc, engine, device)

@@ -13,7 +13,7 @@ from typing import Any
 
 from lessons.model import PlotSpec
 from tui_lab.artifact_views import NOTES
-from engines.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
+from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
 MAX_TABLE_ROWS = 500  # the table is for reading; the plots and CSV hold everything

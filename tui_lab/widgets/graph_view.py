@@ -1,6 +1,6 @@
 """A computational graph in the terminal, walked node by node with the keyboard.
 
-The graph (``engines.graph.Graph``, plain data from an engine) is drawn as a column of
+The graph (``engines.byhand.graph.Graph``, plain data from an engine) is drawn as a column of
 node cards in forward order: inputs and parameters first, the loss last. Each card
 shows the node's definition and forward value. The walk moves a highlight:
 
@@ -34,7 +34,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from engines.graph import WALKS, Graph, Node, Value
+from engines.byhand.graph import WALKS, Graph, Node, Value
 
 MODES = WALKS
 DIGITS = 4  # significant digits on the cards; the lesson text has the full values

@@ -15,7 +15,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from engines import registry
+from engines.core import registry
 
 
 def locate(kind: str, name: str) -> tuple[Path, int, int] | None:

@@ -17,8 +17,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engines import registry
-from engines.params import ParamError
+from engines.core import registry
+from engines.core.params import ParamError
 from lessons import placeholders
 from lessons.model import Step
 from tui_lab import artifact_views
@@ -516,7 +516,7 @@ class GraphStep(StepBody):
     """Walk a computational graph; the step is done when the walk reaches its end."""
 
     def compose(self) -> ComposeResult:
-        from engines.graph import Graph
+        from engines.byhand.graph import Graph
         from tui_lab.widgets.graph_view import GraphView
 
         done = self.saved.get("state") == "done"

@@ -3,8 +3,8 @@
 ``Trainer`` holds the model, the optimizer and where the run stands (epoch, step, this
 epoch's permutation and position in it), so that a checkpoint written at any step
 continues exactly where it stopped. The loop itself, the live commands and the
-checkpoint writing are shared with the CIFAR-10 engine (``engines.training_common``);
-see ``engines.mnist`` for the events it yields and why it is fast.
+checkpoint writing are shared with the CIFAR-10 engine (``engines.training.common``);
+see ``engines.mnist.engine`` for the events it yields and why it is fast.
 
 A checkpoint is one ``torch.save`` dict, written to a temp file beside its path, synced
 and renamed over it (never half-written), and read back with ``weights_only=True``:
@@ -25,9 +25,11 @@ import math
 from pathlib import Path
 from typing import Any
 
-from engines import mnist_data, mnist_models, training_common
-from engines.params import ParamError
-from engines.training_common import PROBE_IMAGES, EpochFigures, lab_home, pixel_statistics, show
+from engines.mnist import data as mnist_data
+from engines.mnist import models as mnist_models
+from engines.training import common as training_common
+from engines.core.params import ParamError
+from engines.training.common import PROBE_IMAGES, EpochFigures, lab_home, pixel_statistics, show
 
 CHECKPOINT_FORMAT = "tui-lab mnist checkpoint"
 CHECKPOINT_VERSION = 1

@@ -1,11 +1,11 @@
 """Training in several processes: ``tui-lab run LESSON --nproc N``.
 
 The launcher (``launch``) starts ``python -m torch.distributed.run --standalone
---nproc_per_node N -m engines.distributed ...`` (torchrun), which starts N copies of
+--nproc_per_node N -m engines.training.distributed ...`` (torchrun), which starts N copies of
 ``main`` below. Each copy joins the process group — NCCL with one GPU per process
 (``cuda:LOCAL_RANK``), gloo on the CPU with the cores shared out — and runs the same
 engine through ``run_engine``; the engine sees the process group and trains with
-DistributedDataParallel (``engines.cifar``). Only rank 0 writes events, one JSON line
+DistributedDataParallel (``engines.cifar.engine``). Only rank 0 writes events, one JSON line
 each, to its standard output; the launcher reads them back into events, so the caller
 (``tui-lab run``, ``--json`` or not) shows exactly what a one-process run shows.
 
@@ -31,11 +31,11 @@ import threading
 from pathlib import Path
 from typing import IO, Any, Iterator
 
-from engines.events import Event, Failed, Finished, from_dict, to_json
+from engines.core.events import Event, Failed, Finished, from_dict, to_json
 
 ENGINES = ("cifar10",)  # engines that train with DistributedDataParallel
 MAX_CPU_PROCESSES = 64
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TERMINATE_GRACE_S = 5.0
 
 
@@ -45,7 +45,7 @@ class LaunchError(ValueError):
 
 def check_nproc(text: str | int, engine: str, device: str) -> int:
     """The number of processes to start, or a LaunchError saying why not (``device`` as
-    parsed by ``engines.device.parse_device``: auto, cpu, cuda, cuda:N or mps)."""
+    parsed by ``engines.core.device.parse_device``: auto, cpu, cuda, cuda:N or mps)."""
     try:
         nproc = int(str(text).strip())
     except ValueError:
@@ -82,7 +82,7 @@ def command(engine: str, params: dict[str, Any], nproc: int, device: str, data_d
             python: str = sys.executable) -> list[str]:
     """The torchrun command line that starts ``nproc`` copies of ``main``."""
     out = [python, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-           "-m", "engines.distributed", "--engine", engine, "--params", json.dumps(params), "--device", device]
+           "-m", "engines.training.distributed", "--engine", engine, "--params", json.dumps(params), "--device", device]
     if data_dir:
         out += ["--data-dir", data_dir]
     return out
@@ -91,7 +91,7 @@ def command(engine: str, params: dict[str, Any], nproc: int, device: str, data_d
 def launch(engine: str, params: dict[str, Any], nproc: int, device: str, data_dir: str | None,
            ctl: Any, python: str = sys.executable) -> Iterator[Event]:
     """Run ``engine`` in ``nproc`` processes; yields rank 0's events, ending with Finished or Failed."""
-    from engines.device import cpu_cores
+    from engines.core.device import cpu_cores
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -172,7 +172,7 @@ def _terminate(process: subprocess.Popen) -> None:
 def main(argv: list[str] | None = None) -> int:
     """One process of a distributed run (started by torchrun, which sets RANK, WORLD_SIZE,
     LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT)."""
-    parser = argparse.ArgumentParser(prog="python -m engines.distributed")
+    parser = argparse.ArgumentParser(prog="python -m engines.training.distributed")
     parser.add_argument("--engine", required=True)
     parser.add_argument("--params", default="{}")
     parser.add_argument("--device", default="auto")
@@ -188,9 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     import torch.distributed as dist
 
-    from engines import registry
-    from engines.device import configure_torch, cpu_cores, cpu_device, detect
-    from engines.runtime import Control, run_engine
+    from engines.core import registry
+    from engines.core.device import configure_torch, cpu_cores, cpu_device, detect
+    from engines.core.runtime import Control, run_engine
 
     cuda = args.device != "cpu" and torch.cuda.is_available()
     device = detect(f"cuda:{local_rank}") if cuda else cpu_device(max(1, cpu_cores() // local_world))

@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator
 
-from engines.events import Artifact, Event, Finished, Progress, Started
-from engines.params import Param
-from engines.runtime import Control, EngineSpec
+from engines.core.events import Artifact, Event, Finished, Progress, Started
+from engines.core.params import Param
+from engines.core.runtime import Control, EngineSpec
 
 X = (1.0, 2.0, 3.0)
 Y = (2.0, 4.0, 6.0)

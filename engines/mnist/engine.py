@@ -59,15 +59,18 @@ import math
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines import downloads, mnist_data, mnist_models, training_common
-from engines.events import Artifact, Event, Failed, Started
-from engines.device import cpu_device
-from engines.mnist_data import DataError
-from engines.mnist_infer import infer
-from engines.mnist_training import DeviceData, Trainer, checkpoint_path, cpu_threads, read_checkpoint, resume_path
-from engines.params import Param, ParamError
-from engines.runtime import Control, EngineSpec
-from engines.training_common import LR, check_writable, setup_device
+from engines.core import downloads
+from engines.mnist import data as mnist_data
+from engines.mnist import models as mnist_models
+from engines.training import common as training_common
+from engines.core.events import Artifact, Event, Failed, Started
+from engines.core.device import cpu_device
+from engines.mnist.data import DataError
+from engines.mnist.infer import infer
+from engines.mnist.training import DeviceData, Trainer, checkpoint_path, cpu_threads, read_checkpoint, resume_path
+from engines.core.params import Param, ParamError
+from engines.core.runtime import Control, EngineSpec
+from engines.training.common import LR, check_writable, setup_device
 
 
 PARAMS = (
@@ -200,7 +203,7 @@ def _refuse_batch(config: dict[str, Any], size: int, what: str) -> None:
 
 
 def _data_root(ctl: Control) -> Path:
-    from engines.data_root import resolve_data_root
+    from engines.core.data_root import resolve_data_root
 
     return resolve_data_root(ctl.data_dir)[0]
 

@@ -1,6 +1,6 @@
 """The CIFAR-10 networks described by their layers, without torch: sizes, counts, costs.
 
-Three networks, each with the recipe that trains it (``engines.cifar``):
+Three networks, each with the recipe that trains it (``engines.cifar.engine``):
 
 * ``small-cnn``: three conv-BatchNorm-ReLU-maxpool blocks (32, 64, 128 channels) and a
   linear layer scaled by 1/8: 0.11 M parameters, cheap enough to learn on two CPU
@@ -15,7 +15,7 @@ Three networks, each with the recipe that trains it (``engines.cifar``):
 
 Layer lists come from the shapes alone, so lesson text can quote parameter counts,
 multiply-accumulates and feature-map sizes without importing torch; ``cifar.checks``
-compares them with the modules torch builds (``engines.cifar_nets``).
+compares them with the modules torch builds (``engines.cifar.nets``).
 """
 
 from __future__ import annotations

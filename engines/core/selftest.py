@@ -12,9 +12,9 @@ import signal
 import time
 from typing import Any, Iterator
 
-from engines.events import Event, Progress, Started
-from engines.params import Param
-from engines.runtime import Control, EngineSpec
+from engines.core.events import Event, Progress, Started
+from engines.core.params import Param
+from engines.core.runtime import Control, EngineSpec
 
 
 def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:

@@ -9,7 +9,7 @@ works here and the other way round:
     ROOT/MNIST/raw/t10k-labels-idx1-ubyte
     ROOT/FashionMNIST/raw/...                      (same four names)
 
-ROOT comes from ``engines.data_root`` (``--data-dir``, ``TUI_LAB_DATA``, per-user cache).
+ROOT comes from ``engines.core.data_root`` (``--data-dir``, ``TUI_LAB_DATA``, per-user cache).
 Debian's ``dataset-fashion-mnist`` package puts the four ``.gz`` files flat in
 ``/usr/share/datasets/fashion-mnist/``; they are read in place (gzip-aware), never copied.
 
@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from engines import downloads
-from engines.downloads import DataError, DownloadProgress
+from engines.core import downloads
+from engines.core.downloads import DataError, DownloadProgress
 
 _urlopen = downloads.urlopen  # the tests put a fake mirror here
 

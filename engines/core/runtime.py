@@ -17,8 +17,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
-from engines.events import Event, Failed, Finished, Progress, Started
-from engines.params import Param, ParamError, validate
+from engines.core.events import Event, Failed, Finished, Progress, Started
+from engines.core.params import Param, ParamError, validate
 
 RunFunction = Callable[[dict[str, Any], "Control"], Iterator[Event]]
 
@@ -32,6 +32,12 @@ class EngineSpec:
     needs_torch: bool = False
     # Small overrides that make a quick but real run, used by ``tui-lab check``.
     smoke: Mapping[str, Any] = field(default_factory=dict)
+    # Values a live command may change while the engine runs (e.g. ``lr`` for ``set_lr``): the
+    # one spec both the engine and the UI's live controls validate with.
+    controls: tuple[Param, ...] = ()
+
+    def control(self, name: str) -> Param | None:
+        return next((p for p in self.controls if p.name == name), None)
 
     def config(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         return validate(self.params, overrides, owner=self.name)

@@ -10,39 +10,39 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from engines.runtime import EngineSpec
+from engines.core.runtime import EngineSpec
 
 # Runs: name -> "module:EngineSpec attribute".
 ENGINES: dict[str, str] = {
-    "gd.iterate": "engines.gradient_descent:ITERATE",
-    "gd.batch_vs_sgd": "engines.gradient_descent:BATCH_VS_SGD",
-    "opt.race": "engines.optimizers:RACE",
-    "opt.compare": "engines.optimizers:COMPARE",
-    "opt.zero_grad": "engines.zero_grad:ENGINE",
-    "selftest": "engines.selftest:SELFTEST",
-    "mnist": "engines.mnist:TRAIN",
-    "mnist.infer": "engines.mnist:INFER",
-    "cifar10": "engines.cifar:TRAIN",
-    "backprop.gradcheck": "engines.backprop:GRADCHECK",
-    "backprop.explore": "engines.backprop:EXPLORE",
+    "gd.iterate": "engines.byhand.gradient_descent:ITERATE",
+    "gd.batch_vs_sgd": "engines.byhand.gradient_descent:BATCH_VS_SGD",
+    "opt.race": "engines.byhand.optimizers:RACE",
+    "opt.compare": "engines.byhand.optimizers:COMPARE",
+    "opt.zero_grad": "engines.byhand.zero_grad:ENGINE",
+    "selftest": "engines.core.selftest:SELFTEST",
+    "mnist": "engines.mnist.engine:TRAIN",
+    "mnist.infer": "engines.mnist.engine:INFER",
+    "cifar10": "engines.cifar.engine:TRAIN",
+    "backprop.gradcheck": "engines.byhand.backprop:GRADCHECK",
+    "backprop.explore": "engines.byhand.backprop:EXPLORE",
 }
 
 # Value tables for placeholders: name -> "module:function() -> dict".
 VALUES: dict[str, str] = {
-    "gd.values": "engines.gradient_descent:values",
-    "mnist.values": "engines.mnist:values",
-    "cifar10.values": "engines.cifar:values",
-    "backprop.values": "engines.backprop:values",
-    "opt.values": "engines.optimizers:values",
+    "gd.values": "engines.byhand.gradient_descent:values",
+    "mnist.values": "engines.mnist.engine:values",
+    "cifar10.values": "engines.cifar.engine:values",
+    "backprop.values": "engines.byhand.backprop:values",
+    "opt.values": "engines.byhand.optimizers:values",
 }
 
 # Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
 CHECKS: dict[str, str] = {
-    "gd.checks": "engines.gradient_descent:checks",
-    "mnist.checks": "engines.mnist:checks",
-    "cifar10.checks": "engines.cifar:checks",
-    "backprop.checks": "engines.backprop:checks",
-    "opt.checks": "engines.optimizers:checks",
+    "gd.checks": "engines.byhand.gradient_descent:checks",
+    "mnist.checks": "engines.mnist.engine:checks",
+    "cifar10.checks": "engines.cifar.engine:checks",
+    "backprop.checks": "engines.byhand.backprop:checks",
+    "opt.checks": "engines.byhand.optimizers:checks",
 }
 
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterator, Sequence
 
-from engines import gradient_descent as gd
-from engines.events import Event, Finished, Progress, Started
-from engines.params import Param, ParamError
-from engines.runtime import Control, EngineSpec
+from engines.byhand import gradient_descent as gd
+from engines.core.events import Event, Finished, Progress, Started
+from engines.core.params import Param, ParamError
+from engines.core.runtime import Control, EngineSpec
 
 Vector = list[float]
 

@@ -34,7 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Union
 
-from engines.events import (EVENT_TYPES, FINISH_REASONS, Event, Failed, Finished, Progress, ProgressBatch, Started,
+from engines.core.events import (EVENT_TYPES, FINISH_REASONS, Event, Failed, Finished, Progress, ProgressBatch, Started,
                             from_dict, to_json)
 
 FORMAT = "tui-lab recording"
@@ -398,7 +398,7 @@ def replay_events(
 def shipped_recordings() -> list[Path]:
     """The recordings that come with the lab, by name: ``recordings/`` of a source
     checkout, else where an installed package put them (share/tui-lab/recordings)."""
-    for folder in (Path(__file__).resolve().parent.parent / "recordings",
+    for folder in (Path(__file__).resolve().parents[2] / "recordings",
                    Path(sysconfig.get_path("data")) / "share" / "tui-lab" / "recordings"):
         if folder.is_dir():
             found = sorted(folder.glob("*" + SUFFIX))

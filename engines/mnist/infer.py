@@ -15,10 +15,11 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines import mnist_data, mnist_models
-from engines.events import Artifact, Event, Failed, Started
-from engines.mnist_training import default_checkpoint, read_checkpoint
-from engines.runtime import Control
+from engines.mnist import data as mnist_data
+from engines.mnist import models as mnist_models
+from engines.core.events import Artifact, Event, Failed, Started
+from engines.mnist.training import default_checkpoint, read_checkpoint
+from engines.core.runtime import Control
 
 
 def infer(config: dict[str, Any], ctl: Control) -> Iterator[Event]:

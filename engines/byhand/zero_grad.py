@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from engines.events import Artifact, Event, Progress, Started
-from engines.params import Param
-from engines.runtime import Control, EngineSpec
+from engines.core.events import Artifact, Event, Progress, Started
+from engines.core.params import Param
+from engines.core.runtime import Control, EngineSpec
 
 POINTS = 64
 TRUE_W, TRUE_B = 3.0, 1.0

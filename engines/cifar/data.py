@@ -6,7 +6,7 @@ here and the other way round:
     ROOT/cifar-10-python.tar.gz            (the download, kept as torchvision keeps it)
     ROOT/cifar-10-batches-py/data_batch_1 … data_batch_5, test_batch, batches.meta
 
-ROOT comes from ``engines.data_root`` (``--data-dir``, ``TUI_LAB_DATA``, per-user cache).
+ROOT comes from ``engines.core.data_root`` (``--data-dir``, ``TUI_LAB_DATA``, per-user cache).
 Each batch file is a pickle of ``{"data": uint8 [n, 3072] (R plane, G plane, B plane of
 each 32×32 image), "labels": [n ints 0–9], ...}``; ``batches.meta`` holds
 ``{"label_names": [10 names], ...}``.
@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from engines import downloads
-from engines.downloads import DataError, DownloadProgress
+from engines.core import downloads
+from engines.core.downloads import DataError, DownloadProgress
 
 FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"

@@ -120,7 +120,7 @@ def reporting(generator, ctl):
     stopped (closing the generator removes the half-written temp file)."""
     import time
 
-    from engines.events import Artifact
+    from engines.core.events import Artifact
 
     last_report, last_file = 0.0, None
     while True:

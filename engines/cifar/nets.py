@@ -1,7 +1,7 @@
 """The CIFAR-10 networks as torch modules, and the pieces of the fast recipe that touch them.
 
 Imported only once a run has started (it imports torch); the layer names here are those
-of ``engines.cifar_models``, which describes the same networks without torch.
+of ``engines.cifar.models``, which describes the same networks without torch.
 
 * ``build`` makes ``small-cnn``, ``fast`` (airbench94's net) or ``resnet-article``;
 * ``init_whitening`` sets the fast net's first convolution to whiten 2×2 patches
@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 from torch import nn
 
-from engines.cifar_models import FAST_WIDTHS, SMALL_CNN_WIDTHS, WHITEN_KERNEL, WHITEN_WIDTH
+from engines.cifar.models import FAST_WIDTHS, SMALL_CNN_WIDTHS, WHITEN_KERNEL, WHITEN_WIDTH
 
 FAST_BN_MOMENTUM = 0.6  # airbench's: running = 0.6 · running + 0.4 · batch
 FAST_OUTPUT_SCALE = 1 / 9

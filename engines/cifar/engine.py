@@ -40,7 +40,7 @@ turn them off one at a time; ``Started.config`` shows every value as resolved:
 * ``schedule`` — ``onecycle`` (warm-up 0.2 → 1 over 23 % of steps, then down to 0.07)
   or ``constant``.
 
-Events, in order (payloads JSON-ready), as for MNIST (``engines.mnist``):
+Events, in order (payloads JSON-ready), as for MNIST (``engines.mnist.engine``):
 
 * ``Artifact("download", {file, done_bytes, total_bytes})`` while the data (170 MB) or
   the article's pretrained weights (47 MB) download;
@@ -88,11 +88,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines import cifar_data, cifar_models, downloads, training_common
-from engines.cifar_data import DataError
-from engines.events import Artifact, Event, Failed, Started
-from engines.params import Param, ParamError
-from engines.runtime import Control, EngineSpec
+from engines.cifar import data as cifar_data
+from engines.cifar import models as cifar_models
+from engines.core import downloads
+from engines.training import common as training_common
+from engines.cifar.data import DataError
+from engines.core.events import Artifact, Event, Failed, Started
+from engines.core.params import Param, ParamError
+from engines.core.runtime import Control, EngineSpec
 
 SYNTHETIC_TEST_SIZE = 2000  # enough to see a pipeline learn; evaluating 10,000 would dominate a CPU smoke run
 SWITCH = ("auto", "on", "off")
@@ -338,7 +341,7 @@ def _fast_analysis() -> dict[str, Any]:
 
 
 def checks() -> list[tuple[str, float, float]]:
-    from engines import cifar_nets  # torch: only when checking
+    from engines.cifar import nets as cifar_nets  # torch: only when checking
 
     return training_common.parameter_checks(cifar_models.MODEL_NAMES, cifar_models.parameter_count,
                                             cifar_nets.build)
@@ -359,7 +362,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     """Train one recipe, yielding the events listed in the module docstring."""
     import torch
 
-    from engines.cifar_training import DeviceData, Trainer, read_checkpoint
+    from engines.cifar.training import DeviceData, Trainer, read_checkpoint
 
     device = training_common.setup_device(ctl)
     world, rank = _process_group(torch)
@@ -436,7 +439,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 
 
 def _process_group(torch: Any) -> tuple[int, int]:
-    """(processes, this one's rank): (1, 0) unless started by ``engines.distributed`` under torchrun."""
+    """(processes, this one's rank): (1, 0) unless started by ``engines.training.distributed`` under torchrun."""
     dist = torch.distributed
     if dist.is_available() and dist.is_initialized():
         return dist.get_world_size(), dist.get_rank()
@@ -444,13 +447,13 @@ def _process_group(torch: Any) -> tuple[int, int]:
 
 
 def _data_root(ctl: Control) -> Path:
-    from engines.data_root import resolve_data_root
+    from engines.core.data_root import resolve_data_root
 
     return resolve_data_root(ctl.data_dir)[0]
 
 
 def _device_label(torch: Any, device: Any, world: int) -> str:
-    from engines.device import cpu_device
+    from engines.core.device import cpu_device
 
     label = cpu_device(torch.get_num_threads()).label if device.kind == "cpu" else device.label
     if world > 1:

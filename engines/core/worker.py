@@ -1,4 +1,4 @@
-"""The engine process the UI starts: ``python -m engines.worker``.
+"""The engine process the UI starts: ``python -m engines.core.worker``.
 
 Protocol (one JSON object per line):
   stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
@@ -24,10 +24,10 @@ import threading
 import time
 from typing import IO, Any
 
-from engines import registry
-from engines.device import DeviceError, DeviceInfo, available, configure_torch, detect, parse_device
-from engines.events import Event, Failed, Progress, ProgressBatch, to_json
-from engines.runtime import Control, run_engine
+from engines.core import registry
+from engines.core.device import DeviceError, DeviceInfo, available, configure_torch, detect, parse_device
+from engines.core.events import Event, Failed, Progress, ProgressBatch, to_json
+from engines.core.runtime import Control, run_engine
 
 
 def _private_stdout() -> IO[str]:
@@ -105,7 +105,7 @@ def _read_commands(stream: IO[str], ctl: Control) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engines.worker")
+    parser = argparse.ArgumentParser(prog="python -m engines.core.worker")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--warm", action="store_true", help="import torch before the job arrives")
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     sender = _Sender(out, ctl)
     nproc = int(job.get("nproc") or 1)
     if nproc > 1:  # the same engine in several processes (torchrun); rank 0's events come here
-        from engines import distributed
+        from engines.training import distributed
 
         try:
             distributed.check_nproc(nproc, job["engine"], parse_device(args.device))

@@ -22,10 +22,10 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from engines.events import Artifact, Event, Finished, Progress, Started
-from engines.graph import Edge, Graph, Node, plain
-from engines.params import Param
-from engines.runtime import Control, EngineSpec
+from engines.core.events import Artifact, Event, Finished, Progress, Started
+from engines.byhand.graph import Edge, Graph, Node, plain
+from engines.core.params import Param
+from engines.core.runtime import Control, EngineSpec
 
 Params = dict[str, np.ndarray]
 

@@ -10,7 +10,7 @@
   and supplies the model-specific parts: ``_begin_epoch``, ``_step``, ``evaluate``,
   ``_divergence``, ``_set_lr``, ``_extend_schedule``, ``state``/``restore``.
 
-The loop is the plain PyTorch one; see ``engines.mnist`` for the events and why it is fast.
+The loop is the plain PyTorch one; see ``engines.mnist.engine`` for the events and why it is fast.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from engines.events import Artifact, Evaluated, Event, Finished, Progress
-from engines.params import Param, ParamError
-from engines.runtime import Control
+from engines.core.events import Artifact, Evaluated, Event, Finished, Progress
+from engines.core.params import Param, ParamError
+from engines.core.runtime import Control
 
 HEALTH_EVERY_STEPS = 100  # network-health snapshots, plus one at every epoch end
 HEALTH_BINS = 20
@@ -122,7 +122,7 @@ def read_checkpoint(torch: Any, path: Path, fmt: str, version: int, engine: str)
 
 def setup_device(ctl: Control) -> Any:
     """The host's device (auto-detected when run bare), with TF32 etc. switched on for CUDA."""
-    from engines.device import configure_torch, detect
+    from engines.core.device import configure_torch, detect
 
     device = ctl.device or detect("auto")
     configure_torch(device)

@@ -3,7 +3,7 @@ tricks, several processes, and its checkpoints.
 
 The loop itself (epochs of steps, progress windows, live commands, per-epoch
 evaluation, health, checkpoint writing) is the one MNIST uses
-(``engines.training_common.Trainer``); what is CIFAR-10's is here:
+(``engines.training.common.Trainer``); what is CIFAR-10's is here:
 
 * ``DeviceData``: the images stay uint8, rows × columns × RGB, on the device. A batch is
   one gather that also applies the augmentation — the reflect-padded 2-pixel translate
@@ -17,7 +17,7 @@ evaluation, health, checkpoint writing) is the one MNIST uses
   SGD with Nesterov momentum and per-group rates (airbench gives BatchNorm shifts 64×
   the rate, and decouples weight decay from the rate), the one-cycle schedule computed
   per step, and airbench's Lookahead averaging every 5 steps.
-* several processes (torchrun, ``engines.distributed``): each takes an equal slice of
+* several processes (torchrun, ``engines.training.distributed``): each takes an equal slice of
   every global batch; DistributedDataParallel averages the gradients and BatchNorm uses
   the whole global batch's statistics, so the loss curve is the one-process curve.
   The loss window and the stop flag are summed over processes in one all_reduce per
@@ -46,10 +46,10 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines import training_common
-from engines.events import Artifact, Event
-from engines.params import ParamError
-from engines.training_common import EpochFigures, Window, pixel_statistics, show
+from engines.training import common as training_common
+from engines.core.events import Artifact, Event
+from engines.core.params import ParamError
+from engines.training.common import EpochFigures, Window, pixel_statistics, show
 
 CHECKPOINT_FORMAT = "tui-lab cifar10 checkpoint"
 CHECKPOINT_VERSION = 1
@@ -151,7 +151,7 @@ class Trainer(training_common.Trainer):
 
     def __init__(self, torch: Any, config: dict[str, Any], recipe: Any, data: DeviceData, device: Any,
                  classes: tuple[str, ...], world: int = 1, rank: int = 0, pretrained: Any = None) -> None:
-        from engines import cifar_nets
+        from engines.cifar import nets as cifar_nets
 
         self.torch, self.config, self.recipe, self.data, self.device = torch, config, recipe, data, device
         self.nets, self.classes, self.world, self.rank = cifar_nets, classes, world, rank

@@ -1,0 +1,1 @@
+"""The by-hand lessons: gradient descent, backprop and its graph, optimizers, zero_grad."""

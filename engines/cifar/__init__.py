@@ -1,0 +1,1 @@
+"""The CIFAR-10 engine: data, recipes, models, training loop."""

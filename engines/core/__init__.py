@@ -1,0 +1,1 @@
+"""The protocol and hosting: events, runtime, parameters, registry, worker, devices, recording, downloads."""

@@ -1,0 +1,19 @@
+"""How often the interface takes in engine events and redraws plots.
+
+Passed to the app as a setting (a served lab runs with lower rates than a terminal one),
+never changed in module globals at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Refresh:
+    drain_hz: float = 5.0  # engine events taken into the UI a second (status bar, table, plot buffers)
+    plot_fps: float = 4.0  # most plot redraws a second: one costs ~20 ms of the event loop at 120×40
+
+
+TERMINAL = Refresh()
+SERVED = Refresh(drain_hz=4.0, plot_fps=2.0)  # a browser tab: keep the websocket stream light
