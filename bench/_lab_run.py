@@ -35,7 +35,7 @@ async def drive(pilot) -> None:  # plain sleeps: no test-harness work competes w
         await asyncio.sleep(0.05)
     await app.open_step(lesson, step)
     if os.environ.get("TUI_LAB_BENCH_WARM"):
-        while app.device_info is None:  # the spare engine process has reported ready
+        while app.runs.device_info is None:  # the spare engine process has reported ready
             await asyncio.sleep(0.05)
     await asyncio.sleep(0.5)
     before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()

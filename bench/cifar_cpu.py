@@ -129,7 +129,7 @@ def main() -> int:
 
     import torch
 
-    from engines.cifar.engine import cpu_supports_bf16
+    from engines.cifar.recipe import cpu_supports_bf16
     from engines.core.device import cpu_cores
 
     print(f"device: cpu ({cpu_cores()} cores usable, {torch.backends.cpu.get_cpu_capability()}, "

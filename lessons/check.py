@@ -19,8 +19,7 @@ from engines.core.events import Failed, Finished
 from engines.byhand.graph import Graph
 from engines.core.runtime import Control, run_engine
 from lessons import placeholders
-from lessons.loader import all_texts
-from lessons.model import Lesson
+from lessons.model import ComputeStep, GraphStep, Lesson, RunStep
 from lessons.translation import available, placeholder_differences, translate
 
 CROSS_CHECK_RTOL = 1e-6
@@ -64,13 +63,13 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
 
     for step in lesson.steps:
         def fill_step(step=step) -> str | None:
-            placeholders.fill_all(all_texts(step), values)
-            if step.kind == "graph":
+            placeholders.fill_all(step.texts(), values)
+            if isinstance(step, GraphStep):
                 if step.graph not in values:
                     return f"graph {step.graph!r} is not in the value table"
                 if not Graph.from_dict(values[step.graph]).walk_order(step.show):
                     return f"graph {step.graph!r} has nothing to show in a {step.show} walk"
-            if step.kind == "compute":
+            if isinstance(step, ComputeStep):
                 answer = values.get(step.answer)
                 if not isinstance(answer, (int, float)) or not math.isfinite(answer):
                     return f"answer {step.answer!r} is {answer!r}, not a finite number"
@@ -85,7 +84,7 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
             if differences:
                 return "placeholders differ from English: " + " | ".join(differences)
             for step in translated.steps:
-                placeholders.fill_all(all_texts(step), values)
+                placeholders.fill_all(step.texts(), values)
             return None
 
         yield _timed(lesson.id, f"translation {lang}: same steps and placeholders as English", translation)
@@ -116,11 +115,11 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
         yield _timed(lesson.id, f"cross-checks ({lesson.checks})", cross_checks)
 
     if smoke:
-        for step in (s for s in lesson.steps if s.kind == "run"):
+        for step in (s for s in lesson.steps if isinstance(s, RunStep)):
             yield _timed(lesson.id, f"step {step.index} smoke run ({step.engine})", lambda step=step: _smoke(step, device))
 
 
-def _smoke(step, device: str) -> str | None:
+def _smoke(step: RunStep, device: str) -> str | None:
     spec = registry.engine(step.engine)
     params = {**step.params, **spec.smoke, **step.smoke}
     ctl = Control(device=detect(device) if spec.needs_torch else None)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from engines.core import registry
 from engines.byhand.graph import WALKS
 from lessons import placeholders
 from lessons.translation import TranslationError, translate
-from lessons.model import AFTER_MARKER, STEP_KINDS, Catalog, Lesson, LessonProblem, PlotSpec, Step
+from lessons.model import AFTER_MARKER, STEP_KINDS, STEP_TYPES, Catalog, Lesson, LessonProblem, PlotSpec, Step, StepKind
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 LESSON_FILE = "lesson.toml"
@@ -25,14 +25,16 @@ LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "expect", "expect_tolerance",
             "run_step", "steps"}
-STEP_KEYS = {
-    "read": {"kind", "title", "text", "hints"},
-    "compute": {"kind", "title", "text", "hints", "answer", "tolerance", "prompt"},
-    "run": {"kind", "title", "text", "hints", "engine", "params", "plots", "table", "expect_reason", "manual",
-            "fields", "artifacts", "controls", "smoke", "compare", "processes"},
-    "find-error": {"kind", "title", "text", "hints", "lines", "wrong", "correct"},
-    "graph": {"kind", "title", "text", "hints", "graph", "show"},
-    "draw": {"kind", "title", "text", "hints", "engine", "params"},
+# The TOML keys each kind of step accepts (its fields in lessons/model.py, read by KIND_FIELDS below).
+COMMON_STEP_KEYS = {"kind", "title", "text", "hints"}
+STEP_KEYS: dict[StepKind, set[str]] = {
+    "read": COMMON_STEP_KEYS,
+    "compute": COMMON_STEP_KEYS | {"answer", "tolerance", "prompt"},
+    "run": COMMON_STEP_KEYS | {"engine", "params", "plots", "table", "expect_reason", "manual", "fields", "artifacts",
+                               "controls", "smoke", "compare", "processes"},
+    "find-error": COMMON_STEP_KEYS | {"lines", "wrong", "correct"},
+    "graph": COMMON_STEP_KEYS | {"graph", "show"},
+    "draw": COMMON_STEP_KEYS | {"engine", "params"},
 }
 
 
@@ -202,84 +204,105 @@ def _load_step(folder: Path, lesson_id: str, i: int, raw: Any, fail, header_line
     body, _, after = markdown.partition(AFTER_MARKER)
 
     hints = _strings(raw.get("hints", []), f"step {number}: hints", fail, "hints", i)
-    step = dict(
-        lesson_id=lesson_id, index=number, kind=kind, title=title.strip(), body=body.strip(),
-        after=after.strip(), source=source, line=header_line, hints=hints,
+    step = STEP_TYPES[kind](
+        lesson_id=lesson_id, index=number, title=title.strip(), body=body.strip(), after=after.strip(),
+        source=source, line=header_line, hints=hints, **KIND_FIELDS[kind](raw, f"step {number}", fail, i),
     )
-    if kind == "compute":
-        answer = raw.get("answer")
-        if not isinstance(answer, str) or not placeholders.PATTERN.fullmatch("{{" + answer + "}}"):
-            raise fail(f"step {number}: 'answer' must name an engine value, e.g. answer = \"theta1\"", "answer", i)
-        tolerance = raw.get("tolerance", 1e-3)
-        if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
-            raise fail(f"step {number}: 'tolerance' must be a number greater than 0", "tolerance", i)
-        step.update(answer=answer, tolerance=float(tolerance), prompt=str(raw.get("prompt", "")))
-    elif kind in ("run", "draw"):
-        engine = raw.get("engine")
-        if engine not in registry.ENGINES:
-            raise fail(
-                f"step {number}: engine {engine!r} is not known; known engines: {', '.join(sorted(registry.ENGINES))}",
-                "engine",
-                i,
-            )
-        params = raw.get("params", {})
-        if not isinstance(params, dict) or any(isinstance(v, (dict, list)) for v in params.values()):
-            raise fail(f"step {number}: 'params' must be a table of plain values", "params", i)
-        reason = raw.get("expect_reason", "completed")
-        if reason not in ("completed", "diverged"):
-            raise fail(f"step {number}: expect_reason must be 'completed' or 'diverged'", "expect_reason", i)
-        manual = raw.get("manual", False)
-        for flag in ("manual", "controls", "processes"):
-            if not isinstance(raw.get(flag, False), bool):
-                raise fail(f"step {number}: '{flag}' must be true or false", flag, i)
-        smoke = raw.get("smoke", {})
-        if not isinstance(smoke, dict):
-            raise fail(f"step {number}: 'smoke' must be a table of parameter values", "smoke", i)
-        step.update(
-            engine=engine,
-            params=dict(params),
-            plots=_plots(raw.get("plots", ["loss"]), f"step {number}", fail, i),
-            table=_strings(raw.get("table", []), f"step {number}: table", fail, "table", i),
-            expect_reason=reason,
-            manual=manual,
-            fields=_strings(raw["fields"], f"step {number}: fields", fail, "fields", i) if "fields" in raw else None,
-            artifacts=_strings(raw.get("artifacts", []), f"step {number}: artifacts", fail, "artifacts", i),
-            controls=raw.get("controls", False),
-            smoke=dict(smoke),
-            compare=_strings(raw.get("compare", []), f"step {number}: compare", fail, "compare", i),
-            processes=bool(raw.get("processes", False)),
-        )
-    elif kind == "find-error":
-        lines = _strings(raw.get("lines"), f"step {number}: lines", fail, "lines", i)
-        if len(lines) < 2:
-            raise fail(f"step {number}: 'lines' needs at least two lines to choose from", "lines", i)
-        wrong = raw.get("wrong")
-        if (
-            not isinstance(wrong, list)
-            or not wrong
-            or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= len(lines) for w in wrong)
-        ):
-            raise fail(f"step {number}: 'wrong' must list line numbers between 1 and {len(lines)}", "wrong", i)
-        correct = _strings(raw.get("correct", []), f"step {number}: correct", fail, "correct", i)
-        if correct and len(correct) != len(lines):
-            raise fail(
-                f"step {number}: 'correct' has {len(correct)} lines but 'lines' has {len(lines)}; they are shown side by side",
-                "correct",
-                i,
-            )
-        step.update(lines=lines, wrong=tuple(wrong), correct=correct)
-    elif kind == "graph":
-        graph = raw.get("graph")
-        if not isinstance(graph, str) or not placeholders.PATTERN.fullmatch("{{" + graph + "}}") or "[" in graph:
-            raise fail(f"step {number}: 'graph' must name an engine value holding a graph, e.g. graph = \"neuron_graph\"", "graph", i)
-        show = raw.get("show", "backward")
-        if show not in WALKS:
-            raise fail(f"step {number}: 'show' must be one of {', '.join(WALKS)}, not {show!r}", "show", i)
-        step.update(graph=graph, show=show)
-    for text in (*hints, *step.get("lines", ()), *step.get("correct", ())):
+    for text in step.texts():  # the Markdown is checked above, with its own line numbers
         for _, bad in placeholders.malformed(text):
             raise fail(f"step {number}: malformed placeholder {bad}", step=i)
-    return Step(**step)
+    return step
+
+
+def _compute_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
+    answer = raw.get("answer")
+    if not isinstance(answer, str) or not placeholders.PATTERN.fullmatch("{{" + answer + "}}"):
+        raise fail(f"{what}: 'answer' must name an engine value, e.g. answer = \"theta1\"", "answer", i)
+    tolerance = raw.get("tolerance", 1e-3)
+    if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
+        raise fail(f"{what}: 'tolerance' must be a number greater than 0", "tolerance", i)
+    return dict(answer=answer, tolerance=float(tolerance), prompt=str(raw.get("prompt", "")))
+
+
+def _engine_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
+    """What run and draw steps share: a registered engine and its plain parameter values."""
+    engine = raw.get("engine")
+    if engine not in registry.ENGINES:
+        raise fail(f"{what}: engine {engine!r} is not known; known engines: {', '.join(sorted(registry.ENGINES))}",
+                   "engine", i)
+    params = raw.get("params", {})
+    if not isinstance(params, dict) or any(isinstance(v, (dict, list)) for v in params.values()):
+        raise fail(f"{what}: 'params' must be a table of plain values", "params", i)
+    return dict(engine=engine, params=dict(params))
+
+
+def _run_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
+    shared = _engine_fields(raw, what, fail, i)
+    reason = raw.get("expect_reason", "completed")
+    if reason not in ("completed", "diverged"):
+        raise fail(f"{what}: expect_reason must be 'completed' or 'diverged'", "expect_reason", i)
+    for flag in ("manual", "controls", "processes"):
+        if not isinstance(raw.get(flag, False), bool):
+            raise fail(f"{what}: '{flag}' must be true or false", flag, i)
+    smoke = raw.get("smoke", {})
+    if not isinstance(smoke, dict):
+        raise fail(f"{what}: 'smoke' must be a table of parameter values", "smoke", i)
+    return dict(
+        shared,
+        plots=_plots(raw.get("plots", ["loss"]), what, fail, i),
+        table=_strings(raw.get("table", []), f"{what}: table", fail, "table", i),
+        expect_reason=reason,
+        manual=raw.get("manual", False),
+        fields=_strings(raw["fields"], f"{what}: fields", fail, "fields", i) if "fields" in raw else None,
+        artifacts=_strings(raw.get("artifacts", []), f"{what}: artifacts", fail, "artifacts", i),
+        controls=raw.get("controls", False),
+        smoke=dict(smoke),
+        compare=_strings(raw.get("compare", []), f"{what}: compare", fail, "compare", i),
+        processes=raw.get("processes", False),
+    )
+
+
+def _find_error_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
+    lines = _strings(raw.get("lines"), f"{what}: lines", fail, "lines", i)
+    if len(lines) < 2:
+        raise fail(f"{what}: 'lines' needs at least two lines to choose from", "lines", i)
+    wrong = raw.get("wrong")
+    if (
+        not isinstance(wrong, list)
+        or not wrong
+        or not all(isinstance(w, int) and not isinstance(w, bool) and 1 <= w <= len(lines) for w in wrong)
+    ):
+        raise fail(f"{what}: 'wrong' must list line numbers between 1 and {len(lines)}", "wrong", i)
+    correct = _strings(raw.get("correct", []), f"{what}: correct", fail, "correct", i)
+    if correct and len(correct) != len(lines):
+        raise fail(
+            f"{what}: 'correct' has {len(correct)} lines but 'lines' has {len(lines)}; they are shown side by side",
+            "correct",
+            i,
+        )
+    return dict(lines=lines, wrong=tuple(wrong), correct=correct)
+
+
+def _graph_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
+    graph = raw.get("graph")
+    if not isinstance(graph, str) or not placeholders.PATTERN.fullmatch("{{" + graph + "}}") or "[" in graph:
+        raise fail(f"{what}: 'graph' must name an engine value holding a graph, e.g. graph = \"neuron_graph\"",
+                   "graph", i)
+    show = raw.get("show", "backward")
+    if show not in WALKS:
+        raise fail(f"{what}: 'show' must be one of {', '.join(WALKS)}, not {show!r}", "show", i)
+    return dict(graph=graph, show=show)
+
+
+# Each kind's own keys, validated: kind -> (raw step table, "step N", fail, index) -> fields.
+KIND_FIELDS: dict[StepKind, Callable[[dict, str, Any, int], dict[str, Any]]] = {
+    "read": lambda raw, what, fail, i: {},
+    "compute": _compute_fields,
+    "run": _run_fields,
+    "find-error": _find_error_fields,
+    "graph": _graph_fields,
+    "draw": _engine_fields,
+}
 
 
 def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
@@ -317,7 +340,3 @@ def _strings(value: Any, what: str, fail, key: str, i: int) -> tuple[str, ...]:
         raise fail(f"{what} must be a list of strings", key, i)
     return tuple(value)
 
-
-def all_texts(step: Step) -> list[str]:
-    """Every piece of a step's text that may hold placeholders."""
-    return [step.body, step.after, *step.hints, *step.lines, *step.correct]

@@ -1,12 +1,13 @@
-"""What a loaded lesson is: plain frozen data, no behaviour, no engine code."""
+"""What a loaded lesson is: frozen data, one step type per kind; no engine code."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal, get_args
 
-STEP_KINDS = ("read", "compute", "run", "find-error", "graph", "draw")
+StepKind = Literal["read", "compute", "run", "find-error", "graph", "draw"]
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 # Text after this line in a step's Markdown is shown once the step is solved.
 AFTER_MARKER = "<!-- after -->"
 
@@ -26,23 +27,44 @@ class PlotSpec:
         return self.series + tuple(n for pair in self.xy for n in pair)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
+    """What every step has; one subclass per kind adds that kind's fields."""
+
+    kind: ClassVar[StepKind]
+    solvable: ClassVar[bool] = False  # must the student solve it? (others are done once seen)
     lesson_id: str
     index: int  # 1-based, as the student sees it
-    kind: str
     title: str
     body: str  # Markdown with {{placeholders}}, shown when the step opens
     after: str  # Markdown shown once the step is solved (may be empty)
     source: Path  # the Markdown file
     line: int  # line of the step's [[steps]] header in lesson.toml
     hints: tuple[str, ...] = ()
-    # compute
-    answer: str | None = None  # name of the engine value the student must type
+
+    def texts(self) -> list[str]:
+        """Every piece of the step's text that may hold placeholders."""
+        return [self.body, self.after, *self.hints]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadStep(Step):
+    kind: ClassVar[Literal["read"]] = "read"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComputeStep(Step):
+    kind: ClassVar[Literal["compute"]] = "compute"
+    solvable: ClassVar[bool] = True
+    answer: str  # name of the engine value the student must type
     tolerance: float = 1e-3  # absolute, or relative to the answer when larger
     prompt: str = ""  # the label before the answer field, e.g. "θ₁ ="
-    # run
-    engine: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunStep(Step):
+    kind: ClassVar[Literal["run"]] = "run"
+    engine: str
     params: dict[str, Any] = field(default_factory=dict)
     plots: tuple[PlotSpec, ...] = ()
     table: tuple[str, ...] = ()
@@ -54,22 +76,42 @@ class Step:
     compare: tuple[str, ...] = ()  # result figures tabled run after run (an ablation table)
     processes: bool = False  # offer a "processes" field: train in N processes (DDP)
     expect_reason: str = "completed"  # how the smoke run must end (check)
-    # find-error
-    lines: tuple[str, ...] = ()
-    wrong: tuple[int, ...] = ()  # 1-based indexes of lines that count as the answer
+
+
+@dataclass(frozen=True, kw_only=True)
+class FindErrorStep(Step):
+    kind: ClassVar[Literal["find-error"]] = "find-error"
+    solvable: ClassVar[bool] = True
+    lines: tuple[str, ...]
+    wrong: tuple[int, ...]  # 1-based indexes of lines that count as the answer
     correct: tuple[str, ...] = ()  # the corrected version, shown side by side
-    # graph
-    graph: str | None = None  # name of a value-table entry holding a graph (Graph.to_dict())
+
+    def texts(self) -> list[str]:
+        return [*super().texts(), *self.lines, *self.correct]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GraphStep(Step):
+    kind: ClassVar[Literal["graph"]] = "graph"
+    solvable: ClassVar[bool] = True
+    graph: str  # name of a value-table entry holding a graph (Graph.to_dict())
     show: str = "backward"  # the walk: forward | backward | both
 
-    @property
-    def key(self) -> str:
-        return f"{self.lesson_id}:{self.index}"
 
-    @property
-    def solvable(self) -> bool:
-        """Steps the student must solve (others are done once seen)."""
-        return self.kind in ("compute", "find-error", "graph", "draw")
+@dataclass(frozen=True, kw_only=True)
+class DrawStep(Step):
+    """A drawing pad answered by an engine kept running while the step is shown."""
+
+    kind: ClassVar[Literal["draw"]] = "draw"
+    solvable: ClassVar[bool] = True
+    engine: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+AnyStep = ReadStep | ComputeStep | RunStep | FindErrorStep | GraphStep | DrawStep
+STEP_TYPES: dict[StepKind, type[AnyStep]] = {
+    cls.kind: cls for cls in (ReadStep, ComputeStep, RunStep, FindErrorStep, GraphStep, DrawStep)
+}
 
 
 @dataclass(frozen=True)
@@ -80,7 +122,7 @@ class Lesson:
     order: int
     summary: str
     path: Path
-    steps: tuple[Step, ...]
+    steps: tuple[AnyStep, ...]
     values: str | None = None  # engine value table (registry name)
     checks: str | None = None  # engine cross-checks (registry name)
     expect: dict[str, float] = field(default_factory=dict)  # values the engine must reproduce
@@ -88,7 +130,7 @@ class Lesson:
     run_step: int | None = None  # what `tui-lab run LESSON` runs (default: the first run step)
     language: str = "en"  # the language the texts are in
 
-    def step(self, index: int) -> Step:
+    def step(self, index: int) -> AnyStep:
         return self.steps[index - 1]
 
 

@@ -49,7 +49,7 @@ hints = [
 title = "Let the engine iterate"
 kind = "run"
 text = "03-iterate.md"
-engine = "gd.iterate"    # a run engine from engines/registry.py
+engine = "gd.iterate"    # a run engine from engines/core/registry.py
 params = {{ lr = 0.1, theta0 = 0.0, steps = 20 }}
 plots = ["loss", "theta"]
 table = ["theta", "loss", "grad"]

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 
 from lessons import placeholders
-from lessons.model import AFTER_MARKER, Lesson, Step
+from lessons.model import AFTER_MARKER, AnyStep, Lesson
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 TOP_KEYS = {"title", "summary", "group", "steps"}
@@ -66,7 +66,7 @@ def translate(lesson: Lesson, lang: str) -> Lesson:
     )
 
 
-def _translate_step(step: Step, raw: dict, folder: Path, path: Path) -> Step:
+def _translate_step(step: AnyStep, raw: dict, folder: Path, path: Path) -> AnyStep:
     unknown = sorted(set(raw) - STEP_KEYS)
     if unknown:
         raise TranslationError(path, None, f"step {step.index}: unknown key {unknown[0]!r}; translatable: {', '.join(sorted(STEP_KEYS))}")
@@ -79,28 +79,28 @@ def _translate_step(step: Step, raw: dict, folder: Path, path: Path) -> Step:
         raise TranslationError(source, line, f"malformed placeholder {bad}")
     body, _, after = markdown.partition(AFTER_MARKER)
     changes: dict = {"body": body.strip(), "after": after.strip(), "source": source}
+    has = {f.name for f in dataclasses.fields(step)}  # a key for text this kind of step lacks changes nothing
     if "title" in raw:
         changes["title"] = str(raw["title"])
-    if "prompt" in raw:
+    if "prompt" in raw and "prompt" in has:
         changes["prompt"] = str(raw["prompt"])
     for key in ("hints", "lines", "correct"):
         if key in raw:
             value = raw[key]
-            english = getattr(step, key)
+            english = getattr(step, key, ())
             if not isinstance(value, list) or len(value) != len(english) or not all(isinstance(v, str) for v in value):
                 raise TranslationError(path, None, f"step {step.index}: '{key}' must be {len(english)} strings, like the English")
-            changes[key] = tuple(value)
+            if key in has:
+                changes[key] = tuple(value)
     return dataclasses.replace(step, **changes)
 
 
 def placeholder_differences(english: Lesson, other: Lesson) -> list[str]:
     """Steps whose translated texts do not use exactly the English placeholders."""
-    from lessons.loader import all_texts
-
     problems = []
     for a, b in zip(english.steps, other.steps):
-        names_a = set().union(*(placeholders.names(t) for t in all_texts(a)))
-        names_b = set().union(*(placeholders.names(t) for t in all_texts(b)))
+        names_a = set().union(*(placeholders.names(t) for t in a.texts()))
+        names_b = set().union(*(placeholders.names(t) for t in b.texts()))
         if names_a != names_b:
             missing, extra = sorted(names_a - names_b), sorted(names_b - names_a)
             detail = "; ".join(filter(None, [

@@ -3,10 +3,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+
+from pilot import lab_ready, wait_until  # noqa: F401 - wait_until: many tests import it from here
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_LESSONS = Path(__file__).parent / "fixtures" / "lessons"
@@ -24,17 +26,21 @@ def isolated_home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def make_lab():
-    """Build the lab as the CLI does, on the CPU, with the test lessons added."""
-    from tui_lab.app import make_app
+    """Build the lab as the CLI does, on the CPU, with the test lessons added.
+
+    ``start="LESSON:STEP"`` opens it there, as ``tui-lab --start-from LESSON:STEP`` does."""
+    from tui_lab.app import make_app, parse_start
 
     apps = []
 
-    def build(**kwargs):
+    def build(start: str | None = None, **kwargs):
         kwargs.setdefault("device", "cpu")
         kwargs.setdefault("warm_torch", False)
         kwargs.setdefault("lesson_dirs", [str(FIXTURE_LESSONS)])
         app = make_app(**kwargs)
         apps.append(app)
+        if start:
+            app.start_from = parse_start(app.catalog, start)
         return app
 
     yield build
@@ -42,13 +48,18 @@ def make_lab():
         app.host.close()
 
 
-async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    """Let the app run until ``predicate()`` holds (events come from another process)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await pilot.pause(0.05)
+@pytest.fixture
+def open_lab(make_lab):
+    """``async with open_lab("LESSON:STEP") as pilot``: the lab at that step, ready for keys."""
+
+    @asynccontextmanager
+    async def at(start: str, size: tuple[int, int] = (120, 40), **kwargs):
+        app = make_lab(start=start, **kwargs)
+        async with app.run_test(size=size) as pilot:
+            await lab_ready(pilot)
+            yield pilot
+
+    return at
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:

@@ -2,12 +2,14 @@
 
 import pytest
 from textual.command import CommandList, CommandPalette
+from textual.geometry import Region
 from textual.widgets import Input, OptionList, TabbedContent
 
 from tui_lab.widgets.explorer import LessonTree
-from tui_lab.widgets.steps import ComputeStep, FindErrorStep, RunStep
+from tui_lab.widgets.steps import ComputeBody, FindErrorBody, RunBody
 
 from conftest import wait_until
+from pilot import widget_mounted
 
 
 def visible(app, selector: str) -> bool:
@@ -18,6 +20,29 @@ def visible(app, selector: str) -> bool:
 async def open_step(pilot, lesson: str, index: int) -> None:
     await pilot.app.open_step(lesson, index)
     await pilot.pause()
+
+
+def comparison_rows(app) -> dict[int, list]:
+    """A solved find-the-error step's table as drawn: line number → [as published, correct,
+    drawn as a difference (in a colour of its own)]; wrapped cells are joined."""
+    table = app.step_view.body.query_one("#compare")
+    strips = list(table.render_lines(Region(0, 0, *table.size)))
+    header = next(strip for strip in strips if "As published" in strip.text)
+    left, right = header.text.index("As published"), header.text.index("Correct")
+
+    def colour(strip):
+        return next(seg.style.color for seg in strip if seg.text.strip())
+
+    plain = colour(header.crop(left, right))
+    rows: dict[int, list] = {}
+    for strip in strips[strips.index(header) + 1:]:
+        number, published, correct = strip.crop(0, left), strip.crop(left, right), strip.crop(right, strip.cell_length)
+        if number.text.strip():
+            rows[int(number.text)] = [published.text.strip(), correct.text.strip(), colour(published) != plain]
+        else:  # a wrapped cell goes on
+            row = rows[max(rows)]
+            row[0], row[1] = f"{row[0]} {published.text.strip()}".strip(), f"{row[1]} {correct.text.strip()}".strip()
+    return rows
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])
@@ -67,6 +92,12 @@ async def test_explorer_navigation_opens_steps_with_the_keyboard(make_lab):
         assert isinstance(app.focused, Input)  # opening a step puts the keyboard in it
 
 
+def marked_lines_in_view(view) -> bool:
+    """The first line the step runs is on screen (line 0 of the view is the caption)."""
+    first = view.location[1]
+    return view.scroll_y > 0 and view.scroll_y <= first <= view.scroll_y + view.size.height
+
+
 async def show_engine_code(pilot):
     """Open the gradient-descent step that runs ``iterate`` and switch to its code (F3);
     returns the code view once the step's lines are scrolled into view."""
@@ -75,8 +106,7 @@ async def show_engine_code(pilot):
     await open_step(pilot, "gradient-descent", 7)
     await pilot.press("f3")
     view = app.screen.query_one("#source-view")
-    await wait_until(pilot, lambda: view.scroll_y > 0 and view._scroll_target is None,
-                     what="the marked lines scrolled into view")
+    await wait_until(pilot, lambda: marked_lines_in_view(view), what="the marked lines scrolled into view")
     return view
 
 
@@ -136,12 +166,15 @@ async def test_the_engine_tab_scrolls_to_its_lines_even_without_show_or_resize(m
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         view = await show_engine_code(pilot)
-        first = view.location[1]
-        view.scroll_to(y=0, animate=False)
-        view._scroll_target = first  # pending, as when Show and Resize came too early
-        view.refresh()
-        await wait_until(pilot, lambda: view.scroll_y > 0, what="the lines scrolled into view on drawing")
-        assert view.scroll_y <= first <= view.scroll_y + view.size.height and view._scroll_target is None
+        view.scroll_to(y=0, animate=False, immediate=True)
+        assert not marked_lines_in_view(view)
+        view.show_code("engine", "gd.iterate")  # new content on a tab already shown: no Show, no Resize
+        await wait_until(pilot, lambda: marked_lines_in_view(view), what="the lines scrolled into view on drawing")
+        start = view.scroll_y
+        await pilot.press("pagedown")  # brought into view once; from then on the reader scrolls
+        await wait_until(pilot, lambda: view.scroll_y > start, what="the code scrolled a page")
+        await pilot.pause()
+        assert view.scroll_y > start
 
 
 async def test_the_engine_tab_redraws_in_a_new_theme_and_not_on_focus(make_lab):
@@ -215,7 +248,7 @@ async def test_compute_step_wrong_answer_hint_and_right_answer(make_lab):
         await wait_until(pilot, lambda: app.current is not None, what="first step")
         await open_step(pilot, "gradient-descent", 3)
         app.step_view.focus_first()
-        step = app.screen.query_one(ComputeStep)
+        step = app.screen.query_one(ComputeBody)
         feedback = step.query_one(".feedback")
         for typed, sentence in [("", "Type a number first"), ("abc", "is not a number"), ("nan", "NaN is not an answer")]:
             step.query_one(Input).value = typed
@@ -240,7 +273,7 @@ async def test_find_the_error_by_selecting_a_line(make_lab):
         await open_step(pilot, "gradient-descent", 8)
         app.step_view.focus_first()
         await pilot.pause()
-        step = app.screen.query_one(FindErrorStep)
+        step = app.screen.query_one(FindErrorBody)
         assert isinstance(app.focused, OptionList)
         await pilot.press("down", "down", "enter")  # line 3: correct as written
         assert "Line 3 is correct" in step.query_one(".feedback").visual.plain
@@ -248,9 +281,10 @@ async def test_find_the_error_by_selecting_a_line(make_lab):
         await pilot.press("up", "enter")  # line 2: the dropped sign
         assert "Right: line 2" in step.query_one(".feedback").visual.plain
         assert app.progress.state("gradient-descent", 8) == "done"
-        published, correct, differs = zip(*step.comparison)
-        assert published[5] == "θ₁ = −0.3" and correct[5] == "θ₁ = 2.8"  # side by side
-        assert differs[1] and not differs[0]
+        await pilot.pause()
+        rows = comparison_rows(app)
+        assert rows[6][:2] == ["θ₁ = −0.3", "θ₁ = 2.8"]  # side by side
+        assert rows[2][2] and not rows[1][2]  # the lines that differ stand out
 
 
 async def test_run_started_and_stopped_from_the_keyboard_reaches_the_plot(make_lab):
@@ -266,7 +300,7 @@ async def test_run_started_and_stopped_from_the_keyboard_reaches_the_plot(make_l
         await pilot.press("f6")
         await wait_until(pilot, lambda: not app.session.active, what="the stop")
         assert app.session.state == "stopped"
-        assert "Stopped at step" in app.screen.query_one(RunStep).query_one(".feedback").visual.plain
+        assert "Stopped at step" in app.screen.query_one(RunBody).query_one(".feedback").visual.plain
         kept = plot.points
         assert kept >= 5  # partial results stay on screen
 
@@ -296,7 +330,7 @@ async def test_invalid_run_parameters_get_a_sentence_and_nothing_starts(make_lab
         await open_step(pilot, "gradient-descent", 7)
         app.screen.query_one("#param-lr", Input).value = "-0.1"
         await pilot.press("f5")
-        feedback = app.screen.query_one(RunStep).query_one(".feedback").visual.plain
+        feedback = app.screen.query_one(RunBody).query_one(".feedback").visual.plain
         assert feedback == "lr must be a number greater than 0 and at most 10, not -0.1."
         assert app.session is None
         assert app.focused is app.screen.query_one("#param-lr")
@@ -341,19 +375,32 @@ async def test_over_ssh_animations_are_off(make_lab, monkeypatch):
 
 async def test_a_download_shows_progress_in_the_panel_until_the_run_starts(make_lab):
     from engines.core.events import Artifact, Started
-    from tui_lab.run_session import RunSession
+    from tui_lab.widgets.panel import DownloadProgress
 
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
-        app.session = RunSession("gradient-descent", 7, "gd.iterate", {})
-        bar = app.panel.download
-        app._take(app.session, Artifact("download", {"file": "train-images-idx3-ubyte.gz",
-                                                     "done_bytes": 2_000_000, "total_bytes": 9_912_422}), {})
-        await pilot.pause()
-        assert bar.has_class("-active") and bar.region.area > 0
+        bar = await widget_mounted(pilot, DownloadProgress)  # the panel mounts after the first paint
+        app.runs.apply_events([Artifact("download", {"file": "train-images-idx3-ubyte.gz",
+                                                     "done_bytes": 2_000_000, "total_bytes": 9_912_422})])
+        await wait_until(pilot, lambda: bar.region.area > 0, what="the download bar laid out")
+        assert bar.has_class("-active") and bar.region.area > 0 and app.panel.active == "plots"
         assert "train-images-idx3-ubyte.gz · 2.0/9.9 MB" in bar.query_one("#download-label").visual.plain
         assert bar.query_one("#download-bar").percentage == pytest.approx(2_000_000 / 9_912_422)
-        app._take(app.session, Started("cpu", {}, 10), {})
+        app.runs.apply_events([Started("cpu", {}, 10)])
         await pilot.pause()
         assert not bar.has_class("-active")
+
+
+async def test_a_served_lab_redraws_its_plots_less_often_and_does_not_animate(make_lab):
+    from tui_lab.refresh import SERVED, TERMINAL
+
+    assert make_lab().animation_level != "none"
+    app = make_lab(refresh=SERVED)
+    assert app.animation_level == "none"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await open_step(pilot, "gradient-descent", 7)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.panel.plot_area.plots(), what="the run's plots")
+        assert {plot.fps for plot in app.panel.plot_area.plots()} == {SERVED.plot_fps} != {TERMINAL.plot_fps}

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engines.byhand import backprop
+from engines.byhand import backprop, gradcheck
+from engines.byhand import backprop_models as models
 from engines.core.events import Artifact, Failed, Finished, Progress, Started
 from engines.byhand.graph import Edge, Graph, Node
 from engines.core.runtime import run_engine
@@ -32,11 +33,11 @@ def torch_network_gradients(x=(0.5, 0.5), b1=(0.1, 0.2, 0.3), b2=(0.1, 0.0, 0.2)
     import torch
 
     t = lambda v, grad=True: torch.tensor(v, dtype=torch.float64, requires_grad=grad)  # noqa: E731
-    W1, W2 = t(backprop.NET_W1), t(backprop.NET_W2)
+    W1, W2 = t(models.NET_W1), t(models.NET_W2)
     b1, b2 = t(b1), t(b2)
     h = torch.relu(W1 @ t(x, False) + b1)
     yhat = torch.relu(W2 @ h + b2)
-    loss = 0.5 * ((t(backprop.NET_Y, False) - yhat) ** 2).sum()
+    loss = 0.5 * ((t(models.NET_Y, False) - yhat) ** 2).sum()
     loss.backward()
     return loss.item(), {"W1": W1.grad.numpy(), "b1": b1.grad.numpy(), "W2": W2.grad.numpy(), "b2": b2.grad.numpy()}
 
@@ -70,7 +71,7 @@ def test_network_hidden_layer_and_the_articles_loss_are_the_curriculum_figures()
 
 def test_network_gradients_match_autograd_and_relu_blocks_the_dead_output():
     loss, auto = torch_network_gradients()
-    p = backprop.network_pass()
+    p = models.network_pass()
     assert p.loss == pytest.approx(loss, rel=1e-12)
     for name, grad in auto.items():
         np.testing.assert_allclose(p.grads[name], grad, rtol=1e-12, atol=1e-15)
@@ -79,10 +80,10 @@ def test_network_gradients_match_autograd_and_relu_blocks_the_dead_output():
 
 
 def test_cross_checks_prove_every_parameter_by_autograd_and_finite_differences():
-    pairs = backprop.checks()
+    pairs = gradcheck.checks()
     labels = [label for label, _, _ in pairs]
-    for model, params in (("neuron", backprop.neuron_params()), ("network", backprop.network_params())):
-        for _, _, entry in backprop.entries(params):
+    for model, params in (("neuron", models.neuron_params()), ("network", models.network_params())):
+        for _, _, entry in gradcheck.entries(params):
             assert f"{model}: ∂/∂{entry} hand vs autograd" in labels
             assert f"{model}: ∂/∂{entry} hand vs finite difference" in labels
     bad = [(l, a, b) for l, a, b in pairs if not math.isclose(a, b, rel_tol=CROSS_CHECK_RTOL, abs_tol=CROSS_CHECK_ATOL)]
@@ -93,35 +94,35 @@ def test_a_wrong_hand_gradient_fails_the_cross_check(monkeypatch):
     """The proof has teeth: forget the sigmoid's slope (a classic slip) and it disagrees."""
 
     def without_slope(params):
-        p = backprop.neuron_pass(params)
-        return {"w": p.dce_dyhat * np.asarray(backprop.NEURON_X), "b": np.array(p.dce_dyhat)}
+        p = models.neuron_pass(params)
+        return {"w": p.dce_dyhat * np.asarray(models.NEURON_X), "b": np.array(p.dce_dyhat)}
 
-    monkeypatch.setitem(backprop.MODELS, "neuron", dataclasses.replace(backprop.MODELS["neuron"], hand=without_slope))
-    pairs = [(a, b) for label, a, b in backprop.checks() if label.startswith("neuron: ∂/∂")]
+    monkeypatch.setitem(gradcheck.MODELS, "neuron", dataclasses.replace(gradcheck.MODELS["neuron"], hand=without_slope))
+    pairs = [(a, b) for label, a, b in gradcheck.checks() if label.startswith("neuron: ∂/∂")]
     assert len(pairs) == 10
     assert not any(math.isclose(a, b, rel_tol=CROSS_CHECK_RTOL, abs_tol=CROSS_CHECK_ATOL) for a, b in pairs)
 
 
 def test_central_differences_of_a_known_function():
     params = {"p": np.array([0.5, -2.0, 3.0])}
-    numeric = backprop.central_differences(lambda q: np.sum(q["p"] ** 3), params, 1e-5)
+    numeric = gradcheck.central_differences(lambda q: np.sum(q["p"] ** 3), params, 1e-5)
     np.testing.assert_allclose(numeric["p"], 3 * params["p"] ** 2, rtol=1e-8)
     assert params["p"].tolist() == [0.5, -2.0, 3.0]  # the caller's arrays are left alone
 
 
 def test_relative_error():
-    assert backprop.relative_error(0.0, 0.0) == 0.0
-    assert backprop.relative_error(1.0, 1.1) == pytest.approx(0.1 / 1.1)
-    assert backprop.relative_error(-2.0, 2.0) == pytest.approx(2.0)
+    assert gradcheck.relative_error(0.0, 0.0) == 0.0
+    assert gradcheck.relative_error(1.0, 1.1) == pytest.approx(0.1 / 1.1)
+    assert gradcheck.relative_error(-2.0, 2.0) == pytest.approx(2.0)
 
 
 def test_gradient_check_is_sharp_in_float64_and_coarse_in_float32():
-    rows64 = backprop.gradient_check("both", 1e-6, "float64")
+    rows64 = gradcheck.gradient_check("both", 1e-6, "float64")
     assert len(rows64) == 4 + 1 + 6 + 3 + 9 + 3
     assert max(r.rel_error for r in rows64) < 1e-6
-    rows32 = backprop.gradient_check("both", 1e-3, "float32")
+    rows32 = gradcheck.gradient_check("both", 1e-3, "float32")
     assert max(r.rel_error for r in rows32) > 1e-5  # what the lesson says float32 cannot do
-    tiny_h32 = backprop.gradient_check("both", 1e-6, "float32")
+    tiny_h32 = gradcheck.gradient_check("both", 1e-6, "float32")
     assert max(r.rel_error for r in tiny_h32) > max(r.rel_error for r in rows32)  # rounding wins
 
 
@@ -133,7 +134,7 @@ def test_values_are_computed_without_torch():
 
 # ------------------------------------------------------------------ the graphs
 
-@pytest.mark.parametrize("build", [backprop.neuron_graph, backprop.network_graph])
+@pytest.mark.parametrize("build", [models.neuron_graph, models.network_graph])
 def test_graph_gradients_are_the_sum_of_what_their_edges_pass_back(build):
     graph = build()
     assert graph.backward_order[0] == graph.loss
@@ -146,7 +147,7 @@ def test_graph_gradients_are_the_sum_of_what_their_edges_pass_back(build):
 
 
 def test_network_graph_carries_autograd_gradients():
-    graph = backprop.network_graph()
+    graph = models.network_graph()
     _, auto = torch_network_gradients()
     for name, grad in auto.items():
         np.testing.assert_allclose(np.asarray(graph.node(name).grad), grad, rtol=1e-12, atol=1e-15)

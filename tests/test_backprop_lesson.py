@@ -1,93 +1,96 @@
-"""The backprop lesson in the lab, walked with the keyboard: graphs, answers, errors, runs."""
+"""The backprop lesson in the lab with the keyboard: graphs, answers, errors, runs, one test each."""
 
 from textual.widgets import Input, OptionList
 
 from tui_lab.widgets.graph_view import GraphView
-from tui_lab.widgets.steps import ComputeStep, FindErrorStep, RunStep
 
-from conftest import wait_until
+from pilot import (feedback_shows, run_step, solved, step_done, table_shown, text_shown, type_answer,
+                   wait_until)
 
-
-async def open_step(pilot, index: int) -> None:
-    await pilot.app.open_step("backprop", index)
-    await pilot.pause()
-    pilot.app.step_view.focus_first()
-    await pilot.pause()
+LESSON = "backprop"
 
 
-async def answer(pilot, text: str) -> str:
-    step = pilot.app.screen.query_one(ComputeStep)
-    step.query_one(Input).value = ""
-    await pilot.press(*text, "enter")
-    return step.query_one(".feedback").visual.plain
-
-
-async def test_the_lesson_walked_with_the_keyboard(make_lab):
-    app = make_lab()
-    async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        # A forward walk: the step is done at its end, and ← walks back.
-        await open_step(pilot, 2)
+async def test_the_forward_walk_is_done_at_its_end_and_left_walks_back(open_lab):
+    async with open_lab(f"{LESSON}:2", size=(80, 24)) as pilot:
+        app = pilot.app
         view = app.screen.query_one(GraphView)
         assert app.focused is view and view.current.node == "z"
         await pilot.press("right", "right")
-        assert view.current.node == "ce" and app.progress.state("backprop", 2) == "done"
+        assert view.current.node == "ce"
+        await step_done(pilot)
         assert app.screen.query_one(".after").has_class("-shown")
         await pilot.press("left")
         assert view.current.node == "yhat" and view.card("yhat").has_class("-current")
 
-        # Compute steps: bad input gets a sentence, a wrong value a hint, the right one passes.
-        await open_step(pilot, 3)
-        assert "Type a number first" in await answer(pilot, "")
-        assert "NaN is not an answer" in await answer(pilot, "nan")
-        assert "is not it" in await answer(pilot, "-0.371101")  # the article's sign slip
-        assert "Hint 1/3" in app.screen.query_one(ComputeStep).query_one(".hint").visual.plain
-        assert "Correct" in await answer(pilot, "0.3711")
-        await open_step(pilot, 19)
-        assert "is not it" in await answer(pilot, "-1")  # the error, not the gradient
-        assert "Correct: 0" in await answer(pilot, "0")
 
-        # The backward walk through the network, forwards and back.
-        await open_step(pilot, 22)
+async def test_bad_input_gets_a_sentence_a_wrong_value_a_hint_the_right_one_passes(open_lab):
+    async with open_lab(f"{LESSON}:3", size=(80, 24)) as pilot:
+        assert isinstance(pilot.app.focused, Input)
+        await type_answer(pilot, "")
+        await feedback_shows(pilot, "Type a number first")
+        await type_answer(pilot, "nan")
+        await feedback_shows(pilot, "NaN is not an answer")
+        await type_answer(pilot, "-0.371101")  # the article's sign slip
+        await feedback_shows(pilot, "is not it")
+        await text_shown(pilot, "Hint 1/3", within=".hint")
+        await type_answer(pilot, "0.3711")
+        await feedback_shows(pilot, "Correct")
+        await solved(pilot)
+
+
+async def test_the_error_not_the_gradient_is_asked_for(open_lab):
+    async with open_lab(f"{LESSON}:19", size=(80, 24)) as pilot:
+        await type_answer(pilot, "-1")  # the error, not the gradient
+        await feedback_shows(pilot, "is not it")
+        await type_answer(pilot, "0")
+        await feedback_shows(pilot, "Correct: 0")
+        await solved(pilot)
+
+
+async def test_the_backward_walk_through_the_network_forwards_and_back(open_lab):
+    async with open_lab(f"{LESSON}:22", size=(80, 24)) as pilot:
+        app = pilot.app
         view = app.screen.query_one(GraphView)
         assert view.current.node == "L"
         await pilot.press(*["right"] * 8)
-        assert view.current.node == "W1" and app.progress.state("backprop", 22) == "done"
+        assert view.current.node == "W1"
+        await step_done(pilot)
         assert "∂L/∂W₁ = ∂L/∂z₁ · xᵀ" in view.card("W1").plain
         await pilot.press("left", "left")
         assert view.current.node == "z1" and "∂L/∂W₁" not in view.card("W1").plain
 
-        # Find the error: a correct line is refused, a wrong one solves the step.
-        await open_step(pilot, 17)
+
+async def test_find_the_error_a_correct_line_is_refused_a_wrong_one_solves(open_lab):
+    async with open_lab(f"{LESSON}:17", size=(80, 24)) as pilot:
+        app = pilot.app
         assert isinstance(app.focused, OptionList)
         await pilot.press("enter")
-        feedback = app.screen.query_one(FindErrorStep).query_one(".feedback").visual.plain
-        assert "Line 1 is correct" in feedback
+        await feedback_shows(pilot, "Line 1 is correct")
         await pilot.press("down", "down", "down", "down", "enter")
-        assert "Right: line 5" in app.screen.query_one(FindErrorStep).query_one(".feedback").visual.plain
-        published, correct, _ = zip(*app.screen.query_one(FindErrorStep).comparison)
+        await feedback_shows(pilot, "Right: line 5")
+        await text_shown(pilot, "0.42255", within="#compare")
+        _, published, correct = zip(*table_shown(app.screen.query_one("#compare"), ("#", "As published", "Correct")))
         assert published[4] == "L = 0.0455" and correct[4].endswith("= 0.42255")
+        await solved(pilot)
 
 
-async def test_the_gradient_check_and_the_explorer_run_in_the_lab(make_lab):
-    app = make_lab()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await open_step(pilot, 24)
-        await pilot.press("f5")
-        await wait_until(pilot, lambda: app.session and app.session.state == "completed", timeout=60, what="the check")
-        await pilot.pause(0.2)
-        assert app.screen.query_one("#rows").row_count == 26
-        assert "hand-derived gradients are right" in app.screen.query_one(RunStep).query_one(".feedback").visual.plain
+async def test_the_gradient_check_fills_its_table_and_says_the_gradients_are_right(open_lab):
+    async with open_lab(f"{LESSON}:24") as pilot:
+        await run_step(pilot, timeout=120)
+        rows = pilot.app.screen.query_one("#rows")
+        await wait_until(pilot, lambda: rows.row_count == 26, what="a row per parameter")
+        await feedback_shows(pilot, "hand-derived gradients are right")
+        await step_done(pilot)
 
-        await open_step(pilot, 25)
+
+async def test_the_explorer_refuses_a_bad_bias_then_shows_a_dead_unit(open_lab):
+    async with open_lab(f"{LESSON}:25") as pilot:
+        app = pilot.app
         app.screen.query_one("#param-b1_1", Input).value = "abc"
         await pilot.press("f5")
-        feedback = app.screen.query_one(RunStep).query_one(".feedback").visual.plain
-        assert feedback == "b1_1 must be a number at least -10 and at most 10, not 'abc'."
+        shown = await feedback_shows(pilot, "b1_1 must be")
+        assert shown == "b1_1 must be a number at least -10 and at most 10, not 'abc'."
         app.screen.query_one("#param-b1_1", Input).value = "-0.5"
-        await pilot.press("f5")
-        await wait_until(pilot, lambda: app.session and app.session.engine == "backprop.explore"
-                         and app.session.state == "completed", timeout=60, what="the explorer")
-        await pilot.pause(0.2)
-        assert "hidden unit 1 is off" in app.screen.query_one(RunStep).query_one(".feedback").visual.plain
+        await run_step(pilot, timeout=120)
+        assert app.session.engine == "backprop.explore"
+        await feedback_shows(pilot, "hidden unit 1 is off")

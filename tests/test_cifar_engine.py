@@ -11,11 +11,16 @@ import urllib.error
 import numpy as np
 import pytest
 
+from engines.cifar import data as cifar_data
 from engines.cifar import engine as cifar
+from engines.cifar import lesson_values as cifar_values
 from engines.cifar import models as cifar_models
-from engines.cifar.training import TRICKS, schedule_factor
+from engines.cifar import recipe as cifar_recipe
+from engines.cifar.recipe import TRICKS
+from engines.cifar.training import schedule_factor
 from engines.core.device import cpu_device
 from engines.core.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
+from engines.core.params import ParamError
 from engines.core.runtime import Control, run_engine
 
 from conftest import ROOT, cpu_control, losses, of
@@ -58,7 +63,7 @@ def test_invalid_parameters_are_refused_with_a_sentence(data_dir, params, words)
 
 
 def test_bf16_on_a_cpu_without_bf16_instructions_is_refused(data_dir, monkeypatch):
-    monkeypatch.setattr(cifar, "cpu_supports_bf16", lambda: False)
+    monkeypatch.setattr(cifar_recipe, "cpu_supports_bf16", lambda: False)
     events = run(data_dir, **{**QUICK, "bf16": "on"})
     assert len(events) == 1 and "bf16=on needs a GPU or a CPU with AVX-512 BF16 or AMX" in events[0].message
 
@@ -71,17 +76,17 @@ def test_missing_data_with_downloads_off_fails_with_the_paths(tmp_path):
 
 
 def test_auto_resolves_to_the_device_recipe():
-    cpu = cifar.resolve(cifar.TRAIN.config({}), "cpu", bf16_cpu=False)
+    cpu = cifar_recipe.resolve(cifar.TRAIN.config({}), "cpu", bf16_cpu=False)
     assert (cpu["model"], cpu["batch_size"], cpu["epochs"], cpu["bf16"], cpu["channels_last"], cpu["tta"]) == \
         ("small-cnn", 256, 10, "off", "off", "off")
-    gpu = cifar.resolve(cifar.TRAIN.config({}), "cuda")
+    gpu = cifar_recipe.resolve(cifar.TRAIN.config({}), "cuda")
     assert (gpu["model"], gpu["batch_size"], gpu["epochs"], gpu["whitening"], gpu["ema"], gpu["tta"], gpu["bf16"]) == \
         ("fast", 1024, 9.9, "on", "on", "on", "on")
     assert gpu["lr"] == pytest.approx(11.5 / (1 + 1 / 0.15))  # airbench's 11.5 per 1024 images, undecoupled
-    article = cifar.resolve(cifar.TRAIN.config({"model": "resnet-article"}), "cuda")
+    article = cifar_recipe.resolve(cifar.TRAIN.config({"model": "resnet-article"}), "cuda")
     assert (article["batch_size"], article["lr"], article["epochs"], article["flip"], article["bf16"]) == \
         (4, 0.001, 2, "off", "off")
-    halved = cifar.resolve(cifar.TRAIN.config({"model": "fast", "batch_size": 512}), "cuda")
+    halved = cifar_recipe.resolve(cifar.TRAIN.config({"model": "fast", "batch_size": 512}), "cuda")
     assert halved["lr"] == pytest.approx(gpu["lr"] / 2)  # lr=0 follows the batch size linearly
 
 
@@ -112,7 +117,7 @@ def test_a_short_run_learns_and_reports_everything(data_dir):
     assert summary["timed_seconds"] >= summary["train_seconds"] > 0 and summary["tricks"]["flip"] == "on"
 
     matrix = of(events, Artifact, "confusion_matrix")[-1].payload
-    assert matrix["labels"] == list(cifar.cifar_data.CLASSES) and sum(map(sum, matrix["matrix"])) == 50
+    assert matrix["labels"] == list(cifar_data.CLASSES) and sum(map(sum, matrix["matrix"])) == 50
     assert sum(matrix["matrix"][i][i] for i in range(10)) / 50 == final["test_accuracy"]
     worst = of(events, Artifact, "worst_images")[-1].payload
     assert len(worst) == min(16, round((1 - final["test_accuracy"]) * 50))
@@ -197,13 +202,15 @@ def test_the_article_recipe_offline_says_so_then_trains_from_scratch(data_dir, t
     def offline(url):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(cifar, "_urlopen", offline)
+    from engines.cifar import pretrained
+
+    monkeypatch.setattr(pretrained, "urlopen", offline)
     events = run(data_dir, model="resnet-article", subset=40, epochs=1, checkpoint="off", log_every=5)
     notes = [e.payload for e in of(events, Artifact, "note")]
     assert isinstance(events[0], Started) and events[0].config["batch_size"] == 4
     missing = [n for n in notes if "pretrained" in n]
     assert len(missing) == 1 and "could not be downloaded" in missing[0] and "name resolution" in missing[0]
-    assert "random initial weights" in missing[0] and cifar.WEIGHTS_FILE in missing[0]
+    assert "random initial weights" in missing[0] and pretrained.WEIGHTS_FILE in missing[0]
     assert of(events, Artifact, "model")[0].payload["pretrained"] is False
     assert isinstance(events[-1], Finished) and events[-1].reason == "completed"
     assert events[-1].summary["steps"] == 10  # 40 images in batches of 4
@@ -214,10 +221,12 @@ def test_the_article_recipe_loads_pretrained_weights_when_present(data_dir, tmp_
     import torch
     import torchvision
 
+    from engines.cifar.pretrained import WEIGHTS_FILE
+
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     torch.manual_seed(123)
     weights = torchvision.models.resnet18().state_dict()  # 1000-class head, as the published file has
-    path = tmp_path / "torch" / "hub" / "checkpoints" / cifar.WEIGHTS_FILE
+    path = tmp_path / "torch" / "hub" / "checkpoints" / WEIGHTS_FILE
     path.parent.mkdir(parents=True)
     torch.save(weights, path)
     events = run(data_dir, model="resnet-article", subset=8, epochs=1, checkpoint=str(tmp_path / "a.pt"),
@@ -290,20 +299,43 @@ def test_live_commands_change_the_rate_and_the_length(data_dir):
     assert [e.epoch for e in of(events, Evaluated)] == [1, 2, 3] and events[-1].reason == "completed"
 
 
+def test_a_live_lr_outside_the_engines_lr_control_is_refused_and_one_inside_applied(data_dir):
+    control = cifar.TRAIN.control("lr")
+    assert cifar.TRAIN.config({"lr": 0})["lr"] == 0  # the run parameter: 0 means the recipe's rate
+    refusals = {}
+    for outside in (0, control.maximum * 2):
+        with pytest.raises(ParamError) as refused:
+            control.parse(outside)
+        refusals[outside] = str(refused.value)
+    ctl = cpu_control(data_dir)
+    events = []
+    for event in run_engine(cifar.TRAIN, {**QUICK, "log_every": 1}, ctl):
+        events.append(event)
+        if isinstance(event, Evaluated) and event.epoch == 1:
+            for lr in (*refusals, 0.05):
+                ctl.send({"cmd": "set_lr", "lr": lr})
+    answers = [a.payload for a in of(events, Artifact, "command")]
+    assert answers == [{"cmd": "set_lr", "step": 5, "applied": False, "message": refusals[0]},
+                       {"cmd": "set_lr", "step": 5, "applied": False, "message": refusals[control.maximum * 2]},
+                       {"cmd": "set_lr", "step": 5, "applied": True, "lr": 0.05}]
+    assert all(message.startswith("lr must be") and message.endswith(".") for message in refusals.values())
+    assert [p.lr for p in of(events, Progress) if p.step > 5] == [0.05] * 5
+
+
 # --- pieces --------------------------------------------------------------------------
 
 
 def test_augmented_batches_match_a_reflect_padded_crop():
     import torch
 
-    from engines.cifar.training import DeviceData
+    from engines.cifar.device_data import DeviceData
 
     images, labels = synthetic(6, 3)
 
     class Arrays:
         train_images, train_labels, test_images, test_labels = images, labels, images, labels
 
-    data = DeviceData(torch, Arrays, cpu_device(1), 6, 0, ((0.0,) * 3, (1 / 255,) * 3), torch.float32, False)
+    data = DeviceData(Arrays, cpu_device(1), 6, 0, ((0.0,) * 3, (1 / 255,) * 3), torch.float32, False)
     index = torch.tensor([4, 0, 2])
     dy, dx, flip = torch.tensor([-2, 1, 0]), torch.tensor([2, 0, -1]), torch.tensor([False, True, True])
     batch = data.batch(data.train, index, dy, dx, flip)  # NCHW, values 0..255 with this normalisation
@@ -324,7 +356,7 @@ def test_the_one_cycle_schedule_warms_up_then_decays():
 
 
 def test_parameter_counts_from_shapes_match_the_built_modules():
-    pairs = cifar.checks()
+    pairs = cifar_values.checks()
     assert [label for label, _, _ in pairs] == [f"parameters of {m}" for m in cifar_models.MODEL_NAMES]
     assert all(ours == theirs for _, ours, theirs in pairs)
 

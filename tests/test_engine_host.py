@@ -91,13 +91,16 @@ def test_stop_terminates_an_engine_that_ignores_it(host):
 
 def test_a_prewarmed_worker_takes_the_next_job_and_a_new_one_follows(host):
     host.prewarm()
-    spare = host._spare.process.pid
+    warmed = host.wait_for(lambda items: any(isinstance(i, WorkerReady) for i in items))
+    spare = next(i for i in warmed if isinstance(i, WorkerReady))
     host.start("gd.iterate", {"steps": 1})
-    assert host._active.process.pid == spare
-    collect(host)
+    first = collect(host)
+    assert isinstance(first[-1], Finished) and not any(isinstance(i, WorkerReady) for i in first)  # the spare ran it
     host.start("gd.iterate", {"steps": 1})  # no spare now: a fresh worker is started
-    assert host._active.process.pid != spare
-    assert isinstance(collect(host)[-1], Finished)
+    second = collect(host)
+    fresh = [i for i in second if isinstance(i, WorkerReady)]
+    assert len(fresh) == 1 and fresh[0].pid != spare.pid
+    assert isinstance(second[-1], Finished)
 
 
 def test_an_unknown_engine_name_is_a_sentence(host):

@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 from textual.geometry import Region
 
-from engines.byhand.backprop import network_graph, neuron_graph
+from engines.byhand.backprop_models import network_graph, neuron_graph
 from engines.byhand.graph import Edge, Graph, Node
 from tui_lab.widgets.graph_view import GraphView, NodeCard
 

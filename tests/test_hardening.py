@@ -7,12 +7,9 @@ import pytest
 
 from tui_lab.messages import RunRequested
 
-from conftest import run_cli, wait_until
+from conftest import run_cli
+from pilot import feedback_shows, lab_ready, wait_until
 from test_loader import write_lesson
-
-
-async def started(pilot):
-    await wait_until(pilot, lambda: pilot.app.current is not None, what="first step")
 
 
 def visible(app, selector):
@@ -23,11 +20,12 @@ def visible(app, selector):
 async def test_a_60x20_terminal_is_usable_and_resizing_mid_run_loses_nothing(make_lab):
     app = make_lab()
     async with app.run_test(size=(60, 20)) as pilot:
-        await started(pilot)
-        assert not visible(app, "#too-small") and visible(app, "#step-view")
+        await lab_ready(pilot)
+        await wait_until(pilot, lambda: visible(app, "#step-view"), what="the step laid out")
+        assert not visible(app, "#too-small")
         assert not visible(app, "#explorer")  # narrow: the explorer waits behind Ctrl+B / F2
         await pilot.press("f2")
-        assert visible(app, "#explorer")
+        await wait_until(pilot, lambda: visible(app, "#explorer"), what="the explorer shown")
         await app.open_step("selftest", 2)
         app.post_message(RunRequested("selftest", 2, {"mode": "ok", "steps": 60, "step_seconds": 0.02}))
         await wait_until(pilot, lambda: app.session and app.session.step > 5, what="a running run")
@@ -35,16 +33,15 @@ async def test_a_60x20_terminal_is_usable_and_resizing_mid_run_loses_nothing(mak
             await pilot.resize_terminal(*size)
             await pilot.pause()
         await wait_until(pilot, lambda: app.session.state == "completed", what="the end of the run")
-        await pilot.pause(0.3)
         assert app.panel.plot_area.plot("loss").points == 60  # every step reached the plot
-        assert visible(app, "#step-view")
+        await wait_until(pilot, lambda: visible(app, "#step-view"), what="the step laid out again")
 
 
 async def test_no_color_is_honoured(make_lab, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_lab()
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+        await lab_ready(pilot)
         from textual.filter import Monochrome
 
         assert app.no_color and any(isinstance(f, Monochrome) for f in app._filters)
@@ -59,7 +56,7 @@ def test_dumb_terminal_gets_plain_text_from_the_command_line():
 async def test_an_engine_killed_mid_run_is_reported_and_the_lab_goes_on(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+        await lab_ready(pilot)
         await app.open_step("selftest", 2)
         app.post_message(RunRequested("selftest", 2, {"mode": "ok", "steps": 100000, "step_seconds": 0.01}))
         await wait_until(pilot, lambda: app.session and app.session.step > 3, what="a running run")
@@ -75,13 +72,13 @@ async def test_an_engine_killed_mid_run_is_reported_and_the_lab_goes_on(make_lab
 async def test_a_gpu_out_of_memory_suggests_a_smaller_batch(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
+        await lab_ready(pilot)
         await app.open_step("selftest", 2)
         app.post_message(RunRequested("selftest", 2, {"mode": "oom", "fail_at": 2}))
         await wait_until(pilot, lambda: app.session and app.session.state == "failed", what="the failure")
         assert app.session.message == "The GPU ran out of memory."
         assert "Lower batch_size" in app.session.hint
-        assert "Lower batch_size" in app.step_view.body.query_one(".feedback").visual.plain
+        await feedback_shows(pilot, "Lower batch_size")
 
 
 def test_a_full_disk_is_named_not_thrown():
@@ -96,8 +93,10 @@ async def test_a_malformed_lesson_folder_shows_in_problems_and_hides_nothing(mak
     write_lesson(tmp_path, "broken", 'id = "broken"\ntitle = "t"\n[[steps]]\nkind = "quiz"\n')
     app = make_lab(lesson_dirs=[str(tmp_path)])
     async with app.run_test(size=(120, 40)) as pilot:
-        await started(pilot)
-        problems = [str(app.panel.problems.get_row_at(i)[0]) for i in range(app.panel.problems.row_count)]
+        await lab_ready(pilot)
+        table = app.panel.problems  # filled once the panel is ready, with what went wrong before
+        await wait_until(pilot, lambda: table.row_count > 0, what="the start-up problems")
+        problems = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert any("broken/lesson.toml:4" in p for p in problems)
         assert "gradient-descent" in app.catalog.ids() and "broken" not in app.catalog.ids()
 

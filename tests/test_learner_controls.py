@@ -5,9 +5,19 @@ import csv
 import pytest
 from textual.widgets import Input
 
+from engines.core import registry
+from engines.core.params import ParamError
+from tui_lab.messages import RunCommand
+from tui_lab.run_session import RunState
+from tui_lab.widgets.steps import RunBody
+
 from conftest import run_cli, wait_until
 from mnist_fixtures import write_root
-from test_lesson_gradient_descent import feedback, type_answer
+from pilot import shown_text, type_answer
+
+
+def feedback(app) -> str:
+    return shown_text(app.step_view.body.query_one(".feedback"))
 
 
 async def started(pilot):
@@ -185,3 +195,52 @@ async def test_plot_readout_and_csv_export(make_lab, isolated_home):
         assert len(thetas) == 41 and float(thetas[1]["y"]) == pytest.approx(0.12 * 28)
         await pilot.press("S")
         assert list((isolated_home / "home" / "exports").glob("screen-*.svg"))
+
+
+def test_the_live_lr_control_checks_with_the_engines_own_spec(make_lab):
+    app = make_lab()
+    step = app.catalog.get("mnist").step(5)
+    body = RunBody(step, {}, {}, None)
+    assert body.lr_control is registry.engine(step.engine).control("lr")  # not the run parameter's copy
+
+
+async def test_apply_lr_now_accepts_and_refuses_what_the_engine_does(make_lab, tmp_path):
+    root = tmp_path / "mnist-data"
+    write_root(root, "mnist", train=200, test=100)
+    app = make_lab(data_dir=str(root))
+    posted: list[RunCommand] = []  # each once (the hook sees a message at every widget it bubbles to)
+
+    def hook(message) -> None:
+        if isinstance(message, RunCommand) and not any(message is seen for seen in posted):
+            posted.append(message)
+            sent.append(message.command)
+
+    sent: list[dict] = []
+
+    lr = registry.engine("mnist").control("lr")
+    async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
+        await started(pilot)
+        await app.open_step("mnist", 5)
+        await pilot.pause()
+        app.screen.query_one("#param-epochs", Input).value = "200"  # still going while we try values
+        app.step_view.focus_first()
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == RunState.RUNNING, timeout=120,
+                         what="the training run")
+        body = app.step_view.body
+        body.query_one("#pause").press()
+        await wait_until(pilot, lambda: str(body.query_one("#pause").label) == "Resume", what="the paused run")
+        assert {"cmd": "pause"} in sent
+        field, apply = body.query_one("#param-lr", Input), body.query_one("#set-lr")
+        for refused in ("0", "20"):
+            with pytest.raises(ParamError) as error:
+                lr.parse(refused)
+            field.value = refused
+            apply.press()
+            await wait_until(pilot, lambda: feedback(app) == str(error.value), what=f"lr {refused} refused")
+        field.value = "0.5"
+        apply.press()
+        await wait_until(pilot, lambda: {"cmd": "set_lr", "lr": lr.parse("0.5")} in sent, what="the set_lr command")
+        assert [c for c in sent if c["cmd"] == "set_lr"] == [{"cmd": "set_lr", "lr": 0.5}]
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: not app.session.active, timeout=60, what="the stop")

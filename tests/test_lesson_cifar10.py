@@ -1,11 +1,13 @@
-"""A student walks the CIFAR-10 lesson with the keyboard, on generated CIFAR-shaped data."""
+"""The CIFAR-10 lesson with the keyboard, on generated CIFAR-shaped data: one test per thing a student does."""
 
 from textual.widgets import DataTable, Input, OptionList
 
-from conftest import wait_until
-from test_lesson_gradient_descent import feedback, type_answer
+from tui_lab.progress import ProgressStore
+
+from pilot import feedback_shows, run_step, solved, step_done, type_answer, wait_until
 
 LESSON = "cifar10"
+TRAINING = 300  # seconds: a hang guard for runs that train a network on a loaded machine
 
 
 def set_fields(app, **values) -> None:
@@ -13,84 +15,103 @@ def set_fields(app, **values) -> None:
         app.screen.query_one(f"#param-{name}" if name != "processes" else "#processes", Input).value = str(value)
 
 
-async def run_and_wait(pilot, index: int, state: str = "completed") -> None:
-    app = pilot.app
-    app.step_view.focus_first()
-    await pilot.press("f5")
-    await wait_until(pilot, lambda: app.session and app.session.index == index and not app.session.active,
-                     timeout=180, what=f"the run of step {index}")
-    assert app.session.state == state, f"{app.session.message}\n{app.session.hint}"
-    await pilot.pause(0.3)
+async def run_and_wait(pilot, state: str = "completed") -> None:
+    """Run with the fields as set, from the step's first control."""
+    pilot.app.step_view.focus_first()
+    await run_step(pilot, state=state, timeout=TRAINING)
 
 
-async def test_walk_the_cifar10_lesson_with_the_keyboard(make_lab):
-    app = make_lab()
-    async with app.run_test(size=(120, 45)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await app.open_lesson_from_palette(LESSON)
-        await pilot.pause()
+def cifar_lab(open_lab, step: int):
+    return open_lab(f"{LESSON}:{step}", size=(120, 45))
 
-        # 2: the pictures, in colour
-        await pilot.press("f8")
-        await pilot.pause()
+
+async def test_the_pictures_in_colour_say_when_they_are_a_stand_in(open_lab):
+    async with cifar_lab(open_lab, 2) as pilot:
+        app = pilot.app
         set_fields(app, data="synthetic")
-        await run_and_wait(pilot, 2)
+        await run_and_wait(pilot)
         image = app.session.latest["samples"]["images"][0]["pixels"]
         assert len(image) == 32 and len(image[0]) == 32 and len(image[0][0]) == 3
         assert any("not CIFAR-10" in note for note in app.session.notes)  # the stand-in says what it is
+        await step_done(pilot)
 
-        # 4: count the article's optimizer steps
-        await pilot.press("f8", "f8")
+
+async def test_counting_the_articles_optimizer_steps(open_lab):
+    async with cifar_lab(open_lab, 4) as pilot:
         await type_answer(pilot, "12500")  # one epoch only
-        assert "is not it" in feedback(app)
+        await feedback_shows(pilot, "is not it")
         await type_answer(pilot, "25000")
-        assert feedback(app).startswith("✓ Correct")
+        assert (await feedback_shows(pilot, "Correct")).startswith("✓ Correct")
+        await solved(pilot)
 
-        # 5: the first line that works against the pretrained weights
-        await pilot.press("f8")
-        await pilot.pause()
-        assert isinstance(app.screen.focused, OptionList)
+
+async def test_the_first_line_that_works_against_the_pretrained_weights(open_lab):
+    async with cifar_lab(open_lab, 5) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen.focused, OptionList),
+                         what="the keyboard in the lines")
         await pilot.press("down", "down", "enter")
-        assert "Line 3 is correct" not in feedback(app) or "earlier" in feedback(app)
+        await wait_until(pilot, lambda: pilot.app.screen.query_one(".feedback").visual.plain, what="an answer")
+        shown = pilot.app.screen.query_one(".feedback").visual.plain
+        assert "Line 3 is correct" not in shown or "earlier" in shown
         await pilot.press("home", "enter")
-        assert feedback(app).startswith("✓ Right: line 1")
+        assert (await feedback_shows(pilot, "Right")).startswith("✓ Right: line 1")
+        await solved(pilot)
 
-        # 6: the article's recipe — offline, the pretrained weights are missing: said, then trained from scratch
-        await pilot.press("f8")
-        await pilot.pause()
+
+async def test_offline_the_missing_pretrained_weights_are_said_then_trained_from_scratch(open_lab):
+    async with cifar_lab(open_lab, 6) as pilot:
+        app = pilot.app
         set_fields(app, data="synthetic", subset=40)
-        await run_and_wait(pilot, 6)
+        await run_and_wait(pilot)
         assert any("pretrained" in note.lower() for note in app.session.notes)
+        await step_done(pilot)
 
-        # 7: the small CNN with live plots
-        await pilot.press("f8")
-        await pilot.pause()
+
+async def test_the_small_cnn_plots_accuracy_per_epoch(open_lab):
+    async with cifar_lab(open_lab, 7) as pilot:
+        app = pilot.app
         set_fields(app, data="synthetic", subset=1000, epochs=2, batch_size=100)
-        await run_and_wait(pilot, 7)
+        await run_and_wait(pilot)
         assert len(app.panel.plot_area.plot("accuracy per epoch").series["test_accuracy"]) == 2
+        await step_done(pilot)
 
-        # 8: the fast recipe, then one trick off: the table collects both runs
-        await pilot.press("f8")
-        await pilot.pause()
+
+async def test_the_runs_table_collects_the_recipe_and_one_trick_off(open_lab):
+    async with cifar_lab(open_lab, 8) as pilot:
+        app = pilot.app
         set_fields(app, data="synthetic", subset=512, epochs=1, tta="off")
-        await run_and_wait(pilot, 8)
+        await run_and_wait(pilot)
         set_fields(app, flip="off")
-        await run_and_wait(pilot, 8)
+        await run_and_wait(pilot)
         runs = app.step_view.body.query_one("#runs", DataTable)
-        assert runs.row_count == 2
+        await wait_until(pilot, lambda: runs.row_count == 2, what="a row per run")
         assert "flip=off" in str(runs.get_row_at(1)[1]) and "flip" not in str(runs.get_row_at(0)[1])
         assert str(runs.get_row_at(1)[2]).endswith("%")  # the test accuracy of that run
+        await step_done(pilot)
 
-        # 9: several processes — a bad count is refused, two processes train together
-        await pilot.press("f8")
-        await pilot.pause()
-        set_fields(app, data="synthetic", subset=1000, epochs=1, batch_size=100, processes="zero")
-        app.step_view.focus_first()
+
+async def test_a_bad_process_count_is_refused(open_lab):
+    async with cifar_lab(open_lab, 9) as pilot:
+        set_fields(pilot.app, data="synthetic", subset=1000, epochs=1, batch_size=100, processes="zero")
+        pilot.app.step_view.focus_first()
         await pilot.press("f5")
-        assert "processes must be a whole number" in feedback(app)
-        set_fields(app, processes=2)
-        await run_and_wait(pilot, 9)
-        assert app.session.summary.get("processes") == 2
+        await feedback_shows(pilot, "processes must be a whole number")
+        assert pilot.app.session is None  # nothing started
 
+
+async def test_two_processes_train_together(open_lab):
+    async with cifar_lab(open_lab, 9) as pilot:
+        app = pilot.app
+        set_fields(app, data="synthetic", subset=1000, epochs=1, batch_size=100, processes=2)
+        await run_and_wait(pilot)
+        assert app.session.summary.get("processes") == 2
+        await step_done(pilot)
+
+
+async def test_the_recap_completes_the_lesson(open_lab):
+    store = ProgressStore()
+    for index in range(1, 10):
+        store.mark(LESSON, index, "done")
+    async with cifar_lab(open_lab, 9) as pilot:
         await pilot.press("f8")
-        assert app.progress.done_count(LESSON, 10) == 10
+        assert pilot.app.progress.done_count(LESSON, 10) == 10

@@ -1,126 +1,132 @@
-"""A student walks the MNIST lesson with the keyboard, on a tiny dataset in MNIST's own format."""
+"""The MNIST lesson with the keyboard, on a tiny dataset in MNIST's own format: one test per thing a student does."""
 
 import pytest
 from textual.widgets import Input, OptionList
 
-from conftest import wait_until
+from tui_lab.progress import ProgressStore
+
 from mnist_fixtures import write_root
-from test_lesson_gradient_descent import feedback, type_answer
+from pilot import feedback_shows, run_step, solved, step_done, text_shown, type_answer, wait_until
 
 LESSON = "mnist"
+TRAINING = 300  # seconds: a hang guard for runs that train a network on a loaded machine
 
 
 @pytest.fixture
-def mnist_lab(make_lab, tmp_path):
+def mnist_lab(open_lab, tmp_path):
+    """``async with mnist_lab(STEP) as pilot``: the lab at that MNIST step, on the tiny dataset."""
     root = tmp_path / "mnist-data"
     write_root(root, "mnist", train=200, test=100)
-    return make_lab(data_dir=str(root))
+    return lambda step: open_lab(f"{LESSON}:{step}", size=(120, 45), data_dir=str(root))
 
 
-def artifact_text(app, kind: str) -> str:
-    """The drawn artifact as plain text, as a terminal without colour shows it."""
-    from rich.console import Console
-
-    console = Console(width=120, no_color=True, record=True, file=open("/dev/null", "w"))
-    console.print(app.step_view.body.query_one(f"#artifact-{kind}").content)
-    return console.export_text()
-
-
-async def run_and_wait(pilot, index: int, state: str = "completed", timeout: float = 120) -> None:
-    app = pilot.app
-    await pilot.press("f5")
-    await wait_until(pilot, lambda: app.session and app.session.index == index and not app.session.active,
-                     timeout=timeout, what=f"the run of step {index}")
-    assert app.session.state == state, app.session.message
-    await pilot.pause(0.3)  # the last drain reaches the step view
-
-
-async def test_walk_the_mnist_lesson_with_the_keyboard(mnist_lab):
-    app = mnist_lab
-    async with app.run_test(size=(120, 45)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await app.open_lesson_from_palette(LESSON)
-        await pilot.pause()
-
-        # 2: meet the digits — samples drawn, class balance
-        await pilot.press("f8")
-        await run_and_wait(pilot, 2)
+async def test_meet_the_digits_draws_samples_and_the_class_balance(mnist_lab):
+    async with mnist_lab(2) as pilot:
+        app = pilot.app
+        await run_step(pilot, timeout=TRAINING)
         samples = app.session.latest["samples"]
         assert len(samples["images"]) == 10 and sum(samples["class_counts"]) > 0
-        assert "Class balance" in artifact_text(app, "samples")
+        await text_shown(pilot, "Class balance", within="#artifact-samples")
+        await step_done(pilot)
 
-        # 3: count the parameters, a wrong try first
-        await pilot.press("f8")
+
+async def test_counting_the_parameters_a_wrong_try_then_right(mnist_lab):
+    async with mnist_lab(3) as pilot:
         await type_answer(pilot, "101")
-        assert "is not it" in feedback(app)
+        await feedback_shows(pilot, "is not it")
         await type_answer(pilot, "101770")
-        assert feedback(app).startswith("✓ Correct")
+        assert (await feedback_shows(pilot, "Correct")).startswith("✓ Correct")
+        await solved(pilot)
 
-        # 5: train the MLP with live loss and accuracy, confusion matrix, health
-        await pilot.press("f8", "f8")
-        await run_and_wait(pilot, 5)
+
+async def test_training_the_mlp_shows_live_plots_a_confusion_matrix_and_health(mnist_lab):
+    async with mnist_lab(5) as pilot:
+        app = pilot.app
+        await run_step(pilot, timeout=TRAINING)
         assert app.session.evaluations and 0 <= app.session.evaluations[-1]["test_accuracy"] <= 1
         accuracy = app.panel.plot_area.plot("accuracy per epoch")
         assert len(accuracy.series["test_accuracy"]) == 3  # one point per epoch
         assert app.panel.plot_area.plot("training loss").points > 0
-        assert "Confusion matrix" in artifact_text(app, "confusion_matrix")
-        assert "Network health" in artifact_text(app, "health")
+        await text_shown(pilot, "Confusion matrix", within="#artifact-confusion_matrix")
+        await text_shown(pilot, "Network health", within="#artifact-health")
+        await step_done(pilot)
 
-        # 6 and 7: the articles' claims
-        await pilot.press("f8")
-        await pilot.pause()
-        assert isinstance(app.screen.focused, OptionList)
+
+async def test_find_the_error_in_the_softmax_claim(mnist_lab):
+    async with mnist_lab(6) as pilot:
+        await wait_until(pilot, lambda: isinstance(pilot.app.screen.focused, OptionList),
+                         what="the keyboard in the lines")
         await pilot.press("enter")
-        assert "Line 1 is correct" in feedback(app)
+        await feedback_shows(pilot, "Line 1 is correct")
         await pilot.press("down", "down", "down", "down", "enter")
-        assert feedback(app).startswith("✓ Right: line 5, 6")
-        await pilot.press("f8")
-        await pilot.pause()
+        assert (await feedback_shows(pilot, "Right")).startswith("✓ Right: line 5, 6")
+        await solved(pilot)
+
+
+async def test_find_the_error_in_the_from_logits_claim(mnist_lab):
+    async with mnist_lab(7) as pilot:
         await pilot.press("down", "down", "enter")
-        assert feedback(app).startswith("✓ Right: line 3, 4")
+        assert (await feedback_shows(pilot, "Right")).startswith("✓ Right: line 3, 4")
+        await solved(pilot)
 
-        # 8: softmax twice, measured
-        await pilot.press("f8")
-        await run_and_wait(pilot, 8)
 
-        # 9: the CNN — batch 256 is larger than this tiny training set: refused, then fixed
-        await pilot.press("f8")
-        await pilot.pause()
-        await run_and_wait(pilot, 9, state="failed")
+async def test_softmax_twice_is_measured(mnist_lab):
+    async with mnist_lab(8) as pilot:
+        await run_step(pilot, timeout=TRAINING)
+        await step_done(pilot)
+
+
+async def train_the_cnn(pilot) -> None:
+    """Step 9 with a batch the tiny training set can fill."""
+    pilot.app.screen.query_one("#param-batch_size", Input).value = "50"
+    await run_step(pilot, timeout=TRAINING)
+
+
+async def test_a_batch_larger_than_the_training_set_is_refused_then_the_cnn_trains(mnist_lab):
+    async with mnist_lab(9) as pilot:
+        app = pilot.app
+        await run_step(pilot, state="failed", timeout=TRAINING)  # batch 256 > 200 training images
         assert "batch" in app.session.message.lower()
-        field = app.screen.query_one("#param-batch_size", Input)
-        field.value = "50"
-        await run_and_wait(pilot, 9)
+        await train_the_cnn(pilot)
         assert any(n.startswith("Checkpoint saved") for n in app.session.notes)
+        await step_done(pilot)
 
-        # 10: draw a digit for the CNN just trained
+
+async def test_a_drawn_digit_gets_probabilities_and_leaving_the_pad_stops_its_engine(mnist_lab):
+    async with mnist_lab(9) as pilot:
+        app = pilot.app
+        await train_the_cnn(pilot)  # the pad's engine answers with this network
         await pilot.press("f8")
         await wait_until(pilot, lambda: app.session.index == 10 and app.session.state == "running",
-                         timeout=60, what="the drawing engine")
+                         timeout=TRAINING, what="the drawing engine")
         pad = app.screen.query_one("#pad")
         assert app.screen.focused is pad
         await pilot.press("space", "down", "down", "down", "down", "space")  # a short stroke
-        await wait_until(pilot, lambda: "probabilities" in app.session.latest, timeout=30, what="a prediction")
+        await wait_until(pilot, lambda: "probabilities" in app.session.latest, what="a prediction")
         probs = app.session.latest["probabilities"]["probs"]
         assert len(probs) == 10 and abs(sum(probs) - 1) < 1e-4
-        await wait_until(pilot, lambda: app.progress.state(LESSON, 10) == "done", what="the drawing step done")
-
-        # 11: leaving the pad stops its engine; the lesson is complete
-        await pilot.press("f8")
+        await step_done(pilot)
+        await pilot.press("f8")  # 11: the recap
         await wait_until(pilot, lambda: not app.session.active, what="the drawing engine to stop")
-        assert app.progress.done_count(LESSON, 11) == 11
+
+
+async def test_the_recap_completes_the_lesson(mnist_lab):
+    store = ProgressStore()
+    for index in range(1, 11):
+        store.mark(LESSON, index, "done")
+    async with mnist_lab(10) as pilot:
+        await pilot.press("f8")
+        assert pilot.app.current == (LESSON, 11)
+        assert pilot.app.progress.done_count(LESSON, 11) == 11
 
 
 async def test_live_controls_change_a_running_training(mnist_lab):
-    app = mnist_lab
-    async with app.run_test(size=(120, 45)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        await app.open_step(LESSON, 5)
-        await pilot.pause()
+    async with mnist_lab(5) as pilot:
+        app = pilot.app
         app.screen.query_one("#param-epochs", Input).value = "1000"  # long enough to steer
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.session and app.session.state == "running" and app.session.evaluations,
-                         timeout=60, what="a running training")
+                         timeout=TRAINING, what="a running training")
         body = app.step_view.body
         app.screen.query_one("#param-lr", Input).value = "0.0005"
         body.query_one("#set-lr").press()
@@ -130,8 +136,7 @@ async def test_live_controls_change_a_running_training(mnist_lab):
         assert app.session.total_steps > 1000 * 4  # the ETA now counts the extra epoch
         pause = body.query_one("#pause")
         pause.press()
-        await pilot.pause()
-        assert str(pause.label) == "Resume"
+        await text_shown(pilot, "Resume", within="#pause")
         pause.press()
         await pilot.press("f6")
         await wait_until(pilot, lambda: not app.session.active, what="the stop")

@@ -7,7 +7,7 @@ def test_a_100k_step_run_is_drawn_with_at_most_the_limit():
     buffer = SeriesBuffer()
     for step in range(100_000):
         buffer.append(step, 1.0 / (step + 1))
-        assert len(buffer._view_x) <= MAX_PLOTTED
+        assert len(buffer.view()[0]) <= MAX_PLOTTED + 1  # the kept points, and the newest
     xs, ys = buffer.view()
     assert len(buffer) == 100_000 and buffer.xs[-1] == 99_999  # everything kept for export
     assert MAX_PLOTTED // 2 <= len(xs) <= MAX_PLOTTED + 1

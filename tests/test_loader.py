@@ -1,11 +1,14 @@
 """Lessons as data: malformed files are reported with file and line; others still load."""
 
+import ast
 from pathlib import Path
 
 import pytest
 
 from lessons import load_catalog
 from lessons.loader import LessonError, load_lesson
+from lessons.model import STEP_KINDS, STEP_TYPES
+from lessons.translation import placeholder_differences
 
 GOOD = """\
 id = "{id}"
@@ -133,3 +136,92 @@ def test_the_same_folder_given_twice_loads_once():
 
     catalog = load_catalog([BUILTIN_DIR])
     assert catalog.problems == [] and len(catalog.ids()) == len(set(catalog.ids()))
+
+
+OTHER_KINDS = """
+[[steps]]
+title = "Run"
+kind = "run"
+text = "a.md"
+engine = "gd.iterate"
+
+[[steps]]
+title = "Find"
+kind = "find-error"
+text = "a.md"
+lines = ["right", "wrong {{ theta1 }}"]
+wrong = [2]
+
+[[steps]]
+title = "Graph"
+kind = "graph"
+text = "a.md"
+graph = "some_graph"
+
+[[steps]]
+title = "Draw"
+kind = "draw"
+text = "a.md"
+engine = "mnist.infer"
+"""
+
+
+def test_each_kind_of_step_loads_as_its_own_type_with_only_its_own_fields(tmp_path):
+    lesson = load_lesson(write_lesson(tmp_path, "kinds", GOOD.format(id="kinds") + OTHER_KINDS))
+    kinds = [s.kind for s in lesson.steps]
+    assert kinds == list(STEP_KINDS)
+    assert [type(s) for s in lesson.steps] == [STEP_TYPES[k] for k in kinds]
+    assert [s.solvable for s in lesson.steps] == [False, True, False, True, True, True]
+    read, compute, run, find, graph, draw = lesson.steps
+    assert not hasattr(read, "answer") and not hasattr(compute, "engine") and not hasattr(draw, "plots")
+    assert run.engine == "gd.iterate" and [p.title for p in run.plots] == ["loss"]  # plots default to the loss
+    assert graph.graph == "some_graph" and graph.show == "backward"
+    assert find.texts() == ["θ₁ = {{ theta1 }}", "", "right", "wrong {{ theta1 }}"]
+
+
+@pytest.mark.parametrize("kind, key", [("read", 'answer = "theta1"'), ("compute", 'engine = "gd.iterate"'),
+                                       ("draw", 'plots = ["loss"]'), ("graph", "wrong = [1]")])
+def test_a_key_of_another_kind_is_refused_with_its_line(tmp_path, kind, key):
+    toml = GOOD.format(id="x") + f'\n[[steps]]\ntitle = "S"\nkind = "{kind}"\ntext = "a.md"\n{key}\n'
+    problem = problem_of(tmp_path, toml)
+    name = key.split(" =")[0]
+    assert problem.line == 20 and f"step 3: unknown key {name!r} for a {kind} step (allowed: " in problem.message
+
+
+def test_a_translation_keeps_each_steps_type_and_replaces_only_text(tmp_path):
+    folder = write_lesson(tmp_path, "kinds", GOOD.format(id="kinds") + OTHER_KINDS)
+    (folder / "zh").mkdir()
+    (folder / "zh" / "a.md").write_text("θ₁ 等于 {{ theta1 }}", encoding="utf-8")
+    steps = ['', 'prompt = "θ₁ ="', '', 'lines = ["一", "二 {{ theta1 }}"]', '', '']
+    toml = 'title = "各种步骤"\n' + "".join(f"[[steps]]\n{keys}\n" for keys in steps)
+    (folder / "zh" / "lesson.toml").write_text(toml, encoding="utf-8")
+    english, chinese = load_lesson(folder), load_catalog([tmp_path], lang="zh").get("kinds")
+    assert chinese.language == "zh" and chinese.title == "各种步骤"
+    assert [type(s) for s in chinese.steps] == [type(s) for s in english.steps]
+    assert chinese.step(2).prompt == "θ₁ =" and chinese.step(2).answer == "theta1"
+    assert chinese.step(4).lines == ("一", "二 {{ theta1 }}") and chinese.step(4).wrong == (2,)
+    assert chinese.step(3).body == "θ₁ 等于 {{ theta1 }}" and chinese.step(3).engine == "gd.iterate"
+    assert placeholder_differences(english, chinese) == []
+
+
+def test_lessons_modules_import_one_way():
+    """No import circle inside lessons/, counting imports made inside functions too."""
+    package = Path(__file__).resolve().parent.parent / "lessons"
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "lessons":
+                names |= {f"lessons.{a.name}" for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lessons."):
+                names.add(node.module)
+            elif isinstance(node, ast.Import):
+                names |= {a.name for a in node.names if a.name.startswith("lessons.")}
+        graph[f"lessons.{path.stem}"] = names & {f"lessons.{p.stem}" for p in package.glob("*.py")}
+    graph.pop("lessons.__init__")  # the package's front door re-exports; nothing inside imports it
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
+
+    assert [m for m in graph if reaches(m, m, set())] == []

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from engines.mnist import engine as mnist
 from engines.mnist import data as mnist_data
+from engines.mnist import engine as mnist
 from engines.mnist import infer as mnist_infer
+from engines.mnist import lesson_values as mnist_values
 from engines.mnist import models as mnist_models
 from engines.core.device import cpu_device
 from engines.core.events import Artifact, Evaluated, Failed, Finished, Progress, Started, from_json, to_json
+from engines.core.params import ParamError
 from engines.core.runtime import Control, run_engine
 
 from conftest import ROOT, cpu_control, losses, of
@@ -170,7 +172,7 @@ def test_the_same_seed_gives_the_same_loss_curve(data_dir):
 
 
 def test_softmax_twice_cannot_push_the_loss_below_its_floor(data_dir):
-    floor = mnist.values()["double_softmax_min_loss"]
+    floor = mnist_values.values()["double_softmax_min_loss"]
     events = run(data_dir, double_softmax=True, lr=0.01, epochs=3, batch_size=32, checkpoint="off")
     assert all(loss >= floor - 1e-4 for _, loss in losses(events))
     assert of(events, Evaluated)[-1].metrics["test_loss"] >= floor - 1e-4
@@ -322,6 +324,20 @@ def test_a_tiny_learning_rate_freezes_the_model_at_once(data_dir):
     assert normal_first == pytest.approx(first) and abs(normal_second - normal_first) > 1e-3
 
 
+def test_a_live_lr_outside_the_engines_lr_control_is_refused_and_one_inside_applied(data_dir):
+    control = mnist.TRAIN.control("lr")
+    too_high = control.maximum * 2
+    with pytest.raises(ParamError) as refused:
+        control.parse(too_high)
+    events = react(data_dir, {**QUICK, "log_every": 1},
+                   [{"cmd": "set_lr", "lr": too_high}, {"cmd": "set_lr", "lr": 0.05}])
+    answers = [a.payload for a in of(events, Artifact, "command")]
+    assert answers == [{"cmd": "set_lr", "step": 7, "applied": False, "message": str(refused.value)},
+                       {"cmd": "set_lr", "step": 7, "applied": True, "lr": 0.05}]
+    assert str(refused.value) == f"lr must be {control.describe()}, not {too_high:g}."
+    assert [p.lr for p in of(events, Progress) if p.step > 7] == [0.05] * 7
+
+
 def test_one_more_epoch_stretches_a_onecycle_schedule(data_dir):
     params = {**QUICK, "schedule": "onecycle", "lr": 0.01, "log_every": 1}
     planned = [p.lr for p in of(react(data_dir, params, []), Progress)]
@@ -358,7 +374,7 @@ def test_inference_answers_predictions_like_the_evaluation_did(data_dir, tmp_pat
     assert worst, "the fixture run should leave a few test images misclassified"
 
     ctl = Control(data_dir=data_dir)
-    engine = run_engine(mnist.INFER, {"checkpoint": str(path)}, ctl)
+    engine = run_engine(mnist_infer.INFER, {"checkpoint": str(path)}, ctl)
     assert isinstance(next(engine), Started)
     info = next(engine).payload
     assert info["model"] == "mlp-128" and info["epoch"] == 2
@@ -384,9 +400,11 @@ def test_inference_answers_predictions_like_the_evaluation_did(data_dir, tmp_pat
 def test_centering_moves_a_corner_drawing_to_the_middle():
     import torch
 
+    from engines.mnist.drawing import center_like_mnist
+
     image = torch.zeros(28, 28)
     image[0:6, 0:3] = 1.0  # a small stroke in the top-left corner
-    centred = mnist_infer.center_like_mnist(torch, image)
+    centred = center_like_mnist(image)
     rows, cols = centred.sum(1), centred.sum(0)
     grid = torch.arange(28, dtype=torch.float32)
     assert float((rows * grid).sum() / rows.sum()) == pytest.approx(13.5, abs=1)
@@ -396,7 +414,7 @@ def test_centering_moves_a_corner_drawing_to_the_middle():
 
 def test_inference_on_untrained_weights_runs_for_its_time_limit():
     ctl = Control()
-    engine = run_engine(mnist.INFER, {"checkpoint": "untrained", "model": "cnn", "max_seconds": 0.05}, ctl)
+    engine = run_engine(mnist_infer.INFER, {"checkpoint": "untrained", "model": "cnn", "max_seconds": 0.05}, ctl)
     assert isinstance(next(engine), Started)
     assert next(engine).payload["checkpoint"] == "untrained"
     ctl.send({"cmd": "predict", "pixels": [[0] * 28] * 14 + [[255] * 28] * 14})
@@ -406,7 +424,7 @@ def test_inference_on_untrained_weights_runs_for_its_time_limit():
 
 
 def test_inference_without_a_trained_model_says_what_to_do(tmp_path):
-    events = list(run_engine(mnist.INFER, {"checkpoint": str(tmp_path / "none.pt")}, Control()))
+    events = list(run_engine(mnist_infer.INFER, {"checkpoint": str(tmp_path / "none.pt")}, Control()))
     assert len(events) == 1 and isinstance(events[0], Failed)
     assert str(tmp_path / "none.pt") in events[0].message and "Train one first" in events[0].hint
 
@@ -415,7 +433,7 @@ def test_inference_without_a_trained_model_says_what_to_do(tmp_path):
 
 
 def test_parameter_counts_from_shapes_match_the_built_modules():
-    pairs = mnist.checks()
+    pairs = mnist_values.checks()
     assert len(pairs) == len(mnist_models.MODEL_NAMES)
     assert all(ours == theirs for _, ours, theirs in pairs)
 

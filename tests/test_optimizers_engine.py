@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from engines.byhand import optimizers as opt
+from engines.byhand import update_rules as rules
 from engines.core import registry
 from engines.core.events import Failed, Finished, Progress, Started
 from engines.core.runtime import Control, run_engine
@@ -47,7 +48,7 @@ def torch_path(make_optimizer, loss_fn, start, steps):
 
 
 def line_path(name, steps, lr, **hyper):
-    return opt.trajectory(opt.make(name, lr, **hyper), opt.line_grad, [0.0], steps)
+    return rules.trajectory(rules.make(name, lr, **hyper), opt.line_grad, [0.0], steps)
 
 
 def assert_paths_close(ours, theirs, rel=1e-6):
@@ -75,7 +76,7 @@ def test_each_formula_follows_torch_optim_step_by_step(name, hyper):
 @pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
 def test_formulas_follow_torch_on_the_two_dimensional_surface(name):
     hyper = dict(lr=2e-3 if name != "adam" else 0.05, momentum=0.8, beta1=0.85, beta2=0.99)
-    ours = opt.trajectory(opt.make(name, **hyper), opt.rosenbrock_grad, START, 40)
+    ours = rules.trajectory(rules.make(name, **hyper), opt.rosenbrock_grad, START, 40)
     theirs = torch_path(TORCH_TWINS[name](**hyper), rosenbrock_loss, START, 40)
     assert_paths_close(ours, theirs)
 
@@ -111,14 +112,14 @@ def test_values_quote_the_same_first_steps_as_torch():
 
 def test_ema_momentum_at_lr_is_pytorch_momentum_at_lr_times_one_minus_gamma():
     lr, gamma, steps = 0.1, 0.9, 30
-    ema = opt.make("momentum_ema", lr, momentum=gamma)
-    ours = opt.trajectory(ema, opt.line_grad, [0.0], steps)
+    ema = rules.make("momentum_ema", lr, momentum=gamma)
+    ours = rules.trajectory(ema, opt.line_grad, [0.0], steps)
     theirs = torch_path(lambda ps: torch.optim.SGD(ps, lr=lr * (1 - gamma), momentum=gamma),
                         line_loss, [0.0], steps)
     assert_paths_close(ours, theirs, rel=1e-12)
     # The buffers differ by exactly that factor: EMA's v is (1−γ) times PyTorch's.
-    pytorch = opt.make("momentum", lr * (1 - gamma), momentum=gamma)
-    opt.trajectory(pytorch, opt.line_grad, [0.0], steps)
+    pytorch = rules.make("momentum", lr * (1 - gamma), momentum=gamma)
+    rules.trajectory(pytorch, opt.line_grad, [0.0], steps)
     assert ema.v[0] == pytest.approx((1 - gamma) * pytorch.v[0], rel=1e-9)
     # …and the same rate in both forms is not the same optimizer.
     assert line_path("momentum", 3, lr, momentum=gamma)[2] != pytest.approx(ours[2])
@@ -131,7 +132,7 @@ def test_ema_momentum_at_lr_is_pytorch_momentum_at_lr_times_one_minus_gamma():
 
 def test_the_equivalence_also_holds_in_two_dimensions():
     lr, gamma = 0.01, 0.9
-    ours = opt.trajectory(opt.make("momentum_ema", lr, momentum=gamma), opt.rosenbrock_grad, START, 50)
+    ours = rules.trajectory(rules.make("momentum_ema", lr, momentum=gamma), opt.rosenbrock_grad, START, 50)
     theirs = torch_path(lambda ps: torch.optim.SGD(ps, lr=lr * (1 - gamma), momentum=gamma),
                         rosenbrock_loss, START, 50)
     assert_paths_close(ours, theirs)
@@ -167,10 +168,10 @@ def test_article_adam_is_invisible_on_ordinary_gradients():
 def test_article_adam_turns_a_zero_gradient_into_nan():
     # A weight the loss does not depend on: torch.optim.Adam leaves it where it is.
     theirs = torch_path(lambda ps: torch.optim.Adam(ps, lr=0.1), lambda p: 0.0 * p.sum(), [0.5], 3)
-    ours = opt.trajectory(opt.make("adam", 0.1), lambda p: [0.0], [0.5], 3)
+    ours = rules.trajectory(rules.make("adam", 0.1), lambda p: [0.0], [0.5], 3)
     assert ours == theirs == [[0.5]] * 4
     # With ε outside the fraction it is 0/0.
-    wrong = opt.trajectory(opt.make("adam_article", 0.1), lambda p: [0.0], [0.5], 1)
+    wrong = rules.trajectory(rules.make("adam_article", 0.1), lambda p: [0.0], [0.5], 1)
     assert math.isnan(wrong[1][0])
     values = opt.values()
     assert values["eps_zero_right_w1"] == 0.5 and math.isnan(values["eps_zero_wrong_w1"])
@@ -180,8 +181,8 @@ def test_article_adam_turns_a_zero_gradient_into_nan():
 def test_article_adam_takes_full_steps_on_noise_sized_gradients():
     g, lr, eps = 1e-10, 0.1, 1e-8
     theirs = torch_path(lambda ps: torch.optim.Adam(ps, lr=lr, eps=eps), lambda p: g * p.sum(), [0.0], 1)
-    right = opt.make("adam", lr).step([0.0], [g])[0]
-    wrong = opt.make("adam_article", lr).step([0.0], [g])[0]
+    right = rules.make("adam", lr).step([0.0], [g])[0]
+    wrong = rules.make("adam_article", lr).step([0.0], [g])[0]
     assert right == pytest.approx(theirs[1][0], rel=1e-12)
     assert right == pytest.approx(-lr * g / (g + eps), rel=1e-12)  # ε damps it ~100-fold
     assert wrong == pytest.approx(-lr + eps, rel=1e-12)  # a full step of α

@@ -8,7 +8,7 @@ import pytest
 from engines.core import registry
 from engines.core.events import Evaluated, Failed, Finished, Progress, ProgressBatch, Started, from_json, to_json
 from engines.core.params import Param, ParamError, parse_assignments, validate
-from engines.core.runtime import Control, run_engine
+from engines.core.runtime import Control, run_engine, run_validated
 
 
 def test_events_travel_as_flat_json_and_come_back_equal():
@@ -86,6 +86,24 @@ def test_gradient_descent_run_reproduces_the_hand_computed_iterates():
     assert math.isclose(progress[0].loss, 28.0)
     assert isinstance(events[0], Started) and events[-1].reason == "completed"
     assert events[-1].summary["steps"] == 3  # every Finished says how many steps and how fast
+
+
+def test_a_configuration_validated_up_front_runs_as_run_engine_runs_it():
+    spec = registry.engine("gd.iterate")
+    config = spec.config({"lr": "0.1", "steps": "2"})  # text, as typed on a command line
+    validated = list(run_validated(spec, config))
+    assert validated[0].config == config == {"lr": 0.1, "theta0": 0.0, "steps": 2}
+    assert [e.values for e in validated if isinstance(e, Progress)] == \
+        [e.values for e in events_of("gd.iterate", lr=0.1, steps=2) if isinstance(e, Progress)]
+    assert validated[-1].reason == "completed" and validated[-1].summary["steps"] == 3
+
+
+@pytest.mark.parametrize("engine", sorted(registry.ENGINES))
+def test_a_validated_configuration_survives_json_and_validates_to_itself(engine):
+    """`tui-lab run --nproc` validates once and hands the result, as JSON, to processes that validate again."""
+    spec = registry.engine(engine)
+    config = spec.config({})
+    assert spec.config(json.loads(json.dumps(config))) == config
 
 
 def test_a_crash_becomes_a_failed_event_with_a_sentence():

@@ -265,6 +265,15 @@ def test_replay_json_prints_exactly_what_the_recorded_run_printed(tmp_path):
     assert replay.stdout == run.stdout  # the same run: byte for byte, timings included
 
 
+def test_a_recorded_runs_header_holds_the_configuration_the_engine_ran_with(tmp_path):
+    path = tmp_path / "gd.jsonl"
+    run = run_cli("run", "gradient-descent", "--param", "steps=4", "--param", "lr=0.05", "--json", "--record", str(path))
+    assert run.returncode == 0, run.stderr
+    started = json.loads(run.stdout.splitlines()[0])
+    header, _ = read_recording(path)
+    assert header["params"] == started["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 4}  # parsed, defaults filled
+
+
 def test_a_run_recorded_without_json_replays_as_another_run_of_it_prints(tmp_path):
     path = tmp_path / "race.jsonl"
     recorded = run_cli("run", "optimizers", "--param", "steps=40", "--record", str(path))

@@ -1,8 +1,10 @@
 """Recording a run from the lab and replaying recordings into their steps."""
 
 from engines.core.recording import locate, read_recording
+from tui_lab.widgets.panel import BottomPanel, ProblemsTable
 
 from conftest import wait_until
+from pilot import widget_mounted
 
 
 async def test_record_the_next_run_then_replay_it(make_lab, isolated_home):
@@ -13,7 +15,7 @@ async def test_record_the_next_run_then_replay_it(make_lab, isolated_home):
         app.action_toggle_recording()
         app.step_view.focus_first()
         await pilot.press("f5")
-        await wait_until(pilot, lambda: app.session and app.session.state == "completed" and app.recorder is None,
+        await wait_until(pilot, lambda: app.session and app.session.state == "completed" and app.runs.recorder is None,
                          what="the recorded run")
         files = list((isolated_home / "home" / "recordings").glob("gradient-descent-step7-*.jsonl"))
         assert len(files) == 1
@@ -35,6 +37,7 @@ async def test_a_shipped_recording_replays_without_changing_progress(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await widget_mounted(pilot, BottomPanel)  # a replay draws into the panel, mounted after the first paint
         path = locate("gradient-descent-diverging")
         await app.replay(path, speed=0)
         await wait_until(pilot, lambda: app.session and app.session.replay and not app.session.active,
@@ -50,7 +53,8 @@ async def test_a_damaged_recording_is_a_sentence(make_lab, tmp_path):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await widget_mounted(pilot, ProblemsTable)  # mounted after the first paint
         await app.replay(bad)
         assert app.panel.problems.row_count == 1
         assert "bad.jsonl" in str(app.panel.problems.get_row_at(0)[1])
-        assert app.player is None
+        assert app.session is None  # nothing plays

@@ -1,4 +1,4 @@
-"""``tui-lab serve``: its refusals and messages, the served lab's throttle, and the lab
+"""``tui-lab serve``: its refusals and messages, the served lab's refresh rates, and the lab
 driven end to end in headless Chromium.
 
 Chromium is driven over the DevTools protocol with aiohttp (textual-serve's own
@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -112,7 +113,7 @@ def _serve_without_listening(monkeypatch, host: str) -> tuple[int, str, str]:
     status = serving.serve(host, port, device="cpu", lessons=["tests/fixtures/lessons"], out=out, err=err)
     assert status == 0 and started and started[0][:2] == (host, port)
     command = started[0][2]
-    assert f"{sys.executable} -m tui_lab.serve --device cpu --lang en" in command
+    assert f"{sys.executable} -m tui_lab.served_tab --device cpu --lang en" in command
     assert f"--lessons {ROOT / 'tests' / 'fixtures' / 'lessons'}" in command  # absolute: labs may start elsewhere
     return port, out.getvalue(), err.getvalue()
 
@@ -131,22 +132,44 @@ def test_serve_on_every_address_warns_that_there_is_no_authentication(monkeypatc
     assert f"anyone who can reach port {port} gets a lab and can run code on this server and its GPU" in err
 
 
-def test_a_lab_in_a_browser_tab_throttles_its_refresh(monkeypatch, make_lab):
-    from tui_lab import app as lab
-    from tui_lab.widgets import live_plot
+def _open_lab(monkeypatch, entry, argv: list[str]) -> tuple[dict, str | None]:
+    """What ``entry(argv)`` opens the lab with: run_app's options, and the TEXTUAL_FPS
+    Textual will read when the lab imports it (a stand-in for the app module records both)."""
+    opened = []
 
-    # The hook changes process-wide rates (one lab process a tab); restore them afterwards.
-    monkeypatch.setattr(lab, "DRAIN_HZ", lab.DRAIN_HZ)
-    monkeypatch.setattr(live_plot, "MAX_FPS", live_plot.MAX_FPS)
-    terminal = make_lab()
-    in_a_terminal = (lab.DRAIN_HZ, live_plot.MAX_FPS)
-    assert terminal.animation_level != "none"
+    def run_app(**options):
+        opened.append((options, os.environ.get("TEXTUAL_FPS")))
+        return 0
+
+    monkeypatch.setitem(sys.modules, "tui_lab.app", types.SimpleNamespace(run_app=run_app))
+    monkeypatch.setenv("TEXTUAL_FPS", "")  # restored afterwards, whatever entry sets
+    monkeypatch.delenv("TEXTUAL_FPS")
+    assert entry(argv) == 0 and len(opened) == 1
+    return opened[0]
+
+
+def test_a_lab_in_a_browser_tab_refreshes_and_repaints_less(monkeypatch):
+    from tui_lab import cli, served_tab
+    from tui_lab.refresh import SERVED, TERMINAL
+
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    options, fps = _open_lab(monkeypatch, cli.main, ["--device", "cpu"])
+    assert options["refresh"] == TERMINAL and fps is None
 
     monkeypatch.setenv("TEXTUAL_DRIVER", serving.WEB_DRIVER)  # what textual-serve gives its apps
-    browser_tab = make_lab()
-    assert browser_tab.animation_level == "none"
-    assert (lab.DRAIN_HZ, live_plot.MAX_FPS) == (serving.SERVED_DRAIN_HZ, serving.SERVED_PLOT_FPS)
-    assert all(served < local for served, local in zip((lab.DRAIN_HZ, live_plot.MAX_FPS), in_a_terminal))
+    options, fps = _open_lab(monkeypatch, served_tab.main, ["--device", "cpu", "--lang", "zh"])
+    assert options["refresh"] == SERVED
+    assert (options["device"], options["lang"]) == ("cpu", "zh")
+    assert fps == str(served_tab.SERVED_FPS)  # textual-serve asks for 60
+    assert SERVED.drain_hz < TERMINAL.drain_hz and SERVED.plot_fps < TERMINAL.plot_fps
+
+
+def test_the_tab_command_sets_its_rates_before_anything_loads_textual():
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, tui_lab.served_tab, tui_lab.cli\nprint('textual' in sys.modules)"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+    ).stdout
+    assert loaded.strip() == "False"
 
 
 # -- end to end in Chromium ---------------------------------------------------------

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_lab.run_session import RunSession
+from tui_lab.run_session import RunSession, RunState
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def advise(session: RunSession) -> Advice | None:
 
 
 def _diverged(session: RunSession, lr: float | None) -> Advice | None:
-    if session.state != "diverged" or not lr:
+    if session.state != RunState.DIVERGED or not lr:
         return None
     return Advice(f"The loss blew up, so lr = {lr:g} is too large for this model. Try a tenth of it.",
                   params={"lr": _round(lr / 10)})

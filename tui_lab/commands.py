@@ -47,7 +47,7 @@ class LabCommands(Provider):
         yield "Reset all progress", "Forget progress in every lesson", partial(app.reset_progress, None)
         yield ("Record the next run", "Write the next run's events to a file that can be replayed anywhere",
                partial(app.run_action, "toggle_recording"))
-        for path in app.recordings():
+        for path in app.runs.recordings():
             for speed in (1.0, 10.0):
                 label = "real time" if speed == 1 else f"{speed:g}× faster"
                 yield (f"Replay: {path.stem} ({label})", f"Play {path} back in its step",
@@ -55,8 +55,8 @@ class LabCommands(Provider):
         for lang, name in LANGUAGES.items():
             if lang != app.lang:
                 yield f"Language: {name}", "Show the lesson texts in this language", partial(app.set_language, lang)
-        for name, label in app.device_choices():
-            yield f"Device: {label}", f"Run engines on {name} from the next run on", partial(app.choose_device, name)
+        for name, label in app.runs.device_choices():
+            yield f"Device: {label}", f"Run engines on {name} from the next run on", partial(app.runs.choose_device, name)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tui_lab.progress import lab_home
 
-TRUE = ("1", "true", "yes", "on")
+YES_WORDS = ("1", "true", "yes", "on")  # what an environment variable says to mean true
 
 
 @dataclass(frozen=True)
@@ -46,5 +46,5 @@ def load_config() -> Config:
     if not isinstance(hide, bool):
         problem, hide = f"The settings file {path} was ignored: hide_solutions must be true or false.", False
     if os.environ.get("TUI_LAB_HIDE_SOLUTIONS") is not None:
-        hide = os.environ["TUI_LAB_HIDE_SOLUTIONS"].strip().lower() in TRUE
+        hide = os.environ["TUI_LAB_HIDE_SOLUTIONS"].strip().lower() in YES_WORDS
     return Config(hide_solutions=hide, problem=problem)

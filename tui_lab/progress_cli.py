@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from lessons import Catalog
-from tui_lab.headless import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
+from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
 from tui_lab.progress import ProgressStore, atomic_write_text
 
 EXPORT_FORMAT = "tui-lab progress"
@@ -119,22 +119,26 @@ def class_summary(folder: Path, out: IO[str]) -> int:
             problems.append(f"{path.name}: skipped ({error})")
     if not students:
         out.write(f"No progress files in {folder} yet (students write them with `tui-lab progress --share {folder}`).\n")
-    lesson_ids = [l["id"] for l in students[0]["lessons"]] if students else []
+    else:
+        _class_table(students, out)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return EXIT_OK if not problems else EXIT_FAILED
+
+
+def _class_table(students: list[dict[str, Any]], out: IO[str]) -> None:
+    """A row per student, a column per lesson (done/total), from the first student's lessons."""
+    lesson_ids = [lesson["id"] for lesson in students[0]["lessons"]]
     widths = [max(len(i), 7) + 2 for i in lesson_ids]
-    name_width = max([len(str(d.get("user", "?"))) for d in students] + [7]) + 2
-    if students:
-        out.write("student".ljust(name_width) + "".join(i.ljust(w) for i, w in zip(lesson_ids, widths))
-                  + "last export\n")
+    name_width = max([len(str(data.get("user", "?"))) for data in students] + [7]) + 2
+    out.write("student".ljust(name_width) + "".join(i.ljust(w) for i, w in zip(lesson_ids, widths)) + "last export\n")
     for data in students:
-        by_id = {l["id"]: l for l in data["lessons"]}
+        by_id = {lesson["id"]: lesson for lesson in data["lessons"]}
         cells = []
         for lesson_id, width in zip(lesson_ids, widths):
             lesson = by_id.get(lesson_id)
             cells.append((f"{lesson['done']}/{lesson['total']}" if lesson else "—").ljust(width))
         out.write(str(data.get("user", "?")).ljust(name_width) + "".join(cells) + str(data.get("exported_at", "")) + "\n")
-    for problem in problems:
-        print(f"warning: {problem}", file=sys.stderr)
-    return EXIT_OK if not problems else EXIT_FAILED
 
 
 def cmd_reset(catalog: Catalog, lesson_id: str | None, everything: bool, yes: bool, out: IO[str]) -> int:

@@ -6,7 +6,9 @@ never changed in module globals at run time.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -17,3 +19,8 @@ class Refresh:
 
 TERMINAL = Refresh()
 SERVED = Refresh(drain_hz=4.0, plot_fps=2.0)  # a browser tab: keep the websocket stream light
+
+
+def over_ssh(environ: Mapping[str, str] = os.environ) -> bool:
+    """A student on a remote terminal: no animations, a modest screen rate."""
+    return bool(environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from lessons.model import PlotSpec
@@ -17,7 +18,20 @@ from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Pr
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
 MAX_TABLE_ROWS = 500  # the table is for reading; the plots and CSV hold everything
-TERMINAL_STATES = ("completed", "stopped", "diverged", "failed")
+
+
+class RunState(StrEnum):
+    """Where a run is; the last four are how it ended (a ``Finished`` reason, or a failure)."""
+
+    STARTING = "starting"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+
+TERMINAL_STATES = frozenset({RunState.COMPLETED, RunState.STOPPED, RunState.DIVERGED, RunState.FAILED})
 
 
 @dataclass
@@ -32,7 +46,7 @@ class RunSession:
     interactive: bool = False  # serves a step (e.g. the drawing pad) and ends when it is left
     seed: int | None = None  # the random seed, shown with the run (None: the run uses none)
     replay: bool = False  # events read from a recording, not computed now
-    state: str = "starting"  # starting | running | completed | stopped | diverged | failed
+    state: RunState = RunState.STARTING
     device: str = ""
     total_steps: int = 0
     step: int = 0
@@ -62,7 +76,7 @@ class RunSession:
     def apply(self, event: Event | ProgressBatch) -> list[Points]:
         """Update from one event or batch; returns (plot, series, xs, ys) to add to the plots."""
         if isinstance(event, Started):
-            self.state, self.device, self.total_steps = "running", event.device, event.total_steps
+            self.state, self.device, self.total_steps = RunState.RUNNING, event.device, event.total_steps
             if event.seed is not None:
                 self.seed = event.seed
             self.started_at = time.monotonic()
@@ -91,7 +105,7 @@ class RunSession:
                 self.notes.append(NOTES[event.kind](event.payload))
             return []
         if isinstance(event, Finished):
-            self.state, self.summary = event.reason, dict(event.summary)
+            self.state, self.summary = RunState(event.reason), dict(event.summary)
             accuracy = event.summary.get("test_accuracy")
             tail = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""
             self.message = event.summary.get("message") or {
@@ -101,10 +115,10 @@ class RunSession:
             }.get(event.reason, f"Run {event.reason}.")
             return []
         if isinstance(event, Failed):
-            self.state, self.message, self.hint = "failed", event.message, event.hint
+            self.state, self.message, self.hint = RunState.FAILED, event.message, event.hint
         return []
 
-    def _progress(self, batch: ProgressBatch) -> list[tuple[str, list[float], list[float]]]:
+    def _progress(self, batch: ProgressBatch) -> list[Points]:
         if not len(batch):
             return []
         self.step, self.loss = batch.step[-1], batch.loss[-1]

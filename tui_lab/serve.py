@@ -1,13 +1,13 @@
 """``tui-lab serve``: the lab in a web browser, one lab process per browser tab.
 
-textual-serve runs the lab's command once per tab and streams that process's screen
-over a websocket. It has no authentication: whoever reaches the port gets a lab and can
-run code on this machine and its GPU. So the default address is localhost, and the way
-in from another machine is an SSH tunnel.
+textual-serve runs the lab's command (``python -m tui_lab.served_tab``) once per tab and
+streams that process's screen over a websocket. It has no authentication: whoever
+reaches the port gets a lab and can run code on this machine and its GPU. So the default
+address is localhost, and the way in from another machine is an SSH tunnel.
 
-Every frame crosses the network, so a lab that knows it is served paints and polls
-less (``throttle_for_browser``). Importing this module is cheap: the lab's start-up
-calls it, and textual-serve (aiohttp) is imported only by ``serve`` itself.
+Every frame crosses the network, so a lab that knows it is ``served`` paints and polls
+less. Importing this module is cheap: the lab's start-up asks ``served``, and
+textual-serve (aiohttp) is imported only by ``serve`` itself.
 """
 
 from __future__ import annotations
@@ -21,15 +21,12 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO, Any, Iterable, Mapping
+from typing import IO, Iterable, Mapping
+
+from tui_lab.contract import EXIT_OK, EXIT_USAGE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-EXIT_USAGE = 2
-# Refresh rates of a served lab; a terminal lab uses tui_lab.app.DRAIN_HZ and live_plot.MAX_FPS.
-SERVED_FPS = 20  # screen repaints a second (textual-serve asks its apps for 60)
-SERVED_DRAIN_HZ = 4  # engine events taken into the UI a second
-SERVED_PLOT_FPS = 2  # live plot redraws a second
 # textual-serve starts every app with this driver; `textual serve` (textual-dev) does too.
 WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
 
@@ -41,21 +38,6 @@ class ServeError(Exception):
 def served(environ: Mapping[str, str] = os.environ) -> bool:
     """True in a lab process that textual-serve started for a browser tab."""
     return environ.get("TEXTUAL_DRIVER") == WEB_DRIVER
-
-
-def throttle_for_browser(app: Any) -> bool:
-    """Called once from ``LabApp.__init__``: a served lab drains engine events and redraws
-    plots less often and does not animate. The rates are module settings read when the
-    app mounts; that is safe because every browser tab has a lab process of its own."""
-    if not served():
-        return False
-    from tui_lab import app as lab
-    from tui_lab.widgets import live_plot
-
-    lab.DRAIN_HZ = SERVED_DRAIN_HZ
-    live_plot.MAX_FPS = SERVED_PLOT_FPS
-    app.animation_level = "none"
-    return True
 
 
 def parse_port(text: str | int) -> int:
@@ -111,7 +93,7 @@ def child_command(
     device: str = "auto", data_dir: str | None = None, lessons: Iterable[str] = (), lang: str = "en"
 ) -> str:
     """The shell command textual-serve runs for each tab: this interpreter, the lab, the options."""
-    argv = [sys.executable, "-m", "tui_lab.serve", "--device", device, "--lang", lang]
+    argv = [sys.executable, "-m", "tui_lab.served_tab", "--device", device, "--lang", lang]
     if data_dir:
         argv += ["--data-dir", str(Path(data_dir).resolve())]
     for folder in lessons:
@@ -196,17 +178,4 @@ def serve(
     except OSError as error:  # taken between the check and the bind
         print(f"tui-lab: {_bind_problem(host, number, error)}", file=err)
         return EXIT_USAGE
-    return 0
-
-
-def _tab_main(argv: list[str]) -> int:
-    """One browser tab's lab. textual-serve sets TEXTUAL_FPS=60 for it; Textual reads the
-    variable once, at import, so a lower rate must be in place before Textual loads."""
-    os.environ["TEXTUAL_FPS"] = str(SERVED_FPS)
-    from tui_lab.cli import main
-
-    return main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(_tab_main(sys.argv[1:]))
+    return EXIT_OK

@@ -1,134 +1,26 @@
-"""Optimizers from their formulas: SGD, momentum (two forms) and Adam, step by step.
+"""The optimizers lesson: the numbers it quotes, its two runs and its cross-checks.
 
-    SGD                θ ← θ − α g
-    momentum, PyTorch  v ← γv + g,         θ ← θ − α v      (torch.optim.SGD(momentum=γ))
-    momentum, EMA      v ← γv + (1−γ)g,    θ ← θ − α v      (the article's form)
-    Adam               m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,
-                       m̂ = m/(1−β₁ᵗ),  v̂ = v/(1−β₂ᵗ),  θ ← θ − α m̂/(√v̂ + ε)
-    Adam, the article  θ ← θ − α m̂/√v̂ + ε  (ε outside the fraction: wrong)
-
-The EMA form's v is (1−γ) times PyTorch's v, step for step, so EMA momentum at rate α
-is PyTorch momentum at rate α(1−γ): the same trajectory.
-
-Everything is plain Python floats: the lab shows these numbers without torch, and an
-overflow becomes inf/nan (which the runtime reports as divergence) instead of an error.
+The update rules themselves are in ``update_rules`` (plain floats, no torch); their
+torch.optim counterparts in ``torch_twins``. Two problems: the gradient-descent lesson's
+y = θx (one parameter) and Rosenbrock's valley, where SGD, momentum and Adam race.
 ``checks`` and the ``opt.compare`` run replay the same steps with ``torch.optim``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from engines.byhand import gradient_descent as gd
+from engines.byhand.torch_twins import TorchRun, line_loss
+from engines.byhand.update_rules import BETA1, BETA2, EPS, MOMENTUM, OPTIMIZERS, Vector, make, trajectory
 from engines.core.events import Event, Finished, Progress, Started
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 
-Vector = list[float]
-
 # The shared problem is the gradient-descent lesson's: y = θx on three points, θ₀ = 0.
 LR = gd.LR  # 0.1
-MOMENTUM = 0.9
-BETA1, BETA2, EPS = 0.9, 0.999, 1e-8  # torch.optim.Adam's defaults
 TABLE_STEPS = 5
-
-
-# --- the optimizers ------------------------------------------------------------------
-
-
-class SGD:
-    def __init__(self, lr: float) -> None:
-        self.lr = lr
-
-    def step(self, theta: Vector, grad: Vector) -> Vector:
-        return [t - self.lr * g for t, g in zip(theta, grad)]
-
-
-class Momentum:
-    """PyTorch's form: v is a running *sum* of gradients (dampening 0, v₀ = 0)."""
-
-    def __init__(self, lr: float, momentum: float) -> None:
-        self.lr, self.gamma = lr, momentum
-        self.v: Vector | None = None
-
-    def accumulate(self, v: float, g: float) -> float:
-        return self.gamma * v + g
-
-    def step(self, theta: Vector, grad: Vector) -> Vector:
-        v = self.v or [0.0] * len(theta)
-        self.v = [self.accumulate(vi, gi) for vi, gi in zip(v, grad)]
-        return [t - self.lr * vi for t, vi in zip(theta, self.v)]
-
-
-class EMAMomentum(Momentum):
-    """The article's form: v is a running *average* of gradients, (1−γ) times PyTorch's."""
-
-    def accumulate(self, v: float, g: float) -> float:
-        return self.gamma * v + (1.0 - self.gamma) * g
-
-
-class Adam:
-    def __init__(self, lr: float, beta1: float = BETA1, beta2: float = BETA2, eps: float = EPS,
-                 eps_outside: bool = False) -> None:
-        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
-        self.eps_outside = eps_outside  # True: the article's θ − α m̂/√v̂ + ε
-        self.t = 0
-        self.m: Vector | None = None
-        self.v: Vector | None = None
-        self.m_hat: Vector = []
-        self.v_hat: Vector = []
-
-    def step(self, theta: Vector, grad: Vector) -> Vector:
-        self.t += 1
-        zeros = [0.0] * len(theta)
-        self.m = [self.beta1 * m + (1.0 - self.beta1) * g for m, g in zip(self.m or zeros, grad)]
-        # g*g, not g**2: float ** raises OverflowError where * gives inf.
-        self.v = [self.beta2 * v + (1.0 - self.beta2) * g * g for v, g in zip(self.v or zeros, grad)]
-        # m and v start at 0, so early averages are too small by (1 − βᵗ); undo that.
-        c1, c2 = 1.0 - self.beta1 ** self.t, 1.0 - self.beta2 ** self.t
-        self.m_hat = [m / c1 for m in self.m]
-        self.v_hat = [v / c2 for v in self.v]
-        if self.eps_outside:
-            return [t - self.lr * _ieee_divide(mh, math.sqrt(vh)) + self.eps
-                    for t, mh, vh in zip(theta, self.m_hat, self.v_hat)]
-        return [t - self.lr * mh / (math.sqrt(vh) + self.eps)
-                for t, mh, vh in zip(theta, self.m_hat, self.v_hat)]
-
-
-def _ieee_divide(a: float, b: float) -> float:
-    """a/b as the hardware (and NumPy, and torch) does it: 0/0 = nan, a/0 = ±inf.
-
-    Only the article's Adam divides by √v̂ unprotected; Python would raise there.
-    """
-    if b != 0.0:
-        return a / b
-    if a == 0.0 or math.isnan(a):
-        return math.nan
-    return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-OPTIMIZERS = ("sgd", "momentum", "momentum_ema", "adam", "adam_article")
-
-
-def make(name: str, lr: float, momentum: float = MOMENTUM, beta1: float = BETA1, beta2: float = BETA2):
-    if name == "sgd":
-        return SGD(lr)
-    if name == "momentum":
-        return Momentum(lr, momentum)
-    if name == "momentum_ema":
-        return EMAMomentum(lr, momentum)
-    if name in ("adam", "adam_article"):
-        return Adam(lr, beta1, beta2, EPS, eps_outside=name == "adam_article")
-    raise ParamError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {name!r}.")
-
-
-def trajectory(optimizer, grad_fn: Callable[[Vector], Vector], theta0: Sequence[float], steps: int) -> list[Vector]:
-    """θ₀, θ₁, …, θ_steps."""
-    thetas = [list(theta0)]
-    for _ in range(steps):
-        thetas.append(optimizer.step(thetas[-1], grad_fn(thetas[-1])))
-    return thetas
 
 
 def line_grad(theta: Vector) -> Vector:
@@ -163,6 +55,11 @@ def rosenbrock_grad(p: Vector) -> Vector:
     x, y = p
     r = y - x * x
     return [-2.0 * (A - x) - 4.0 * B * x * r, 2.0 * B * r]
+
+
+def rosenbrock_loss(p):
+    """The same surface on a torch tensor, for torch.optim to follow (autograd's gradient)."""
+    return (A - p[0]) ** 2 + B * (p[1] - p[0] ** 2) ** 2
 
 
 def race_lr(name: str, lr: float, racing: bool) -> float:
@@ -245,61 +142,13 @@ RACE = EngineSpec(
 # --- from the formulas vs torch.optim ------------------------------------------------
 
 
-def _torch_optimizer(name: str, params: list, lr: float, momentum: float, beta1: float, beta2: float):
-    """The torch.optim counterpart of each formula; the article's forms get the correct one."""
-    import torch
-
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum)
-    if name == "momentum_ema":  # the equivalence: EMA at α is PyTorch's form at α(1−γ)
-        return torch.optim.SGD(params, lr=lr * (1.0 - momentum), momentum=momentum)
-    return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), eps=EPS)
-
-
-class _TorchRun:
-    """torch.optim minimising ``loss_fn`` (autograd gradients), one step at a time."""
-
-    def __init__(self, name: str, loss_fn: Callable, theta0: Sequence[float], lr: float,
-                 momentum: float = MOMENTUM, beta1: float = BETA1, beta2: float = BETA2,
-                 dtype: str = "float64") -> None:
-        import torch
-
-        self.param = torch.tensor(list(theta0), dtype=getattr(torch, dtype), requires_grad=True)
-        self.loss_fn = loss_fn
-        self.optimizer = _torch_optimizer(name, [self.param], lr, momentum, beta1, beta2)
-
-    @property
-    def theta(self) -> Vector:
-        return [float(v) for v in self.param.detach().tolist()]
-
-    def step(self) -> Vector:
-        self.optimizer.zero_grad()
-        self.loss_fn(self.param).backward()
-        self.optimizer.step()
-        return self.theta
-
-
-def _line_loss(p):
-    import torch
-
-    x = torch.tensor(gd.X, dtype=p.dtype)
-    y = torch.tensor(gd.Y, dtype=p.dtype)
-    return 0.5 * ((y - p[0] * x) ** 2).sum()
-
-
-def _rosenbrock_loss(p):
-    return (A - p[0]) ** 2 + B * (p[1] - p[0] ** 2) ** 2
-
-
 def compare(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     """The shared problem stepped by the formula and by torch.optim side by side."""
     name, lr, steps = config["optimizer"], config["lr"], config["steps"]
     hyper = {k: config[k] for k in ("momentum", "beta1", "beta2")}
     yield Started(device="cpu", config=dict(config), total_steps=steps)
     ours = make(name, lr, **hyper)
-    theirs = _TorchRun(name, _line_loss, [gd.THETA0], lr, dtype=config["dtype"], **hyper)
+    theirs = TorchRun(name, line_loss, [gd.THETA0], lr, dtype=config["dtype"], **hyper)
     theta, reference = [gd.THETA0], theirs.theta
     worst = 0.0
     for k in range(steps + 1):
@@ -468,7 +317,7 @@ def checks() -> list[tuple[str, float, float]]:
     out: list[tuple[str, float, float]] = []
     for name in ("sgd", "momentum", "momentum_ema", "adam"):
         ours = line_thetas(name, CHECK_STEPS)
-        theirs = _TorchRun(name, _line_loss, [gd.THETA0], LR)
+        theirs = TorchRun(name, line_loss, [gd.THETA0], LR)
         reference = [theirs.theta[0]] + [theirs.step()[0] for _ in range(CHECK_STEPS)]
         out += [(f"y = θx, {name}: θ{k}", a, b) for k, (a, b) in enumerate(zip(ours, reference)) if k]
 
@@ -481,7 +330,7 @@ def checks() -> list[tuple[str, float, float]]:
     # The race at its defaults: each racer's first steps, and where it ends (values quote it).
     ours_race = list(race_positions(RACERS, RACE_LR, MOMENTUM, BETA1, BETA2, RACE_STEPS))
     for name in RACERS:
-        theirs = _TorchRun(name, _rosenbrock_loss, START, race_lr(name, RACE_LR, True))
+        theirs = TorchRun(name, rosenbrock_loss, START, race_lr(name, RACE_LR, True))
         for k in range(1, RACE_STEPS + 1):
             tx, ty = theirs.step()
             if k <= RACE_CHECK_STEPS or k == RACE_STEPS:
@@ -489,8 +338,8 @@ def checks() -> list[tuple[str, float, float]]:
                 out += [(f"Rosenbrock race, {name}: x{k}", x, tx), (f"Rosenbrock race, {name}: y{k}", y, ty)]
 
     # The ε demonstrations: the correct form is what torch.optim.Adam does.
-    still = _TorchRun("adam", lambda p: 0.0 * p.sum(), [ZERO_W0], LR).step()[0]
+    still = TorchRun("adam", lambda p: 0.0 * p.sum(), [ZERO_W0], LR).step()[0]
     out.append(("Adam on a zero gradient: w₁", make("adam", LR).step([ZERO_W0], [0.0])[0], still))
-    tiny = _TorchRun("adam", lambda p: TINY_GRAD * p.sum(), [0.0], LR).step()[0]
+    tiny = TorchRun("adam", lambda p: TINY_GRAD * p.sum(), [0.0], LR).step()[0]
     out.append((f"Adam on a gradient of {TINY_GRAD:g}: θ₁", _first_step("adam", TINY_GRAD), tiny))
     return out

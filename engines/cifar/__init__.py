@@ -1,1 +1,1 @@
-"""The CIFAR-10 engine: data, recipes, models, training loop."""
+"""The CIFAR-10 engine: recipes, parameters, data, models, training loop, lesson values."""

@@ -1,18 +1,14 @@
-"""The training loop behind the ``cifar10`` engine: data on the device, the recipe's
-tricks, several processes, and its checkpoints.
+"""The training loop behind the ``cifar10`` engine: the recipe's tricks, several
+processes, and its checkpoints.
 
 The loop itself (epochs of steps, progress windows, live commands, per-epoch
 evaluation, health, checkpoint writing) is the one MNIST uses
-(``engines.training.common.Trainer``); what is CIFAR-10's is here:
+(``engines.training.base.Trainer``); what is CIFAR-10's is here:
 
-* ``DeviceData``: the images stay uint8, rows × columns × RGB, on the device. A batch is
-  one gather that also applies the augmentation — the reflect-padded 2-pixel translate
-  and the flip are folded into the gather's row and column indices, so no padded copy is
-  needed — then it is normalised in float32 and handed to the network in the compute
-  dtype; ``permute`` to NCHW gives channels_last strides for free.
 * each epoch's plan — permutation, shifts, flips — is a pure function of (seed, epoch):
   the same in every process and again after a resume, with nothing to store. Flips
   alternate (an image flipped in one epoch is not in the next), as airbench does.
+  Batches are gathered and augmented on the device (``engines.cifar.device_data``).
 * ``Trainer._step``: the PyTorch-examples step, with label smoothing, bf16 autocast,
   SGD with Nesterov momentum and per-group rates (airbench gives BatchNorm shifts 64×
   the rate, and decouples weight decay from the rate), the one-cycle schedule computed
@@ -27,14 +23,14 @@ evaluation, health, checkpoint writing) is the one MNIST uses
   measured after a device synchronisation; per-epoch evaluations, health snapshots,
   checkpoints and the torch.compile warm-up are left out.
 
-A checkpoint is one ``torch.save`` dict (atomic; read back with ``weights_only=True``):
-``format`` ("tui-lab cifar10 checkpoint"), ``version`` (1), ``config`` (the run's
-parameters with every ``auto`` resolved), ``model``, ``whitening``, ``seed``,
-``train_size``, ``epochs``, ``schedule``, ``peak_lr``, ``epoch`` (completed), ``step``,
-``offset`` (position in an interrupted epoch, else 0), ``running``, ``model_state``,
-``optimizer_state``, ``lookahead`` (the average, or None), ``initial_weights``,
-``normalisation`` ({mean, std}: three values each, 0..1 scale), ``classes``,
-``metrics`` (the last evaluation) and ``seconds`` ({train, whitening}).
+A checkpoint (``engines.training.checkpoints``: atomic, read back with
+``weights_only=True``) holds ``format`` ("tui-lab cifar10 checkpoint"), ``version`` (1),
+``config`` (the run's parameters with every ``auto`` resolved), ``model``,
+``whitening``, ``seed``, ``train_size``, ``epochs``, ``schedule``, ``peak_lr``,
+``epoch`` (completed), ``step``, ``offset`` (position in an interrupted epoch, else 0),
+``running``, ``model_state``, ``optimizer_state``, ``lookahead`` (the average, or None),
+``initial_weights``, ``normalisation`` ({mean, std}: three values each, 0..1 scale),
+``classes``, ``metrics`` (the last evaluation) and ``seconds`` ({train, whitening}).
 """
 
 from __future__ import annotations
@@ -46,22 +42,23 @@ import time
 from pathlib import Path
 from typing import Any, Iterator
 
-from engines.training import common as training_common
+import torch
+
+from engines.cifar import nets as cifar_nets
+from engines.cifar.device_data import TRANSLATE_PIXELS, DeviceData
+from engines.cifar.recipe import TRICKS, Recipe, is_on
+from engines.core.artifacts import CommandAnswer, Health
 from engines.core.events import Artifact, Event
-from engines.core.params import ParamError
-from engines.training.common import EpochFigures, Window, pixel_statistics, show
+from engines.core.params import Param
+from engines.training import base, checkpoints
+from engines.training.figures import ClassificationReport, EpochFigures, LossWindow, classification_report
+from engines.training.health import HEALTH_EVERY_STEPS, PROBE_IMAGES
 
 CHECKPOINT_FORMAT = "tui-lab cifar10 checkpoint"
 CHECKPOINT_VERSION = 1
-SIDE = 32
-TRANSLATE_PIXELS = 2
 LOOKAHEAD_EVERY = 5
 WHITEN_BIAS_EPOCHS = 3  # airbench trains the whitening layer's bias for 3 epochs, then freezes it
 WARMUP_SHARE, START_FACTOR, END_FACTOR = 0.23, 0.2, 0.07  # airbench's one-cycle: 0.2 → 1 → 0.07
-
-
-def switch(config: dict[str, Any], name: str) -> bool:
-    return config[name] == "on"
 
 
 def schedule_factor(schedule: str, step: int, total: int) -> float:
@@ -75,102 +72,31 @@ def schedule_factor(schedule: str, step: int, total: int) -> float:
     return 1 - (1 - END_FACTOR) * (step - warmup) / max(1, total - warmup)
 
 
-# --- data on the device ----------------------------------------------------------------
-
-
-class DeviceData:
-    """CIFAR-10 resident on the device as uint8 [N, 32, 32, 3]; batches are gathered,
-    augmented and normalised there."""
-
-    def __init__(self, torch: Any, arrays: Any, device: Any, subset: int, seed: int,
-                 normalisation: tuple[tuple[float, ...], tuple[float, ...]] | None, dtype: Any,
-                 channels_last: bool) -> None:
-        self.torch, self.dtype, self.channels_last = torch, dtype, channels_last
-        train = torch.from_numpy(arrays.train_images)
-        train_y = torch.from_numpy(arrays.train_labels).long()
-        if subset < len(train):
-            pick = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))[:subset]
-            train, train_y = train[pick], train_y[pick]
-        self.train_u8_cpu, self.train_y_cpu = train, train_y  # kept on the CPU for artifacts
-        self.test_u8_cpu = torch.from_numpy(arrays.test_images)
-        self.test_y_cpu = torch.from_numpy(arrays.test_labels).long()
-        if normalisation is None:  # the training pixels' own statistics, per channel
-            stats = [pixel_statistics(torch, train[..., c].contiguous()) for c in range(3)]
-            normalisation = (tuple(m for m, _ in stats), tuple(s for _, s in stats))
-        self.mean, self.std = (list(normalisation[0]), list(normalisation[1]))
-        self.train = train.to(device.name)
-        self.train_y = train_y.to(device.name)
-        self.test = self.test_u8_cpu.to(device.name)
-        self.test_y = self.test_y_cpu.to(device.name)
-        self._shift = torch.tensor(self.mean, device=device.name) * 255
-        self._scale = 1 / (torch.tensor(self.std, device=device.name) * 255)
-        self._pixels = torch.arange(SIDE, device=device.name)
-
-    @property
-    def train_size(self) -> int:
-        return len(self.train_y)
-
-    def batch(self, images: Any, index: Any, dy: Any = None, dx: Any = None, flip: Any = None,
-              dtype: Any = None) -> Any:
-        """Images ``index`` as a normalised NCHW batch; per image, ``flip`` mirrors it left
-        to right, then ``dy``/``dx`` shift it (reflecting at the borders), as airbench does."""
-        torch = self.torch
-        if dy is None and dx is None:
-            x = images.index_select(0, index)
-            if flip is not None:
-                x = torch.where(flip[:, None, None, None], x.flip(2), x)
-        else:
-            rows = _reflect(self._pixels[None, :] + dy[:, None])
-            cols = _reflect(self._pixels[None, :] + dx[:, None])
-            if flip is not None:
-                cols = torch.where(flip[:, None], SIDE - 1 - cols, cols)
-            x = images[index[:, None, None], rows[:, :, None], cols[:, None, :]]
-        x = ((x.float() - self._shift) * self._scale).to(dtype or self.dtype).permute(0, 3, 1, 2)
-        return x if self.channels_last else x.contiguous()
-
-    def shifted(self, images: Any, index: Any, dy: int, dx: int, flip: bool = False) -> Any:
-        """The same shift (and flip) for every image: the views of test-time augmentation."""
-        n = len(index)
-        full = self.torch.full((n,), 0, dtype=self.torch.long, device=index.device)
-        flips = self.torch.full((n,), flip, dtype=self.torch.bool, device=index.device) if flip else None
-        if dy == dx == 0:
-            return self.batch(images, index, flip=flips)
-        return self.batch(images, index, full + dy, full + dx, flips)
-
-
-def _reflect(k: Any) -> Any:
-    """Mirror indices that fall off a 32-pixel edge back inside (-1 → 1, 32 → 30)."""
-    return (SIDE - 1) - ((SIDE - 1) - k.abs()).abs()
-
-
 # --- the trainer -----------------------------------------------------------------------
 
 
-class Trainer(training_common.Trainer):
+class Trainer(base.Trainer):
     """Model, optimizer, recipe and where the run stands; ``train`` yields the run's events."""
 
-    def __init__(self, torch: Any, config: dict[str, Any], recipe: Any, data: DeviceData, device: Any,
+    def __init__(self, config: dict[str, Any], recipe: Recipe, data: DeviceData, device: Any,
                  classes: tuple[str, ...], world: int = 1, rank: int = 0, pretrained: Any = None) -> None:
-        from engines.cifar import nets as cifar_nets
-
-        self.torch, self.config, self.recipe, self.data, self.device = torch, config, recipe, data, device
-        self.nets, self.classes, self.world, self.rank = cifar_nets, classes, world, rank
+        self.config, self.recipe, self.data, self.device = config, recipe, data, device
+        self.classes, self.world, self.rank = classes, world, rank
         self.is_main = rank == 0
         torch.manual_seed(config["seed"])  # the same initial weights on every device and process
-        net = cifar_nets.build(config["model"], whitening=switch(config, "whitening"))
+        net = cifar_nets.build(config["model"], whitening=is_on(config, "whitening"))
         if pretrained is not None:  # everything but the 1000-class head, which the article replaces
             net.load_state_dict({k: v for k, v in pretrained.items() if not k.startswith("fc.")}, strict=False)
         self.initial_weights = {name: p.detach().clone() for name, p in net.named_parameters()
                                 if name.endswith("weight")}
         net.to(device.name)
-        if switch(config, "channels_last"):
+        if is_on(config, "channels_last"):
             net.to(memory_format=torch.channels_last)
         self.net = net
-        self.compute_dtype = torch.bfloat16 if switch(config, "bf16") else torch.float32
-        self.probe = data.batch(data.train, torch.arange(min(training_common.PROBE_IMAGES, data.train_size),
-                                                         device=device.name), dtype=torch.float32)
+        self.probe = data.batch(data.train, torch.arange(min(PROBE_IMAGES, data.train_size), device=device.name),
+                                dtype=torch.float32)
         self.seconds = {"whitening": 0.0, "train": 0.0, "last_eval": 0.0}
-        if switch(config, "whitening"):
+        if is_on(config, "whitening"):
             start = self._clock()
             count = min(cifar_nets.WHITENING_IMAGES, data.train_size)
             cifar_nets.init_whitening(net.whiten, data.batch(data.train, torch.arange(count, device=device.name),
@@ -185,7 +111,7 @@ class Trainer(training_common.Trainer):
         else:
             self.model = net
         self.eval_net = net
-        self.compiled = switch(config, "compile")
+        self.compiled = is_on(config, "compile")
         if self.compiled:
             self.model, self.eval_net = torch.compile(self.model), torch.compile(net)
         self.epochs = config["epochs"]
@@ -193,25 +119,25 @@ class Trainer(training_common.Trainer):
         self.schedule = config["schedule"]
         self.peak_lr = config["lr"]
         self.optimizer, self.group_factors = self._optimizer()
-        self.lookahead = cifar_nets.Lookahead(net) if switch(config, "ema") else None
-        self.autocast = torch.autocast(device.kind, dtype=torch.bfloat16) if switch(config, "bf16") \
+        self.lookahead = cifar_nets.Lookahead(net) if is_on(config, "ema") else None
+        self.autocast = torch.autocast(device.kind, dtype=torch.bfloat16) if is_on(config, "bf16") \
             else contextlib.nullcontext()
-        self.smoothing = recipe.smoothing if switch(config, "label_smoothing") else 0.0
+        self.smoothing = recipe.smoothing if is_on(config, "label_smoothing") else 0.0
         self.eval_batch = 2000 if device.kind == "cuda" else 500
         self.base_flips = torch.rand(data.train_size, generator=torch.Generator().manual_seed(config["seed"])) < 0.5
         self.plan: tuple[Any, Any] = (None, None)
         self.agreed_stop = False
-        self.health_every = max(training_common.HEALTH_EVERY_STEPS, self.steps_per_epoch() // 4)
+        self.health_every = max(HEALTH_EVERY_STEPS, self.steps_per_epoch() // 4)
         self._start_bookkeeping(self.peak_lr)
 
     def _optimizer(self) -> tuple[Any, list[float]]:
         """SGD with the recipe's momentum; BatchNorm shifts get ``bias_lr_scale`` × the rate;
         weight decay is decoupled from the rate (the same decay per step whatever lr is)."""
-        torch, recipe = self.torch, self.recipe
+        recipe = self.recipe
         trained = [p for p in self.net.parameters() if p.requires_grad]
         norm_biases = [m.bias for m in self.net.modules()
                        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.bias is not None]
-        whiten_bias = [self.net.whiten.bias] if switch(self.config, "whitening") else []
+        whiten_bias = [self.net.whiten.bias] if is_on(self.config, "whitening") else []
         taken = {id(p) for p in norm_biases + whiten_bias}
         others = [p for p in trained if id(p) not in taken]
         decay = recipe.decay * self.batch_size / recipe.lr_batch  # per step at the peak, as airbench scales it
@@ -245,26 +171,26 @@ class Trainer(training_common.Trainer):
 
     def _clock(self) -> float:
         if self.device.kind == "cuda":
-            self.torch.cuda.synchronize(self.device.name)  # queued GPU work belongs to what came before
+            torch.cuda.synchronize(self.device.name)  # queued GPU work belongs to what came before
         return time.perf_counter()
 
     # -- the steps
 
     def _begin_epoch(self) -> None:
-        torch, n = self.torch, self.data.train_size
+        n = self.data.train_size
         generator = torch.Generator().manual_seed(self.config["seed"] * 1_000_003 + self.epoch)
         self.order = torch.randperm(n, generator=generator)
         shifts = torch.randint(-TRANSLATE_PIXELS, TRANSLATE_PIXELS + 1, (n, 2), generator=generator) \
-            if switch(self.config, "translate") else None
-        flips = self.base_flips ^ bool(self.epoch % 2) if switch(self.config, "flip") else None
+            if is_on(self.config, "translate") else None
+        flips = self.base_flips ^ bool(self.epoch % 2) if is_on(self.config, "flip") else None
         self.plan = (shifts.to(self.device.name) if shifts is not None else None,
                      flips.to(self.device.name) if flips is not None else None)
         self.offset = 0
-        self.running = EpochFigures(torch, self.device.name)
+        self.running = EpochFigures(self.device.name)
 
     def _step(self, index: Any) -> tuple[Any, Any]:
         """One optimisation step, as in the PyTorch examples; (loss, correct) stay on the device."""
-        torch, data = self.torch, self.data
+        data = self.data
         if self.world > 1:
             index = index.tensor_split(self.world)[self.rank]  # this process's equal share
         shifts, flips = self.plan
@@ -274,7 +200,7 @@ class Trainer(training_common.Trainer):
         factor = schedule_factor(self.schedule, self.step, self.total_steps())
         for group, group_factor in zip(self.optimizer.param_groups, self.group_factors):
             group["lr"] = self.peak_lr * group_factor * factor
-        if switch(self.config, "whitening") and self.epoch >= WHITEN_BIAS_EPOCHS:
+        if is_on(self.config, "whitening") and self.epoch >= WHITEN_BIAS_EPOCHS:
             self.optimizer.param_groups[-1]["lr"] = 0.0  # the whitening bias is frozen from here on
         self.model.zero_grad(set_to_none=True)
         with self.autocast:
@@ -288,17 +214,17 @@ class Trainer(training_common.Trainer):
             if self.step >= self.total_steps():
                 self.lookahead.update(self.net, decay=1.0)  # the run ends on the average
             elif self.step % LOOKAHEAD_EVERY == 0:
-                self.lookahead.update(self.net, decay=self.nets.Lookahead.decay(self.step, self.total_steps()))
+                self.lookahead.update(self.net, decay=cifar_nets.Lookahead.decay(self.step, self.total_steps()))
         return loss.detach(), (output.argmax(1) == y).sum()
 
     # -- several processes: what every process must agree on
 
-    def _read_window(self, window: Window) -> tuple[float, float | None]:
+    def _read_window(self, window: LossWindow) -> tuple[float, float | None]:
         if self.world == 1:
             return window.read()
         import torch.distributed as dist
 
-        both = self.torch.stack([window.loss, self.torch.tensor(float(self._ctl.stop_requested),
+        both = torch.stack([window.loss, torch.tensor(float(self._ctl.stop_requested),
                                                                 device=self.device.name)])
         dist.all_reduce(both)
         self.agreed_stop = bool(both[1] > 0)
@@ -314,31 +240,30 @@ class Trainer(training_common.Trainer):
         else:
             import torch.distributed as dist
 
-            sums = self.torch.stack([self.running.loss_sum.float(), self.running.correct.float()])
+            sums = torch.stack([self.running.loss_sum.float(), self.running.correct.float()])
             dist.all_reduce(sums)
             figures = self.running.read(float(sums[0]) / self.world, int(round(float(sums[1]))))
         self.seconds["train"] += figures["train_seconds"]  # a resumed epoch's figure includes its first part
         return figures
 
-    def _apply(self, command: dict[str, Any]) -> Artifact:
+    def _apply(self, command: dict[str, Any], lr_control: Param) -> Artifact:
         if self.world > 1:  # a command reaching one process only would make them disagree
-            return Artifact("command", {"cmd": command.get("cmd"), "step": self.step, "applied": False,
-                                        "message": f"With {self.world} processes a run takes no live commands "
-                                                   "but stop."})
-        return super()._apply(command)
+            return Artifact("command", CommandAnswer(cmd=command.get("cmd"), step=self.step, applied=False,
+                                                     message=f"With {self.world} processes a run takes no live "
+                                                             "commands but stop."))
+        return super()._apply(command, lr_control)
 
     # -- the loop, with compilation kept out of the timer
 
-    def train(self, ctl: Any, save_to: Path | None) -> Iterator[Event]:
+    def train(self, ctl: Any, save_to: Path | None, lr_control: Param) -> Iterator[Event]:
         self._ctl = ctl
         if self.compiled:
             yield from self._compile_warmup()
-        yield from super().train(ctl, save_to)
+        yield from super().train(ctl, save_to, lr_control)
 
     def _compile_warmup(self) -> Iterator[Event]:
         """Compile on a few real steps and one evaluation, then put everything back, so the
         timed run starts from the same state as an uncompiled one."""
-        torch = self.torch
         start = time.perf_counter()
         saved = (copy.deepcopy(self.net.state_dict()), copy.deepcopy(self.optimizer.state_dict()),
                  copy.deepcopy(self.lookahead.average) if self.lookahead else None, self.step, self.epoch)
@@ -361,7 +286,7 @@ class Trainer(training_common.Trainer):
         if self.lookahead is not None:
             self.lookahead.average = saved[2]
         self.step, self.epoch, self.order, self.offset = saved[3], saved[4], None, 0
-        self.running = EpochFigures(torch, self.device.name)
+        self.running = EpochFigures(self.device.name)
         self.last_metrics = {}
         if self.compiled:
             yield Artifact("note", f"torch.compile took {time.perf_counter() - start:.1f} s before the first "
@@ -369,10 +294,10 @@ class Trainer(training_common.Trainer):
 
     # -- evaluation
 
-    def evaluate(self) -> dict[str, Any]:
+    def evaluate(self) -> ClassificationReport:
         """Test loss, accuracy (with test-time augmentation when on), confusion matrix and
         worst images; only the reporting process evaluates."""
-        torch, data = self.torch, self.data
+        data = self.data
         functional = torch.nn.functional
         start = self._clock()
         net = self.eval_net
@@ -380,7 +305,7 @@ class Trainer(training_common.Trainer):
         loss_sum = torch.zeros((), device=self.device.name)
         plain_correct = torch.zeros((), device=self.device.name, dtype=torch.long)
         predicted, confidence, true_prob = [], [], []
-        tta = switch(self.config, "tta")
+        tta = is_on(self.config, "tta")
         with torch.no_grad(), self.autocast:
             for begin in range(0, len(data.test_y), self.eval_batch):
                 index = torch.arange(begin, min(begin + self.eval_batch, len(data.test_y)), device=self.device.name)
@@ -396,8 +321,8 @@ class Trainer(training_common.Trainer):
                 true_prob.append(probs.gather(1, y[:, None])[:, 0])
         net.train()
         self.seconds["last_eval"] = self._clock() - start
-        report = training_common.classification_report(
-            torch, data.test_y_cpu, torch.cat(predicted).cpu(), torch.cat(confidence).float().cpu(),
+        report = classification_report(
+            data.test_y_cpu, torch.cat(predicted).cpu(), torch.cat(confidence).float().cpu(),
             torch.cat(true_prob).float().cpu(), float(loss_sum), lambda i: data.test_u8_cpu[i].tolist())
         report["metrics"] = {"elapsed_seconds": round(self.seconds["whitening"] + self.seconds["train"], 4),
                              "eval_seconds": round(self.seconds["last_eval"], 4)}
@@ -417,7 +342,7 @@ class Trainer(training_common.Trainer):
         shifted = 0.5 * (mirrored(-1, -1) + mirrored(1, 1))
         return 0.5 * mirrored(0, 0, plain) + 0.5 * shifted
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> Health:
         held = self._clock()
         out = super().health()
         self.running.leave_out(self._clock() - held)  # a snapshot is not training time
@@ -458,15 +383,8 @@ class Trainer(training_common.Trainer):
 
     def restore(self, state: dict[str, Any], path: Path) -> None:
         """Continue where ``state`` stopped: weights, optimizer, average, position in the epoch."""
-        for key in ("model", "whitening"):
-            if state[key] != self.config[key]:
-                raise ParamError(
-                    f"The checkpoint {path} was trained with {key}={show(state[key])}, but this run asks for "
-                    f"{key}={show(self.config[key])}; set {key}={show(state[key])} or resume=none.")
         mid_epoch = state["offset"] > 0
-        if state["epoch"] >= self.epochs and not mid_epoch:
-            raise ParamError(f"The checkpoint {path} has already trained {state['epoch']} epochs; "
-                             f"set epochs above {state['epoch']} to continue it.")
+        checkpoints.check_continuable(state, self.config, ("model", "whitening"), self.epochs, mid_epoch, path)
         self.net.load_state_dict(state["model_state"])
         self.optimizer.load_state_dict(state["optimizer_state"])
         if self.lookahead is not None and state["lookahead"] is not None:
@@ -486,9 +404,6 @@ class Trainer(training_common.Trainer):
         self.last_metrics = dict(state["metrics"])
 
 
-TRICKS = ("flip", "translate", "label_smoothing", "tta", "ema", "whitening", "bf16", "channels_last", "compile")
-
-
-def read_checkpoint(torch: Any, path: Path) -> dict[str, Any]:
+def read_checkpoint(path: Path) -> dict[str, Any]:
     """A checkpoint written by this engine, or a ParamError saying what is wrong."""
-    return training_common.read_checkpoint(torch, path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "CIFAR-10")
+    return checkpoints.read_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "CIFAR-10")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from engines.core.artifacts import Download
+
 CHUNK = 1 << 16
 TIMEOUT_S = 30
 
@@ -39,8 +41,8 @@ class DownloadProgress:
     done_bytes: int
     total_bytes: int | None  # None when the server does not say
 
-    def payload(self) -> dict[str, Any]:
-        return {"file": self.file, "done_bytes": self.done_bytes, "total_bytes": self.total_bytes}
+    def payload(self) -> Download:
+        return Download(file=self.file, done_bytes=self.done_bytes, total_bytes=self.total_bytes)
 
 
 def urlopen(url: str) -> Any:

@@ -34,8 +34,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Union
 
-from engines.core.events import (EVENT_TYPES, FINISH_REASONS, Event, Failed, Finished, Progress, ProgressBatch, Started,
-                            from_dict, to_json)
+from engines.core.events import (EVENT_TYPES, FINISH_REASONS, Event, Failed, Finished, Progress, ProgressBatch,
+                                 Started, from_dict, to_json)
 
 FORMAT = "tui-lab recording"
 VERSION = 1

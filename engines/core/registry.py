@@ -21,7 +21,7 @@ ENGINES: dict[str, str] = {
     "opt.zero_grad": "engines.byhand.zero_grad:ENGINE",
     "selftest": "engines.core.selftest:SELFTEST",
     "mnist": "engines.mnist.engine:TRAIN",
-    "mnist.infer": "engines.mnist.engine:INFER",
+    "mnist.infer": "engines.mnist.infer:INFER",
     "cifar10": "engines.cifar.engine:TRAIN",
     "backprop.gradcheck": "engines.byhand.backprop:GRADCHECK",
     "backprop.explore": "engines.byhand.backprop:EXPLORE",
@@ -30,8 +30,8 @@ ENGINES: dict[str, str] = {
 # Value tables for placeholders: name -> "module:function() -> dict".
 VALUES: dict[str, str] = {
     "gd.values": "engines.byhand.gradient_descent:values",
-    "mnist.values": "engines.mnist.engine:values",
-    "cifar10.values": "engines.cifar.engine:values",
+    "mnist.values": "engines.mnist.lesson_values:values",
+    "cifar10.values": "engines.cifar.lesson_values:values",
     "backprop.values": "engines.byhand.backprop:values",
     "opt.values": "engines.byhand.optimizers:values",
 }
@@ -39,9 +39,9 @@ VALUES: dict[str, str] = {
 # Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
 CHECKS: dict[str, str] = {
     "gd.checks": "engines.byhand.gradient_descent:checks",
-    "mnist.checks": "engines.mnist.engine:checks",
-    "cifar10.checks": "engines.cifar.engine:checks",
-    "backprop.checks": "engines.byhand.backprop:checks",
+    "mnist.checks": "engines.mnist.lesson_values:checks",
+    "cifar10.checks": "engines.cifar.lesson_values:checks",
+    "backprop.checks": "engines.byhand.gradcheck:checks",
     "opt.checks": "engines.byhand.optimizers:checks",
 }
 

@@ -2,9 +2,10 @@
 
 An engine is an ``EngineSpec``: its editable parameters and a generator function
 ``run(config, ctl)`` that yields events and looks at ``ctl`` once per step. The same
-``run_engine`` drives it in-process (tests, ``tui-lab run``), in the UI's worker
-process and under torchrun; it turns exceptions into ``Failed`` events with a human
-sentence and guarantees every run ends with exactly one terminal event.
+``run_engine`` drives it in-process (tests, ``tui-lab run``), in the UI's worker process
+and under torchrun; it turns exceptions into ``Failed`` events with a human sentence and
+guarantees every run ends with exactly one terminal event. ``run_validated`` is the same
+for a host that validated the configuration itself, to refuse bad values up front.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from engines.core.events import Event, Failed, Finished, Progress, Started
@@ -86,6 +88,12 @@ class Control:
                 return
             self._gate.notify_all()
 
+    def data_root(self) -> Path:
+        """Where this run's datasets are: the host's ``--data-dir``, else $TUI_LAB_DATA, else a cache."""
+        from engines.core.data_root import resolve_data_root
+
+        return resolve_data_root(self.data_dir)[0]
+
     @property
     def paused(self) -> bool:
         return self._paused
@@ -136,12 +144,23 @@ def run_engine(
     log_traceback: bool = False,
 ) -> Iterator[Event]:
     """Validate, run and police one engine run; always ends with Finished or Failed."""
-    ctl = ctl or Control()
     try:
         config = spec.config(overrides)
     except ParamError as error:
         yield Failed(str(error), _valid_params_hint(spec))
         return
+    yield from run_validated(spec, config, ctl, log_traceback)
+
+
+def run_validated(
+    spec: EngineSpec,
+    config: dict[str, Any],
+    ctl: Control | None = None,
+    log_traceback: bool = False,
+) -> Iterator[Event]:
+    """Run and police one engine run of a configuration ``spec.config`` returned (a host
+    that validated it already, to refuse bad values up front); ends as ``run_engine`` does."""
+    ctl = ctl or Control()
     generator = spec.run(config, ctl)
     clock = _RunClock()
     try:

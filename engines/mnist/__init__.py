@@ -1,1 +1,1 @@
-"""The MNIST / Fashion-MNIST engine: data, models, training loop, inference."""
+"""The MNIST / Fashion-MNIST engine: data, models, training loop, inference, lesson values."""

@@ -3,19 +3,18 @@
 ``Trainer`` holds the model, the optimizer and where the run stands (epoch, step, this
 epoch's permutation and position in it), so that a checkpoint written at any step
 continues exactly where it stopped. The loop itself, the live commands and the
-checkpoint writing are shared with the CIFAR-10 engine (``engines.training.common``);
+checkpoint writing are shared with the CIFAR-10 engine (``engines.training.base``);
 see ``engines.mnist.engine`` for the events it yields and why it is fast.
 
-A checkpoint is one ``torch.save`` dict, written to a temp file beside its path, synced
-and renamed over it (never half-written), and read back with ``weights_only=True``:
-``format`` ("tui-lab mnist checkpoint"), ``version`` (1), ``config`` (the run's
-parameters), ``model``, ``dataset``, ``optimizer``, ``double_softmax``, ``seed``,
-``schedule``, ``epochs``, ``epoch`` (completed), ``step``, ``offset`` and ``order``
-(position and permutation of an interrupted epoch, else 0 and None), ``order_rng``,
-``running`` (that epoch's running loss/accuracy so far), ``model_state``,
-``optimizer_state``, ``initial_weights``, ``normalisation`` ({mean, std} of the
-training pixels, which inference must reuse), ``classes`` and ``metrics`` (the last
-evaluation).
+A checkpoint (``engines.training.checkpoints``: atomic, read back with
+``weights_only=True``) holds ``format`` ("tui-lab mnist checkpoint"), ``version`` (1),
+``config`` (the run's parameters), ``model``, ``dataset``, ``optimizer``,
+``double_softmax``, ``seed``, ``schedule``, ``epochs``, ``epoch`` (completed), ``step``,
+``offset`` and ``order`` (position and permutation of an interrupted epoch, else 0 and
+None), ``order_rng``, ``running`` (that epoch's running loss/accuracy so far),
+``model_state``, ``optimizer_state``, ``initial_weights``, ``normalisation`` ({mean, std}
+of the training pixels, which inference must reuse), ``classes`` and ``metrics`` (the
+last evaluation).
 """
 
 from __future__ import annotations
@@ -25,34 +24,18 @@ import math
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from engines.mnist import data as mnist_data
 from engines.mnist import models as mnist_models
-from engines.training import common as training_common
-from engines.core.params import ParamError
-from engines.training.common import PROBE_IMAGES, EpochFigures, lab_home, pixel_statistics, show
+from engines.training import base, checkpoints
+from engines.training.figures import ClassificationReport, EpochFigures, classification_report
+from engines.training.health import PROBE_IMAGES
+from engines.training.images import pixel_statistics
 
 CHECKPOINT_FORMAT = "tui-lab mnist checkpoint"
 CHECKPOINT_VERSION = 1
 SINGLE_THREAD_BATCH = 256  # below this, an MLP step is too small to share between threads
-
-
-# --- where things live -----------------------------------------------------------------
-
-
-def default_checkpoint(dataset: str, model: str) -> Path:
-    return lab_home() / "checkpoints" / f"mnist-{dataset}-{model}.pt"
-
-
-def checkpoint_path(config: dict[str, Any]) -> Path | None:
-    """Where this run writes its checkpoints; None when ``checkpoint=off``."""
-    return training_common.checkpoint_path(config, default_checkpoint(config["dataset"], config["model"]),
-                                           "mnist.pt")
-
-
-def resume_path(config: dict[str, Any]) -> Path | None:
-    """The checkpoint to continue from (``resume``: none, last or a path), or a ParamError."""
-    return training_common.resume_path(config, checkpoint_path(config),
-                                       default_checkpoint(config["dataset"], config["model"]))
 
 
 # --- device and torch set-up -----------------------------------------------------------
@@ -72,7 +55,7 @@ def cpu_threads(config: dict[str, Any], device: Any) -> int:
     return max(1, device.threads)
 
 
-def _autocast(torch: Any, device: Any) -> Any:
+def _autocast(device: Any) -> Any:
     if device.kind == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
@@ -84,8 +67,7 @@ def _autocast(torch: Any, device: Any) -> Any:
 class DeviceData:
     """A dataset's images as one normalised float tensor on the device, labels beside."""
 
-    def __init__(self, torch: Any, arrays: mnist_data.Arrays, device: Any, subset: int, seed: int,
-                 channels_last: bool) -> None:
+    def __init__(self, arrays: mnist_data.Arrays, device: Any, subset: int, seed: int, channels_last: bool) -> None:
         train_u8 = torch.from_numpy(arrays.train_images)
         train_y = torch.from_numpy(arrays.train_labels).long()
         if subset and subset < len(train_u8):
@@ -94,13 +76,13 @@ class DeviceData:
         self.train_u8, self.train_y_cpu = train_u8, train_y  # kept on the CPU for artifacts
         self.test_u8 = torch.from_numpy(arrays.test_images)
         self.test_y_cpu = torch.from_numpy(arrays.test_labels).long()
-        self.mean, self.std = pixel_statistics(torch, train_u8)
-        self.train_x = self.normalise(torch, train_u8, device.name, channels_last)
+        self.mean, self.std = pixel_statistics(train_u8)
+        self.train_x = self.normalise(train_u8, device.name, channels_last)
         self.train_y = train_y.to(device.name)
-        self.test_x = self.normalise(torch, self.test_u8, device.name, channels_last)
+        self.test_x = self.normalise(self.test_u8, device.name, channels_last)
         self.test_y = self.test_y_cpu.to(device.name)
 
-    def normalise(self, torch: Any, images_u8: Any, device: str, channels_last: bool = False) -> Any:
+    def normalise(self, images_u8: Any, device: str, channels_last: bool = False) -> Any:
         """uint8 [N, 28, 28] -> float [N, 1, 28, 28], zero mean and unit variance (on the device)."""
         x = images_u8.to(device).unsqueeze(1).float().div_(255).sub_(self.mean).div_(self.std)
         return x.contiguous(memory_format=torch.channels_last) if channels_last else x
@@ -110,12 +92,11 @@ class DeviceData:
         return len(self.train_y)
 
 
-class Trainer(training_common.Trainer):
+class Trainer(base.Trainer):
     """Model, optimizer and where the run stands; ``train`` (shared) yields the run's events."""
 
-    def __init__(self, torch: Any, config: dict[str, Any], data: DeviceData, device: Any,
-                 channels_last: bool) -> None:
-        self.torch, self.config, self.data, self.device = torch, config, data, device
+    def __init__(self, config: dict[str, Any], data: DeviceData, device: Any, channels_last: bool) -> None:
+        self.config, self.data, self.device = config, data, device
         torch.manual_seed(config["seed"])  # the same initial weights on every device
         self.model = self.net = mnist_models.build(config["model"], config["double_softmax"])
         self.initial_weights = {name: p.detach().clone() for name, p in self.model.named_parameters()
@@ -123,7 +104,7 @@ class Trainer(training_common.Trainer):
         self.model.to(device.name)
         if channels_last:
             self.model.to(memory_format=torch.channels_last)
-        self.optimizer = _optimizer(torch, self.model, config, device.kind)
+        self.optimizer = _optimizer(self.model, config, device.kind)
         self.epochs = config["epochs"]
         self.batch_size = config["batch_size"]
         self.schedule = config["schedule"]
@@ -131,7 +112,7 @@ class Trainer(training_common.Trainer):
         self.order_rng = torch.Generator().manual_seed(config["seed"])  # CPU: same order on any device
         self.eval_batch = 10_000 if device.kind == "cuda" else 1000
         self.probe = data.train_x[:PROBE_IMAGES]
-        self.autocast = _autocast(torch, device)
+        self.autocast = _autocast(device)
         self.classes = mnist_data.dataset_info(config["dataset"]).classes
         self._start_bookkeeping(config["lr"])
 
@@ -149,7 +130,7 @@ class Trainer(training_common.Trainer):
         total = max(self.total_steps(), done_steps + 1)
         for group in self.optimizer.param_groups:
             group.setdefault("initial_lr", self.config["lr"] / 25)  # OneCycle's defaults
-        return self.torch.optim.lr_scheduler.OneCycleLR(
+        return torch.optim.lr_scheduler.OneCycleLR(
             self.optimizer, max_lr=self.config["lr"], total_steps=total, cycle_momentum=False,
             last_epoch=done_steps - 1)
 
@@ -167,13 +148,13 @@ class Trainer(training_common.Trainer):
     def _begin_epoch(self) -> None:
         # One permutation per epoch, made on the CPU (the same on every device, and
         # portable in checkpoints), then used for gathering batches on the device.
-        self.order = self.torch.randperm(self.data.train_size, generator=self.order_rng)
+        self.order = torch.randperm(self.data.train_size, generator=self.order_rng)
         self.offset = 0
-        self.running = EpochFigures(self.torch, self.device.name)
+        self.running = EpochFigures(self.device.name)
 
     def _step(self, index: Any) -> tuple[Any, Any]:
         """One optimisation step, as in the PyTorch examples; (loss, correct) stay on the device."""
-        torch, data = self.torch, self.data
+        data = self.data
         x = torch.index_select(data.train_x, 0, index)  # 2.5× faster than x[index] on the CPU
         y = torch.index_select(data.train_y, 0, index)
         self.model.zero_grad(set_to_none=True)  # the optimizer's zero_grad adds a profiler hook per call
@@ -201,14 +182,14 @@ class Trainer(training_common.Trainer):
 
     # -- evaluation and artifacts
 
-    def evaluate(self) -> dict[str, Any]:
+    def evaluate(self) -> ClassificationReport:
         """Test loss, accuracy, confusion matrix and worst images, in large batches."""
-        torch, data = self.torch, self.data
+        data = self.data
         functional = torch.nn.functional
         self.model.eval()
         loss_sum = torch.zeros((), device=self.device.name)
         predicted, confidence, true_prob = [], [], []
-        with torch.no_grad(), _autocast(torch, self.device):
+        with torch.no_grad(), self.autocast:
             for start in range(0, len(data.test_y), self.eval_batch):
                 x = data.test_x[start:start + self.eval_batch]
                 y = data.test_y[start:start + self.eval_batch]
@@ -221,8 +202,8 @@ class Trainer(training_common.Trainer):
                 confidence.append(best.values)
                 true_prob.append(probs.gather(1, y[:, None])[:, 0])
         self.model.train()
-        return training_common.classification_report(
-            torch, data.test_y_cpu, torch.cat(predicted).cpu(), torch.cat(confidence).float().cpu(),
+        return classification_report(
+            data.test_y_cpu, torch.cat(predicted).cpu(), torch.cat(confidence).float().cpu(),
             torch.cat(true_prob).float().cpu(), float(loss_sum), lambda i: data.test_u8[i].tolist())
 
     # -- checkpoints
@@ -244,15 +225,9 @@ class Trainer(training_common.Trainer):
 
     def restore(self, state: dict[str, Any], path: Path) -> None:
         """Continue where ``state`` stopped: weights, optimizer, data order and position."""
-        for key in ("model", "dataset", "optimizer", "double_softmax"):
-            if state[key] != self.config[key]:
-                raise ParamError(
-                    f"The checkpoint {path} was trained with {key}={show(state[key])}, but this run asks for "
-                    f"{key}={show(self.config[key])}; set {key}={show(state[key])} or resume=none.")
         mid_epoch = state["order"] is not None
-        if state["epoch"] >= self.epochs and not mid_epoch:
-            raise ParamError(f"The checkpoint {path} has already trained {state['epoch']} epochs; "
-                             f"set epochs above {state['epoch']} to continue it.")
+        checkpoints.check_continuable(state, self.config, ("model", "dataset", "optimizer", "double_softmax"),
+                                      self.epochs, mid_epoch, path)
         self.model.load_state_dict(state["model_state"])
         self.optimizer.load_state_dict(state["optimizer_state"])
         self.initial_weights = state["initial_weights"]
@@ -268,7 +243,7 @@ class Trainer(training_common.Trainer):
         self.last_metrics = dict(state["metrics"])
 
 
-def _optimizer(torch: Any, model: Any, config: dict[str, Any], device_kind: str) -> Any:
+def _optimizer(model: Any, config: dict[str, Any], device_kind: str) -> Any:
     """Adam or SGD, fused on the CPU and CUDA: one kernel for all parameters instead of a
     handful per tensor (measured 1.3× faster for a whole MLP step at batch 64 on the CPU)."""
     if config["optimizer"] == "adam":
@@ -284,6 +259,6 @@ def _optimizer(torch: Any, model: Any, config: dict[str, Any], device_kind: str)
         return make()
 
 
-def read_checkpoint(torch: Any, path: Path) -> dict[str, Any]:
+def read_checkpoint(path: Path) -> dict[str, Any]:
     """A checkpoint written by this engine, or a ParamError saying what is wrong."""
-    return training_common.read_checkpoint(torch, path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "MNIST")
+    return checkpoints.read_checkpoint(path, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "MNIST")

@@ -1,1 +1,1 @@
-"""Training infrastructure shared by the dataset engines: the trainer base, checkpoints, figures, health, distributed launch."""
+"""Training infrastructure shared by the dataset engines: the trainer base, the shared run-parameter specs, checkpoints and where they live, figures, health, image statistics, slow motion, distributed launch."""

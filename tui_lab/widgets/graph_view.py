@@ -150,7 +150,7 @@ class NodeCard(Static):
         self.node = node
         self.lines: list[Line] = []
 
-    def show(self, lines: list[Line], *, current: bool, pending: bool) -> None:
+    def show_lines(self, lines: list[Line], *, current: bool, pending: bool) -> None:
         self.lines = lines
         self.set_class(current, "-current")
         self.set_class(pending, "-pending")
@@ -313,7 +313,7 @@ class GraphView(Vertical, can_focus=True):
             is_current = node.id == stop.node
             lines = card_lines(self.graph, node, computed=node.id in computed,
                                with_grad=node.id in with_grad, current=is_current)
-            self.card(node.id).show(lines, current=is_current, pending=node.id not in computed)
+            self.card(node.id).show_lines(lines, current=is_current, pending=node.id not in computed)
         name = self.graph.node(stop.node).name
         keys = "→ next · ← back" if not self.at_end else "← back · end of the pass"
         self.query_one(".graph-header", Static).update(

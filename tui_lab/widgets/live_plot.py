@@ -3,8 +3,9 @@
 Rebuilding a plotext figure costs time proportional to the points plotted (≈4 ms for
 100 points, ≈84 ms for 10k at 80×20), and it happens on the event loop. So points go
 into a buffer that keeps every value (for export) and a decimated copy of at most
-``MAX_PLOTTED`` points (for drawing), and the widget redraws at most ``MAX_FPS`` times a
-second, only when something changed and only while it is on screen.
+``MAX_PLOTTED`` points (for drawing), and the widget redraws at most ``fps`` times a
+second (a setting, see tui_lab/refresh.py), only when something changed and only while
+it is on screen.
 textual-plotext is wrapped here and nowhere else, so it can be swapped out.
 """
 
@@ -19,8 +20,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
 
+from tui_lab.refresh import TERMINAL
+
 MAX_PLOTTED = 2000
-MAX_FPS = 4  # a plot redraw costs ~20 ms of the event loop at 120×40: a few a second read as live
 # A rebuild may take at most this share of the UI's time: slow plots redraw less often.
 MAX_CPU_SHARE = 0.04  # (drawing the result costs as much again in the compositor)
 POINTS_PER_COLUMN = 2  # braille has 2 dots a column: more points draw nothing new
@@ -96,9 +98,11 @@ class LivePlot(Widget, can_focus=True):
         Binding("end", "cursor_to(-1)", "last", show=False),
     ]
 
-    def __init__(self, title: str, *, x_label: str = "step", log_y: bool = False, id: str | None = None) -> None:
+    def __init__(self, title: str, *, x_label: str = "step", log_y: bool = False,
+                 fps: float = TERMINAL.plot_fps, id: str | None = None) -> None:
         super().__init__(id=id)
         self.title = title
+        self.fps = fps  # the most redraws a second
         self.x_label = x_label
         self.log_y = log_y
         self.series: dict[str, SeriesBuffer] = {}
@@ -110,7 +114,7 @@ class LivePlot(Widget, can_focus=True):
         yield _timed_plot_class()()
 
     def on_mount(self) -> None:
-        self.set_interval(1 / MAX_FPS, self._refresh_if_dirty)
+        self.set_interval(1 / self.fps, self._refresh_if_dirty)
         self._draw()
 
     @property

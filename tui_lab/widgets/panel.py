@@ -8,6 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Log, ProgressBar, Static, TabbedContent, TabPane
 
 from lessons.model import PlotSpec
+from tui_lab.refresh import TERMINAL
 from tui_lab.widgets.live_plot import LivePlot
 
 TABS = ("plots", "output", "problems")
@@ -20,6 +21,10 @@ class PlotArea(Horizontal):
     PlotArea { height: 1fr; }
     PlotArea > .empty { color: $text-muted; padding: 1 2; }
     """
+
+    def __init__(self, plot_fps: float = TERMINAL.plot_fps) -> None:
+        super().__init__()
+        self.plot_fps = plot_fps  # the most redraws a second of each plot
 
     def compose(self) -> ComposeResult:
         yield Static("No run yet. Open a run step and press F5.", classes="empty")
@@ -37,7 +42,8 @@ class PlotArea(Horizontal):
             await self.mount(Static("This step has nothing to plot.", classes="empty"))
             return []
         plots = [
-            LivePlot(spec.title, log_y=spec.log_y, x_label=spec.x_label or ("step" if spec.series else "x"))
+            LivePlot(spec.title, log_y=spec.log_y, x_label=spec.x_label or ("step" if spec.series else "x"),
+                     fps=self.plot_fps)
             for spec in specs
         ]
         await self.mount_all(plots)
@@ -57,7 +63,8 @@ class DownloadProgress(Horizontal):
         yield Static("", id="download-label")
         yield ProgressBar(id="download-bar", show_eta=False)
 
-    def show(self, payload: dict) -> None:
+    def show_progress(self, payload: dict) -> None:
+        """Show a ``download`` artifact's payload: the file, bytes so far and the total."""
         done, total = payload.get("done_bytes", 0), payload.get("total_bytes")
         size = f"{done / 1e6:.1f}" + (f"/{total / 1e6:.1f}" if total else "") + " MB"
         self.query_one("#download-label", Static).update(f"Downloading {payload.get('file', 'data')} · {size}")
@@ -85,12 +92,16 @@ class BottomPanel(Vertical):
     BottomPanel Log { background: transparent; }
     """
 
+    def __init__(self, plot_fps: float = TERMINAL.plot_fps, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.plot_fps = plot_fps
+
     def compose(self) -> ComposeResult:
         with TabbedContent(id="panel-tabs"):  # PLOTS first, so active by default
             with TabPane("PLOTS", id="plots"):
                 with Vertical():
                     yield DownloadProgress()
-                    yield PlotArea()
+                    yield PlotArea(self.plot_fps)
             with TabPane("OUTPUT", id="output"):
                 yield Log(id="output-log", max_lines=2000)
             with TabPane("PROBLEMS", id="problems"):

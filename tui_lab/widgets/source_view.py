@@ -95,7 +95,7 @@ class SourceView(ScrollView, can_focus=True):
             return  # laid out, but its scroll range not yet known
         self._scroll_target = None  # done, or everything fits
 
-    def show(self, kind: str | None, name: str | None) -> str:
+    def show_code(self, kind: str | None, name: str | None) -> str:
         """Show the code behind a name; returns a short title for the tab."""
         found = locate(kind, name) if kind and name else None
         self.location = found

@@ -1,0 +1,218 @@
+"""The backprop lesson's two models, forward and backward by hand, node by node.
+
+Everything is NumPy in float64, from the chain rule written out one node at a time;
+each pass also becomes a computational graph the lesson walks.
+
+The logistic neuron (one example, label y = 1):
+    z = w·x + b,  ŷ = σ(z),  CE = −y·log ŷ − (1 − y)·log(1 − ŷ)
+    ∂CE/∂z = ∂CE/∂ŷ · ∂ŷ/∂z = (−y/ŷ + (1 − y)/(1 − ŷ)) · ŷ(1 − ŷ) = ŷ − y
+
+The ReLU network (2 inputs → 3 hidden → 3 outputs, ReLU on both layers):
+    z₁ = W₁x + b₁,  h = ReLU(z₁),  z₂ = W₂h + b₂,  ŷ = ReLU(z₂),  L = ½ Σ (y − ŷ)²
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from engines.byhand.graph import Edge, Graph, Node, plain
+
+Params = dict[str, np.ndarray]
+
+# The logistic neuron of a published worked example (its numbers, corrected maths).
+NEURON_X = (0.1, 0.2, 0.3, 0.4)
+NEURON_W = (0.1, 0.2, 0.3, 0.4)
+NEURON_B = 0.5
+NEURON_Y = 1.0
+
+# The hidden layer of a published ReLU example: W₁x + b₁ = [0.25, 0.55, 0.85].
+NET_X = (0.5, 0.5)
+NET_W1 = ((0.1, 0.2), (0.3, 0.4), (0.5, 0.6))
+NET_B1 = (0.1, 0.2, 0.3)
+# Our completion of it. Its targets have three entries, so three outputs, and W₂ must be
+# 3×3; its formula puts ReLU on the output too. The third output's pre-activation is
+# negative, so ReLU blocks that output's gradient although its error is a whole 1.
+NET_W2 = ((0.2, 0.3, 0.4), (0.1, -0.2, 0.3), (-0.3, 0.1, -0.5))
+NET_B2 = (0.1, 0.0, 0.2)
+NET_Y = (1.0, 0.0, 1.0)
+
+SYMBOLS = {"w": "w", "b": "b", "W1": "W₁", "b1": "b₁", "W2": "W₂", "b2": "b₂"}
+KINK = 1e-4  # a pre-activation this close to 0 is "on the kink" for a finite difference
+
+
+# ----------------------------------------------------------------------------- neuron
+
+def neuron_params() -> Params:
+    return {"w": np.array(NEURON_W, dtype=np.float64), "b": np.array(NEURON_B, dtype=np.float64)}
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def neuron_loss(params: Params, x=NEURON_X, y=NEURON_Y):
+    """CE in the parameters' own dtype (float32 stays float32, for the rounding lesson)."""
+    dtype = params["w"].dtype
+    x, y = np.asarray(x, dtype=dtype), dtype.type(y)
+    yhat = sigmoid(params["w"] @ x + params["b"])
+    return -(y * np.log(yhat) + (1 - y) * np.log(1 - yhat))
+
+
+@dataclass(frozen=True)
+class NeuronPass:
+    """Forward values and every local derivative of the neuron, by hand."""
+
+    z: float
+    yhat: float
+    ce: float
+    dce_dyhat: float  # −y/ŷ + (1 − y)/(1 − ŷ)
+    dyhat_dz: float  # σ'(z) = ŷ(1 − ŷ)
+    dce_dz: float  # their product, which simplifies to ŷ − y
+    dce_dy: float  # not needed for learning; shown on the target's edge
+    grads: dict[str, np.ndarray]  # ∂CE/∂w, ∂CE/∂b
+
+
+def neuron_pass(params: Params | None = None, x=NEURON_X, y=NEURON_Y) -> NeuronPass:
+    params = params or neuron_params()
+    x = np.asarray(x, dtype=np.float64)
+    z = float(params["w"] @ x + params["b"])
+    yhat = float(sigmoid(z))
+    ce = -(y * math.log(yhat) + (1 - y) * math.log(1 - yhat))
+    dce_dyhat = -y / yhat + (1 - y) / (1 - yhat)
+    dyhat_dz = yhat * (1 - yhat)
+    dce_dz = dce_dyhat * dyhat_dz
+    grads = {"w": dce_dz * x, "b": np.array(dce_dz)}
+    return NeuronPass(z, yhat, ce, dce_dyhat, dyhat_dz, dce_dz, math.log(1 - yhat) - math.log(yhat), grads)
+
+
+def neuron_graph(params: Params | None = None, x=NEURON_X, y=NEURON_Y) -> Graph:
+    params = params or neuron_params()
+    p = neuron_pass(params, x, y)
+    w, b, dw, db = params["w"], params["b"], p.grads["w"], p.grads["b"]
+    nodes = (
+        Node("x", "x", "x", "input", plain(np.asarray(x))),
+        Node("w", "w", "w", "parameter", plain(w), plain(dw), "∂CE/∂z · x = (ŷ − y)·x"),
+        Node("b", "b", "b", "parameter", plain(b), plain(db), "∂CE/∂z · 1 = ŷ − y"),
+        Node("y", "y", "y", "target", float(y)),
+        Node("z", "z", "z = w·x + b", "linear", p.z, p.dce_dz, "∂CE/∂ŷ · ∂ŷ/∂z = ŷ − y"),
+        Node("yhat", "ŷ", "ŷ = σ(z)", "sigmoid", p.yhat, p.dce_dyhat, "∂CE/∂CE · ∂CE/∂ŷ"),
+        Node("ce", "CE", "CE = −y·log ŷ − (1 − y)·log(1 − ŷ)", "binary cross-entropy", p.ce, 1.0,
+             "1: the backward pass starts here"),
+    )
+    edges = (
+        Edge("x", "z", "∂z/∂x = w", plain(w)),
+        Edge("w", "z", "∂z/∂w = x", plain(np.asarray(x)), plain(dw)),
+        Edge("b", "z", "∂z/∂b = 1", None, plain(db)),
+        Edge("z", "yhat", "∂ŷ/∂z = ŷ(1 − ŷ)", p.dyhat_dz, p.dce_dz),
+        Edge("yhat", "ce", "∂CE/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)", p.dce_dyhat, p.dce_dyhat),
+        Edge("y", "ce", "∂CE/∂y = log(1 − ŷ) − log ŷ", p.dce_dy),
+    )
+    return Graph("neuron", "Logistic neuron", nodes, edges, loss="ce")
+
+
+# ---------------------------------------------------------------------------- network
+
+def network_params() -> Params:
+    return {
+        "W1": np.array(NET_W1, dtype=np.float64), "b1": np.array(NET_B1, dtype=np.float64),
+        "W2": np.array(NET_W2, dtype=np.float64), "b2": np.array(NET_B2, dtype=np.float64),
+    }
+
+
+def relu(z):
+    return np.maximum(z, 0)
+
+
+def relu_slope(z) -> np.ndarray:
+    """ReLU's derivative: 1 where z > 0, else 0 (at exactly 0 too, as PyTorch has it)."""
+    return (np.asarray(z) > 0).astype(np.float64)
+
+
+def network_loss(params: Params, x=NET_X, y=NET_Y):
+    dtype = params["W1"].dtype
+    x, y = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+    yhat = relu(params["W2"] @ relu(params["W1"] @ x + params["b1"]) + params["b2"])
+    return 0.5 * np.sum((y - yhat) ** 2)
+
+
+@dataclass(frozen=True)
+class NetworkPass:
+    """Forward values and the backward pass of the ReLU network, one node at a time."""
+
+    x: np.ndarray
+    y: np.ndarray
+    z1: np.ndarray
+    h: np.ndarray
+    z2: np.ndarray
+    yhat: np.ndarray
+    loss: float
+    dL_dyhat: np.ndarray  # ŷ − y
+    dL_dz2: np.ndarray  # ∂L/∂ŷ ⊙ 1[z₂ > 0]
+    dL_dh: np.ndarray  # W₂ᵀ ∂L/∂z₂
+    dL_dz1: np.ndarray  # ∂L/∂h ⊙ 1[z₁ > 0]
+    grads: dict[str, np.ndarray]  # ∂L/∂W₁, ∂L/∂b₁, ∂L/∂W₂, ∂L/∂b₂
+
+
+def network_pass(params: Params | None = None, x=NET_X, y=NET_Y) -> NetworkPass:
+    params = params or network_params()
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    z1 = params["W1"] @ x + params["b1"]
+    h = relu(z1)
+    z2 = params["W2"] @ h + params["b2"]
+    yhat = relu(z2)
+    loss = float(0.5 * np.sum((y - yhat) ** 2))
+    dL_dyhat = yhat - y
+    dL_dz2 = dL_dyhat * relu_slope(z2) + 0.0  # + 0.0: a blocked −1·0 shows as 0, not −0
+    dL_dh = params["W2"].T @ dL_dz2
+    dL_dz1 = dL_dh * relu_slope(z1) + 0.0
+    grads = {"W1": np.outer(dL_dz1, x), "b1": dL_dz1, "W2": np.outer(dL_dz2, h), "b2": dL_dz2}
+    return NetworkPass(x, y, z1, h, z2, yhat, loss, dL_dyhat, dL_dz2, dL_dh, dL_dz1, grads)
+
+
+def network_graph(params: Params | None = None, x=NET_X, y=NET_Y) -> Graph:
+    params = params or network_params()
+    p = network_pass(params, x, y)
+    g = p.grads
+    nodes = (
+        Node("x", "x", "x", "input", plain(p.x)),
+        Node("W1", "W₁", "W₁", "parameter", plain(params["W1"]), plain(g["W1"]), "∂L/∂z₁ · xᵀ"),
+        Node("b1", "b₁", "b₁", "parameter", plain(params["b1"]), plain(g["b1"]), "∂L/∂z₁"),
+        Node("z1", "z₁", "z₁ = W₁x + b₁", "linear", plain(p.z1), plain(p.dL_dz1), "∂L/∂h ⊙ 1[z₁ > 0]"),
+        Node("h", "h", "h = ReLU(z₁)", "relu", plain(p.h), plain(p.dL_dh), "W₂ᵀ · ∂L/∂z₂"),
+        Node("W2", "W₂", "W₂", "parameter", plain(params["W2"]), plain(g["W2"]), "∂L/∂z₂ · hᵀ"),
+        Node("b2", "b₂", "b₂", "parameter", plain(params["b2"]), plain(g["b2"]), "∂L/∂z₂"),
+        Node("z2", "z₂", "z₂ = W₂h + b₂", "linear", plain(p.z2), plain(p.dL_dz2), "∂L/∂ŷ ⊙ 1[z₂ > 0]"),
+        Node("yhat", "ŷ", "ŷ = ReLU(z₂)", "relu", plain(p.yhat), plain(p.dL_dyhat), "ŷ − y"),
+        Node("y", "y", "y", "target", plain(p.y)),
+        Node("L", "L", "L = ½ Σ (y − ŷ)²", "half squared error", p.loss, 1.0, "1: the backward pass starts here"),
+    )
+    edges = (
+        Edge("x", "z1", "∂z₁/∂x = W₁", plain(params["W1"])),
+        Edge("W1", "z1", "∂z₁ᵢ/∂W₁ᵢⱼ = xⱼ, with x", plain(p.x), plain(g["W1"])),
+        Edge("b1", "z1", "∂z₁/∂b₁ = 1, entry by entry", None, plain(g["b1"])),
+        Edge("z1", "h", "∂h/∂z₁ = 1[z₁ > 0]", plain(relu_slope(p.z1)), plain(p.dL_dz1)),
+        Edge("h", "z2", "∂z₂/∂h = W₂", plain(params["W2"]), plain(p.dL_dh)),
+        Edge("W2", "z2", "∂z₂ᵢ/∂W₂ᵢⱼ = hⱼ, with h", plain(p.h), plain(g["W2"])),
+        Edge("b2", "z2", "∂z₂/∂b₂ = 1, entry by entry", None, plain(g["b2"])),
+        Edge("z2", "yhat", "∂ŷ/∂z₂ = 1[z₂ > 0]", plain(relu_slope(p.z2)), plain(p.dL_dz2)),
+        Edge("yhat", "L", "∂L/∂ŷ = ŷ − y", plain(p.dL_dyhat), plain(p.dL_dyhat)),
+        Edge("y", "L", "∂L/∂y = y − ŷ", plain(p.y - p.yhat)),
+    )
+    return Graph("network", "ReLU network", nodes, edges, loss="L")
+
+
+def relu_report(p: NetworkPass) -> str:
+    """Which units ReLU switches off, and what that does to the gradients, in sentences."""
+    parts = []
+    for layer, z, what in (("hidden", p.z1, "z₁"), ("output", p.z2, "z₂")):
+        for i, value in enumerate(z, 1):
+            if abs(value) < KINK:
+                parts.append(f"{layer} unit {i} sits on ReLU's kink ({what}[{i}] = {value:.2g}): its slope there "
+                             "is a convention (1 above 0, else 0) and a finite difference straddles the corner")
+            elif value < 0:
+                parts.append(f"{layer} unit {i} is off ({what}[{i}] = {value:.4g}), so ReLU blocks its gradient")
+    return "; ".join(parts) + "." if parts else "every unit is on: ReLU blocks no gradient."
+

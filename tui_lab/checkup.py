@@ -1,0 +1,90 @@
+"""``tui-lab check`` (are the lessons right?) and ``tui-lab doctor`` (is this machine set up?)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import IO
+
+from engines.core.data_root import resolve_data_root
+from engines.core.device import DeviceError, available, detect
+from lessons import Catalog
+from lessons.check import CheckCase, check_lesson
+from tui_lab.contract import EXIT_FAILED, EXIT_OK, find_lesson
+from tui_lab.refresh import over_ssh
+from tui_lab.junit import write_junit
+
+
+def cmd_check(catalog: Catalog, lesson_ids: list[str], junit: str | None, device: str, out: IO[str]) -> int:
+    lessons = [find_lesson(catalog, i) for i in lesson_ids] if lesson_ids else catalog.lessons
+    cases: list[CheckCase] = []
+    for problem in catalog.problems:
+        case = CheckCase(problem.path.parent.name, "load", False, str(problem))
+        cases.append(case)
+        out.write(f"FAIL {case.lesson}: {case.message}\n")
+    for lesson in lessons:
+        for case in check_lesson(lesson, device=device):
+            cases.append(case)
+            mark = "ok  " if case.ok else "FAIL"
+            out.write(f"{mark} {case.lesson}: {case.name}" + (f" — {case.message}" if case.message else "") + "\n")
+            out.flush()
+    failed = sum(not c.ok for c in cases)
+    out.write(f"{len(cases) - failed} passed, {failed} failed\n")
+    if junit:
+        write_junit(cases, Path(junit))
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def doctor_report(catalog: Catalog, device: str, data_dir: str | None) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = [
+        ("python", f"{platform.python_version()} ({sys.executable})"),
+        ("platform", platform.platform()),
+    ]
+    for package in ("tui-lab", "textual", "textual-plotext", "plotext", "numpy", "torch", "torchvision"):
+        rows.append((package, _version(package)))
+    try:
+        chosen = detect(device)
+        rows.append(("device", f"{chosen.label} (from --device {device})"))
+    except DeviceError as error:
+        rows.append(("device", f"problem: {error}"))
+    except ImportError as error:
+        rows.append(("device", f"torch cannot be imported: {error}"))
+    try:
+        rows.append(("devices", ", ".join(d.label for d in available())))
+    except ImportError:
+        pass
+    root, origin = resolve_data_root(data_dir)
+    state = "exists" if root.is_dir() else "does not exist yet"
+    if root.is_dir():
+        state += ", writable" if os.access(root, os.W_OK) else ", read-only"
+    rows.append(("data root", f"{root} ({origin}; {state})"))
+    size = shutil.get_terminal_size((0, 0))
+    rows.append(("terminal", f"TERM={os.environ.get('TERM', '')!s} COLORTERM={os.environ.get('COLORTERM', '')!s} "
+                             f"size={size.columns}x{size.lines} tty={sys.stdout.isatty()}"))
+    rows.append(("colour", "off (NO_COLOR is set)" if os.environ.get("NO_COLOR") else "on"))
+    rows.append(("ssh", "yes (animations off)" if over_ssh() else "no"))
+    rows.append(("lessons", f"{len(catalog.lessons)} loaded, {len(catalog.problems)} with problems"))
+    for problem in catalog.problems:
+        rows.append(("lesson problem", str(problem)))
+    return rows
+
+
+
+
+def cmd_doctor(catalog: Catalog, device: str, data_dir: str | None, out: IO[str]) -> int:
+    rows = doctor_report(catalog, device, data_dir)
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        out.write(f"{key:<{width}}  {value}\n")
+    return EXIT_OK

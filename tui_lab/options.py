@@ -1,0 +1,100 @@
+"""The grammar of ``tui-lab``: its options and commands, and nothing they do."""
+
+from __future__ import annotations
+
+import argparse
+
+from engines.core.recording import parse_speed
+from lessons.translation import LANGUAGES
+from tui_lab import __version__
+from tui_lab.serve import DEFAULT_HOST, DEFAULT_PORT
+
+
+def _shared_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """Options accepted before or after the command. Only the top-level parser sets
+    defaults: a subcommand's defaults would overwrite `tui-lab --device cpu run …`."""
+
+    def default(value):
+        return value if defaults else argparse.SUPPRESS
+
+    parser.add_argument("--lessons", action="append", default=default([]), metavar="DIR",
+                        help="also load lessons from DIR (repeatable)")
+    parser.add_argument("--device", default=default("auto"),
+                        help="auto (default: CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--data-dir", default=default(None), metavar="PATH",
+                        help="dataset root (default: $TUI_LAB_DATA, then a per-user cache)")
+    parser.add_argument("--lang", default=default("en"), choices=list(LANGUAGES),
+                        help="language of the lesson texts (default en; zh: Simplified Chinese)")
+
+
+def _replay_speed(text: str) -> float:
+    try:
+        return parse_speed(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    shared = argparse.ArgumentParser(add_help=False)
+    _shared_options(shared, defaults=False)
+    parser = argparse.ArgumentParser(
+        prog="tui-lab",
+        description="A terminal lab for learning deep learning by doing it. "
+        "Without a command, opens the lab.",
+    )
+    _shared_options(parser)
+    parser.add_argument("--version", action="version", version=f"tui-lab {__version__}")
+    parser.add_argument("--start-from", metavar="LESSON[:STEP]", default=None,
+                        help="open the lab at this lesson (and step), e.g. backprop:4")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("list", parents=[shared], help="one line per lesson: id and title")
+
+    run = sub.add_parser("run", parents=[shared], help="run a lesson's engine without the UI")
+    run.add_argument("lesson", help="lesson id, e.g. gradient-descent")
+    run.add_argument("--step", type=int, default=None, help="which run step (default: the first)")
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a run parameter (repeatable)")
+    run.add_argument("--json", action="store_true", help="JSON lines, one event per line")
+    run.add_argument("--nproc", default=None, metavar="N",
+                     help="train in N processes with DistributedDataParallel under torchrun (cifar10)")
+    run.add_argument("--csv", metavar="FILE", help="also write the run's data (the plots' points) as CSV")
+    run.add_argument("--record", metavar="FILE",
+                     help="also write the run to FILE (config, device, every event) for `tui-lab replay`")
+
+    replay = sub.add_parser("replay", parents=[shared], help="play a recorded run back without the UI")
+    replay.add_argument("file", metavar="FILE", help="a recording (.jsonl), or the name of a shipped one")
+    replay.add_argument("--speed", type=_replay_speed, default=1.0, metavar="X",
+                        help="1 (default): the recorded timing; 10: ten times faster; 0 or max: as fast as possible")
+    replay.add_argument("--json", action="store_true",
+                        help="the JSON lines `tui-lab run --json` printed, one event per line")
+
+    check = sub.add_parser("check", parents=[shared],
+                           help="verify placeholders, answers, cross-checks and smoke runs")
+    check.add_argument("lesson_ids", nargs="*", metavar="LESSON", help="lessons to check (default: all)")
+    check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+
+    sub.add_parser("doctor", parents=[shared], help="versions, device, data root, terminal")
+
+    serve = sub.add_parser("serve", parents=[shared], help="serve the lab to web browsers (one lab per tab)")
+    serve.add_argument("--host", default=DEFAULT_HOST,
+                       help=f"address to listen on (default {DEFAULT_HOST}: this machine only; reach it with ssh -L)")
+    serve.add_argument("--port", default=str(DEFAULT_PORT), help=f"port to listen on (default {DEFAULT_PORT})")
+
+    new_lesson = sub.add_parser("new-lesson", help="create a lesson from a template that passes `tui-lab check`")
+    new_lesson.add_argument("name", metavar="NAME", help="lesson id and folder name: lowercase letters, digits, dashes")
+    new_lesson.add_argument("--dir", metavar="DIR", default=None,
+                            help="where to create it (default: ./lessons if that folder exists, else .)")
+
+    reset = sub.add_parser("reset", parents=[shared], help="forget progress: one lesson, or --all")
+    reset.add_argument("lesson", nargs="?", help="lesson id whose progress to forget")
+    reset.add_argument("--all", action="store_true", help="forget the progress of every lesson")
+    reset.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+
+    progress = sub.add_parser("progress", parents=[shared],
+                              help="your progress (to hand in), or a class summary with --dir")
+    progress.add_argument("--export", choices=["csv", "json"], help="write it as CSV or JSON")
+    progress.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
+    progress.add_argument("--share", metavar="DIR", help="copy your progress into a shared class folder")
+    progress.add_argument("--dir", metavar="SHARED_DIR", help="summarise every student's file in SHARED_DIR")
+    return parser

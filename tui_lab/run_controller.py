@@ -1,0 +1,307 @@
+"""Engine runs under the UI: starting and stopping them, taking their events in, and
+recording or replaying them.
+
+The controller owns the engine host, the run going (its ``RunSession``), the recorder of
+a recorded run and the player of a replay. It is handed what it works on (the host, the
+progress store, the screen that shows runs, and a callback for when a step's progress
+changed) and knows nothing of the app that holds it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from engines.core import registry
+from engines.core.device import DeviceInfo
+from engines.core.events import Artifact, Event, Failed, Finished, ProgressBatch, Started
+from tui_lab.engine_host import EngineHost, WorkerReady
+from tui_lab.progress import ProgressStore, lab_home
+from tui_lab.run_session import RunSession, RunState
+from tui_lab.widgets.steps import SessionBody
+
+if TYPE_CHECKING:
+    from engines.core.recording import Player, Recorder, Recording
+    from lessons.model import Catalog, Lesson, Step
+    from tui_lab.workbench import MainScreen
+
+MAX_OWN_RECORDINGS = 20  # offered in the palette, newest first
+
+
+class RunController:
+    def __init__(self, host: EngineHost, progress: ProgressStore, screen: MainScreen, data_dir: str,
+                 progress_changed: Callable[[], None]) -> None:
+        self.host = host
+        self.progress = progress
+        self.screen = screen
+        self.data_dir = data_dir
+        self.progress_changed = progress_changed  # a step's progress was written (marks, errors)
+        self.session: RunSession | None = None  # the run going, or the last one
+        self.device_info: DeviceInfo | None = None  # the device the engine process settled on
+        self.devices: list[DeviceInfo] = []  # every device usable here, once known
+        self.record_next = False  # the next run is written to a recording file
+        self.recorder: Recorder | None = None  # of the run going, if it is recorded
+        self.player: Player | None = None  # of a recording being replayed
+
+    @property
+    def running(self) -> bool:
+        return self.session is not None and self.session.active
+
+    # -- starting, commanding and stopping ---------------------------------------------
+
+    async def start(self, lesson: Lesson, step: Step, params: dict[str, Any], processes: int = 1) -> None:
+        """Start a run step's engine (or the engine a draw step keeps running) with checked parameters."""
+        if self.running:
+            self.screen.notify("A run is already going; F6 stops it.", severity="warning")
+            return
+        run = step.kind == "run"  # else a draw step: its engine serves the pad, with nothing to plot
+        self.session = RunSession(
+            lesson.id, step.index, step.engine, params, plots=step.plots if run else (),
+            table=step.table if run else (), manual=run and step.manual, interactive=not run,
+            seed=params.get("seed"),
+        )
+        if run:
+            await self._show_plots_for(step)
+        self.screen.panel.log.write_line(
+            f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {params}")
+        self.screen.status.set_state("starting…", "running")
+        self._follow(step)
+        if self.record_next and run:
+            self._start_recording(lesson, step, params)
+        try:
+            self.host.start(step.engine, params, self.data_dir, paused=self.session.manual, nproc=processes)
+        except (OSError, RuntimeError) as error:
+            self.apply_events([Failed(f"The engine could not be started: {error}", "")])
+
+    def command(self, command: dict[str, Any]) -> None:
+        """A live command for the run going (step, resume, pause, set_lr, …)."""
+        if not self.running or not self.host.send(command):
+            self.screen.notify("Nothing is running; F5 starts the run.")
+
+    def stop(self) -> None:
+        if not self.running:
+            self.screen.notify("Nothing is running.")
+            return
+        if self.player is not None:  # a replay: stop reading it out
+            self.player = None
+            self.apply_events([Finished("stopped", {"message": "Replay stopped."})])
+            return
+        self.host.stop()
+        self.screen.status.set_state("stopping…", "running")
+
+    def leaving_for(self, key: tuple[str, int]) -> None:
+        """The student opens step ``key``: an engine serving another step (a drawing pad) ends."""
+        if self.running and self.session.interactive and self.session.key != key:
+            self.host.stop()
+
+    def close(self) -> None:
+        """The lab is closing: keep what a run had reached, and end the engine processes."""
+        session = self.session
+        if session is not None and session.active and not session.interactive:
+            # closed mid-run (quit, dropped SSH)
+            self.progress.record_run(session.lesson_id, session.index,
+                                     {**run_result(session), "reason": "interrupted"})
+        self.host.close()  # the engine sees its input end, stops cleanly and writes its checkpoint
+
+    # -- taking events in ----------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Take in everything the engine (or the replay) sent since the last call."""
+        items = self.host.drain()
+        if self.player is not None:
+            items += self.player.due()
+            if self.player.done:
+                self.player = None
+        if items:
+            self.apply_events(items)
+
+    def apply_events(self, items: list[Event | ProgressBatch | WorkerReady | str]) -> None:
+        """Events of the run going, worker notes and output lines into the session and on screen."""
+        session = self.session
+        panel = self.screen.panel
+        plots = {p.title: p for p in panel.plot_area.plots()}
+        ended: list[Event] = []
+        for item in items:
+            if isinstance(item, WorkerReady):
+                self._worker_ready(item)
+                continue
+            if isinstance(item, str):
+                panel.log.write_line(item)
+                continue
+            if isinstance(item, Artifact) and item.kind == "download":
+                self.screen.show_plots()
+                panel.download.show_progress(item.payload)
+            elif isinstance(item, (Started, Finished, Failed)):
+                panel.download.hide()
+            if session is None:
+                continue
+            if self.recorder is not None:
+                self.recorder.write(item)
+                if isinstance(item, (Finished, Failed)):
+                    self._finish_recording()
+            for plot, series, xs, ys in session.apply(item):
+                if plot in plots:
+                    plots[plot].extend(series, xs, ys)
+            if isinstance(item, (Finished, Failed)):
+                ended.append(item)
+        if session is not None:
+            self._show(session, ended)
+
+    def _show(self, session: RunSession, ended: list[Event]) -> None:
+        body = self.screen.step_view.body
+        if isinstance(body, SessionBody) and body.session is session:
+            body.update_from(session)
+        status = self.screen.status
+        status.set_speed(session.speed_text())
+        failed = session.state in (RunState.FAILED, RunState.DIVERGED)
+        seed = f" · seed {session.seed}" if session.seed is not None else ""
+        status.set_state(session.state + seed, "running" if session.active else "failed" if failed else "")
+        for event in ended:
+            self._run_ended(session, event)
+
+    def _run_ended(self, session: RunSession, event: Event) -> None:
+        self.screen.panel.log.write_line(session.message + (f" {session.hint}" if session.hint else ""))
+        if isinstance(event, Failed):
+            self.screen.panel.add_problem(f"{session.lesson_id} step {session.index}", session.message)
+            self.screen.notify(session.message, title="Run failed", severity="error", timeout=8)
+            return
+        if session.state == RunState.DIVERGED:
+            self.screen.notify(session.message, title="Run diverged", severity="warning", timeout=8)
+        if session.replay:
+            return  # watching a recording is not doing the step
+        if not session.interactive:
+            self.progress.record_run(session.lesson_id, session.index, run_result(session))
+        if session.state in (RunState.COMPLETED, RunState.DIVERGED):
+            self.progress.mark(session.lesson_id, session.index, "done")
+            self.progress_changed()
+
+    def _follow(self, step: Step) -> None:
+        """The step on screen follows the new session, if it is the step that runs."""
+        body = self.screen.step_view.body
+        if isinstance(body, SessionBody) and body.step is step:
+            body.attach(self.session)
+
+    async def _show_plots_for(self, step: Step) -> None:
+        await self.screen.panel.plot_area.set_plots(step.plots)
+        self.screen.show_plots()
+
+    # -- devices -------------------------------------------------------------------------
+
+    def _worker_ready(self, ready: WorkerReady) -> None:
+        status = self.screen.status
+        if ready.error:
+            status.set_device("device: none")
+            self.screen.panel.add_problem("device", ready.error)
+            self.screen.notify(ready.error, severity="error")
+        elif ready.device is not None:
+            self.device_info = ready.device
+            self.devices = ready.devices or self.devices
+            status.set_device(ready.device.label)
+
+    def device_choices(self) -> list[tuple[str, str]]:
+        """(name, label) of each device a run may be sent to; 'auto' first."""
+        choices = [("auto", "auto (best available)")]
+        for device in self.devices or ([self.device_info] if self.device_info else []):
+            choices.append((device.name, device.label))
+        if not any(name == "cpu" for name, _ in choices):
+            choices.append(("cpu", "cpu"))
+        return choices
+
+    def choose_device(self, name: str) -> None:
+        self.host.set_device(name)
+        self.screen.status.set_device(f"{name} …")
+        self.screen.notify(f"Runs will use {name} from the next run on.")
+
+    # -- recording and replay ------------------------------------------------------------
+
+    def toggle_recording(self) -> None:
+        self.record_next = not self.record_next
+        self.screen.notify("The next run will be recorded (lab folder → recordings)." if self.record_next
+                           else "The next run will not be recorded.")
+
+    def _start_recording(self, lesson: Lesson, step: Step, params: dict[str, Any]) -> None:
+        import time
+
+        from engines.core.recording import Recorder, RecordingError
+        from tui_lab import __version__
+
+        folder = lab_home() / "recordings"
+        path = folder / f"{lesson.id}-step{step.index}-{time.strftime('%Y%m%d-%H%M%S')}.jsonl"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.recorder = Recorder(path, engine=step.engine, params=params,
+                                     device=self.device_info.label if self.device_info else self.host.device,
+                                     lesson=lesson.id, step=step.index, lab_version=__version__)
+        except (OSError, RecordingError) as error:
+            self.screen.notify(f"This run is not recorded: {error}", severity="warning")
+        self.record_next = False
+
+    def _finish_recording(self) -> None:
+        recorder, self.recorder = self.recorder, None
+        recorder.close()
+        if recorder.error:
+            self.screen.notify(recorder.error, severity="warning")
+        else:
+            self.screen.notify(f"Recorded {recorder.events_written} events to {recorder.path} "
+                               "(replay: F1 → Replay).", timeout=8)
+
+    def recordings(self) -> list[Path]:
+        """Recordings to offer in the palette: the lab's own, then the user's."""
+        from engines.core.recording import shipped_recordings
+
+        mine = sorted((lab_home() / "recordings").glob("*.jsonl"), reverse=True)
+        return shipped_recordings() + mine[:MAX_OWN_RECORDINGS]
+
+    def replayable(self, path: Path, catalog: Catalog) -> tuple[Recording, Step] | None:
+        """The recording at ``path`` and the step it was recorded from; None (and a sentence) if
+        it cannot be replayed here."""
+        from engines.core.recording import RecordingError, read_recording
+
+        if self.running:
+            self.screen.notify("A run is going; F6 stops it before a replay.", severity="warning")
+            return None
+        try:
+            recording = read_recording(path)
+        except RecordingError as error:
+            self.screen.panel.add_problem("replay", str(error))
+            self.screen.notify(str(error), severity="error")
+            return None
+        header = recording.header
+        lesson = catalog.get(header.get("lesson") or "")
+        index = header.get("step")
+        if lesson is None or not isinstance(index, int) or not 1 <= index <= len(lesson.steps) \
+                or lesson.step(index).kind != "run" or lesson.step(index).engine != header.get("engine"):
+            self.screen.notify(f"{path.name} was recorded from a step this lab does not have; play it with "
+                               f"`tui-lab replay {path}`.", severity="warning")
+            return None
+        return recording, lesson.step(index)
+
+    async def start_replay(self, path: Path, recording: Recording, step: Step, speed: float = 1.0) -> None:
+        """Play a recorded run back into its step (shown already), with its timing or faster."""
+        from engines.core.recording import Player
+
+        header = recording.header
+        params = dict(header.get("params", {}))
+        self.session = RunSession(step.lesson_id, step.index, step.engine, params, plots=step.plots,
+                                  table=step.table, seed=params.get("seed"), replay=True)
+        await self._show_plots_for(step)
+        self._follow(step)
+        self.player = Player(recording, speed=speed)
+        self.screen.status.set_device(f"replay of {header.get('device', '?')}")
+        log = self.screen.panel.log
+        log.write_line(f"── replay of {path.name}, recorded {header.get('recorded_at', '?')} on "
+                       f"{header.get('device', '?')}, speed ×{speed:g}")
+        if recording.note:
+            log.write_line(recording.note)
+
+
+def run_result(session: RunSession) -> dict[str, Any]:
+    """What the progress file keeps of a run: how it ended, its parameters and figures."""
+    result = {"reason": str(session.state), "steps": session.step, "params": session.params}
+    if session.evaluations:
+        result["test_accuracy"] = session.evaluations[-1].get("test_accuracy")
+    checkpoint = session.latest.get("checkpoint")
+    if isinstance(checkpoint, dict):
+        result["checkpoint"] = checkpoint.get("path")
+    figures = {k: v for k, v in session.summary.items() if isinstance(v, (int, float)) and k not in result}
+    return {**figures, **{k: v for k, v in result.items() if v is not None}}

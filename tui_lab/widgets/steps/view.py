@@ -1,0 +1,90 @@
+"""The editor's step tab: heading, the step's Markdown, its kind's widget, then the 'after' text."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from tui_lab.run_session import RunSession
+from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
+from tui_lab.widgets.steps.compute import ComputeBody
+from tui_lab.widgets.steps.draw import DrawBody
+from tui_lab.widgets.steps.find_error import FindErrorBody
+from tui_lab.widgets.steps.graph import GraphBody
+from tui_lab.widgets.steps.run import RunBody
+
+if TYPE_CHECKING:
+    from lessons.model import Step
+
+# The widget of each step kind that has one (a read step is its text alone).
+BODIES: dict[str, type[StepBody]] = {
+    "compute": ComputeBody, "find-error": FindErrorBody, "graph": GraphBody, "run": RunBody, "draw": DrawBody,
+}
+
+
+class StepView(VerticalScroll, can_focus=True):
+    DEFAULT_CSS = """
+    StepView { padding: 0 2 1 2; }
+    StepView > .heading { color: $text-muted; margin: 1 0 1 0; }
+    StepView > .heading.-title { color: $text; text-style: bold; margin: 1 0 0 0; }
+    StepView > Markdown { margin: 0; padding: 0; }
+    StepView > .after { display: none; }
+    StepView > .after.-shown { display: block; }
+    StepView > .nav { color: $text-muted; margin: 1 0 0 0; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.step: Step | None = None
+        self.body: StepBody | None = None
+        self._heading = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Open a lesson in the explorer (Enter), or press F1 for commands.", classes="heading")
+
+    async def show_step(
+        self, step: Step, total: int, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None
+    ) -> None:
+        """Replace what is shown with this step (``session``: the run going, if any, to follow)."""
+        from textual.widgets import Markdown  # markdown-it costs ~30 ms: not before the first paint
+
+        self.step = step
+        await self.remove_children()
+        done = saved.get("state") == "done"
+        self._heading = f"Step {step.index}/{total} · {step.kind}"
+        widgets: list = [
+            Static(step.title, classes="heading -title"),
+            Static(self._heading + ("  ✓ done" if done else ""), classes="heading -sub"),
+            Markdown(fill_placeholders(step.body, values)),
+        ]
+        body_class = BODIES.get(step.kind)
+        if body_class is None:
+            self.body = None
+        elif issubclass(body_class, SessionBody):
+            self.body = body_class(step, values, saved, session)
+        else:
+            self.body = body_class(step, values, saved)
+        if self.body is not None:
+            widgets.append(self.body)
+        if step.after:
+            after = Markdown(fill_placeholders(step.after, values), classes="after")
+            after.set_class(done or not step.solvable, "-shown")
+            widgets.append(after)
+        prev_next = "F7 ◀ previous step" + (" · next step ▶ F8" if step.index < total else " · last step")
+        widgets.append(Static(prev_next, classes="nav"))
+        await self.mount_all(widgets)
+        self.scroll_home(animate=False)
+
+    def mark_solved(self) -> None:
+        for after in self.query(".after"):
+            after.add_class("-shown")
+        self.query_one(".heading.-sub", Static).update(self._heading + "  ✓ done")
+
+    def focus_first(self) -> None:
+        if self.body is not None:
+            self.body.focus_first()
+        else:
+            self.focus()
