@@ -9,7 +9,7 @@ from tui_lab.widgets.explorer import LessonTree
 from tui_lab.widgets.steps import ComputeBody, FindErrorBody, RunBody
 
 from conftest import wait_until
-from pilot import widget_mounted
+from pilot import lab_ready
 
 
 def visible(app, selector: str) -> bool:
@@ -49,7 +49,7 @@ def comparison_rows(app) -> dict[int, list]:
 async def test_layout_has_every_part_without_overlap(make_lab, size):
     app = make_lab()
     async with app.run_test(size=size) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 7)  # a run step: the panel is open
         parts = ["#explorer", "#editor", "#panel", "#status", "#keys"]
         if size[0] < 80:
@@ -79,7 +79,7 @@ async def test_a_tiny_terminal_gets_a_sentence_instead_of_the_layout(make_lab):
 async def test_explorer_navigation_opens_steps_with_the_keyboard(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         assert app.current == ("gradient-descent", 1)
         tree = app.query_one(LessonTree)
         assert not tree.has_focus  # the keyboard starts in the step
@@ -102,7 +102,7 @@ async def show_engine_code(pilot):
     """Open the gradient-descent step that runs ``iterate`` and switch to its code (F3);
     returns the code view once the step's lines are scrolled into view."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.current is not None, what="first step")
+    await lab_ready(pilot)
     await open_step(pilot, "gradient-descent", 7)
     await pilot.press("f3")
     view = app.screen.query_one("#source-view")
@@ -144,7 +144,7 @@ async def test_f3_hands_the_keys_to_the_code_before_the_step_is_hidden(make_lab)
     # neighbour, and the editor flipped back to the step: the keys must move at once.
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 7)
         app.step_view.body.query_one("#run").focus()
         await pilot.pause()
@@ -216,7 +216,7 @@ async def use_palette(pilot, key: str, text: str, until) -> None:
 async def test_palette_commands_run_lab_actions(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await use_palette(pilot, "ctrl+p", "next step", lambda: app.current == ("gradient-descent", 2))
         await use_palette(pilot, "f1", "toggle sidebar", lambda: app.screen.has_class("-hide-sidebar"))
         await use_palette(pilot, "f1", "toggle panel", lambda: not app.screen.has_class("-hide-panel"))
@@ -228,7 +228,7 @@ async def test_palette_commands_run_lab_actions(make_lab):
 async def test_step_navigation_crosses_lessons(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await pilot.press("f8", "f8")
         assert app.current == ("gradient-descent", 3)
         await pilot.press("f7")
@@ -245,7 +245,7 @@ async def test_step_navigation_crosses_lessons(make_lab):
 async def test_compute_step_wrong_answer_hint_and_right_answer(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 3)
         app.step_view.focus_first()
         step = app.screen.query_one(ComputeBody)
@@ -269,7 +269,7 @@ async def test_compute_step_wrong_answer_hint_and_right_answer(make_lab):
 async def test_find_the_error_by_selecting_a_line(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 8)
         app.step_view.focus_first()
         await pilot.pause()
@@ -290,7 +290,7 @@ async def test_find_the_error_by_selecting_a_line(make_lab):
 async def test_run_started_and_stopped_from_the_keyboard_reaches_the_plot(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "selftest", 2)
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.session is not None and app.session.step >= 5, what="progress")
@@ -308,7 +308,7 @@ async def test_run_started_and_stopped_from_the_keyboard_reaches_the_plot(make_l
 async def test_a_gradient_descent_run_fills_its_table_and_plots(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 5)
         app.step_view.focus_first()
         await pilot.press("f5")  # a manual run starts paused…
@@ -326,7 +326,7 @@ async def test_a_gradient_descent_run_fills_its_table_and_plots(make_lab):
 async def test_invalid_run_parameters_get_a_sentence_and_nothing_starts(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 7)
         app.screen.query_one("#param-lr", Input).value = "-0.1"
         await pilot.press("f5")
@@ -339,7 +339,7 @@ async def test_invalid_run_parameters_get_a_sentence_and_nothing_starts(make_lab
 async def test_an_engine_crash_shows_in_problems_and_the_ui_keeps_working(make_lab):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "selftest", 3)
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.session and app.session.state == "failed", what="the crash")
@@ -358,11 +358,11 @@ async def test_an_engine_crash_shows_in_problems_and_the_ui_keeps_working(make_l
 async def test_progress_is_restored_when_the_lab_reopens(make_lab):
     first = make_lab()
     async with first.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: first.current is not None, what="first step")
+        await lab_ready(pilot)
         await pilot.press("f8", "f8")
     second = make_lab()
     async with second.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: second.current is not None, what="first step")
+        await lab_ready(pilot)
         assert second.current == ("gradient-descent", 3)
         assert second.progress.state("gradient-descent", 1) == "done"
 
@@ -375,12 +375,11 @@ async def test_over_ssh_animations_are_off(make_lab, monkeypatch):
 
 async def test_a_download_shows_progress_in_the_panel_until_the_run_starts(make_lab):
     from engines.core.events import Artifact, Started
-    from tui_lab.widgets.panel import DownloadProgress
 
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
-        bar = await widget_mounted(pilot, DownloadProgress)  # the panel mounts after the first paint
+        await lab_ready(pilot)
+        bar = app.panel.download
         app.runs.apply_events([Artifact("download", {"file": "train-images-idx3-ubyte.gz",
                                                      "done_bytes": 2_000_000, "total_bytes": 9_912_422})])
         await wait_until(pilot, lambda: bar.region.area > 0, what="the download bar laid out")
@@ -399,7 +398,7 @@ async def test_a_served_lab_redraws_its_plots_less_often_and_does_not_animate(ma
     app = make_lab(refresh=SERVED)
     assert app.animation_level == "none"
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await open_step(pilot, "gradient-descent", 7)
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.panel.plot_area.plots(), what="the run's plots")

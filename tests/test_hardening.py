@@ -44,7 +44,7 @@ async def test_no_color_is_honoured(make_lab, monkeypatch):
         await lab_ready(pilot)
         from textual.filter import Monochrome
 
-        assert app.no_color and any(isinstance(f, Monochrome) for f in app._filters)
+        assert app.no_color and any(isinstance(f, Monochrome) for f in app.get_line_filters())
         assert app.current == ("gradient-descent", 1)  # and the lab works as ever
 
 
@@ -60,7 +60,7 @@ async def test_an_engine_killed_mid_run_is_reported_and_the_lab_goes_on(make_lab
         await app.open_step("selftest", 2)
         app.post_message(RunRequested("selftest", 2, {"mode": "ok", "steps": 100000, "step_seconds": 0.01}))
         await wait_until(pilot, lambda: app.session and app.session.step > 3, what="a running run")
-        os.kill(app.host._active.process.pid, signal.SIGKILL)
+        os.kill(app.host.engine_pid, signal.SIGKILL)
         await wait_until(pilot, lambda: app.session.state == "failed", what="the report")
         assert "killed by SIGKILL" in app.session.message
         assert "killed by SIGKILL" in str(app.panel.problems.get_row_at(0)[1])

@@ -13,7 +13,7 @@ from tui_lab.widgets.steps import RunBody
 
 from conftest import run_cli, wait_until
 from mnist_fixtures import write_root
-from pilot import shown_text, type_answer
+from pilot import lab_ready, shown_text, type_answer
 
 
 def feedback(app) -> str:
@@ -21,7 +21,7 @@ def feedback(app) -> str:
 
 
 async def started(pilot):
-    await wait_until(pilot, lambda: pilot.app.current is not None, what="first step")
+    await lab_ready(pilot)  # a run draws into the bottom panel, mounted after the first paint
 
 
 async def test_reset_a_step_with_r_after_confirming(make_lab):
@@ -143,12 +143,19 @@ def mnist_lab(make_lab, tmp_path):
     return make_lab(data_dir=str(root))
 
 
-async def _train(pilot, app) -> list[float]:
-    await wait_until(pilot, lambda: app.session and app.session.index == 5 and not app.session.active,
+async def _train(pilot, key: str) -> list[float]:
+    """Press ``key`` (F5, or N for a new seed) and wait for that training run to end; returns
+    its loss curve as plotted."""
+    app = pilot.app
+    before = app.session
+    await pilot.press(key)
+    await wait_until(pilot, lambda: app.session is not before and app.session.index == 5 and not app.session.active,
                      timeout=120, what="a training run")
-    await pilot.pause(0.3)
     assert app.session.state == "completed", app.session.message
-    return list(app.panel.plot_area.plot("training loss").series["loss"].ys)
+    plot = app.panel.plot_area.plot("training loss")
+    await wait_until(pilot, lambda: len(plot.series.get("loss", ())) == len(app.session.losses),
+                     what="every loss of the run on the plot")
+    return list(plot.series["loss"].ys)
 
 
 async def test_same_seed_same_curve_new_seed_another(mnist_lab):
@@ -160,14 +167,11 @@ async def test_same_seed_same_curve_new_seed_another(mnist_lab):
         for name, value in (("epochs", "8"), ("batch_size", "20"), ("seed", "7")):
             app.screen.query_one(f"#param-{name}", Input).value = value
         app.step_view.focus_first()
-        await pilot.press("f5")
-        first = await _train(pilot, app)
+        first = await _train(pilot, "f5")
         assert app.session.seed == 7 and "seed 7" in app.status.state
-        await pilot.press("f5")  # the same initialisation again
-        second = await _train(pilot, app)
+        second = await _train(pilot, "f5")  # the same initialisation again
         assert second == first and len(first) > 5
-        await pilot.press("n")  # a new seed
-        third = await _train(pilot, app)
+        third = await _train(pilot, "n")  # a new seed
         assert app.session.seed != 7 and third != first
 
 
@@ -179,8 +183,8 @@ async def test_plot_readout_and_csv_export(make_lab, isolated_home):
         app.step_view.focus_first()
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the run")
-        await pilot.pause(0.3)
         plot = app.panel.plot_area.plot("theta")
+        await wait_until(pilot, lambda: plot.points == 41, what="the run's 41 points on the plot")
         plot.focus()
         await pilot.press("end", "left")  # one point back from the newest
         assert plot.readout().startswith("step 39 · theta ")

@@ -8,6 +8,7 @@ from textual.widgets import Input
 
 from conftest import run_cli, wait_until
 from mnist_fixtures import write_root
+from pilot import lab_ready
 from tui_lab.progress import ProgressStore
 
 
@@ -55,7 +56,7 @@ async def test_a_dropped_connection_mid_run_keeps_partial_results_and_checkpoint
     write_root(root, "mnist", train=200, test=100)
     app = make_lab(data_dir=str(root))
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)  # a run draws into the bottom panel, mounted after the first paint
         await app.open_step("mnist", 5)
         await pilot.pause()
         app.screen.query_one("#param-epochs", Input).value = "1000"

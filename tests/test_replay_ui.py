@@ -4,13 +4,13 @@ from engines.core.recording import locate, read_recording
 from tui_lab.widgets.panel import BottomPanel, ProblemsTable
 
 from conftest import wait_until
-from pilot import widget_mounted
+from pilot import lab_ready, widget_mounted
 
 
 async def test_record_the_next_run_then_replay_it(make_lab, isolated_home):
     app = make_lab()
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)
         await app.open_step("gradient-descent", 7)
         app.action_toggle_recording()
         app.step_view.focus_first()
@@ -26,11 +26,15 @@ async def test_record_the_next_run_then_replay_it(make_lab, isolated_home):
         assert recording.final.reason == "completed"
 
         # replayed into the same step, the plot gets the same points
-        live = list(app.panel.plot_area.plot("theta").series["theta"].ys)
+        def thetas() -> list[float]:
+            plot = app.panel.plot_area.plot("theta")
+            return list(plot.series["theta"].ys) if plot is not None and "theta" in plot.series else []
+
+        live = thetas()
+        assert len(live) == 41
         await app.replay(files[0], speed=0)
         await wait_until(pilot, lambda: app.session.replay and app.session.state == "completed", what="the replay")
-        await pilot.pause(0.3)
-        assert app.panel.plot_area.plot("theta").series["theta"].ys == live
+        await wait_until(pilot, lambda: thetas() == live, what="the replayed points on the plot")
 
 
 async def test_a_shipped_recording_replays_without_changing_progress(make_lab):

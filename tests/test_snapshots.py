@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from conftest import wait_until
+from pilot import lab_ready
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -44,7 +45,7 @@ async def settle(pilot) -> None:
 def opened(lesson: str, index: int, then=None):
     async def run_before(pilot) -> None:
         app = pilot.app
-        await wait_until(pilot, lambda: app.current is not None, what="first step")
+        await lab_ready(pilot)  # a run draws into the bottom panel, mounted after the first paint
         await app.open_step(lesson, index)
         app.step_view.focus_first()
         if then is not None:
@@ -74,9 +75,8 @@ def test_run_step_with_its_plots(snap_compare, lab, size):
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the run")
         plots = app.panel.plot_area.plots()
-        await wait_until(pilot, lambda: all(p.points == 41 and p.builds and not p._dirty for p in plots),
-                         what="every point drawn")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: all(p.points == 41 for p in plots), what="every point on the plots")
+        await wait_until(pilot, lambda: all(p.builds and p.drawn for p in plots), what="the plots redrawn")
 
     assert snap_compare(lab(), terminal_size=size, run_before=opened("gradient-descent", 7, run))
 

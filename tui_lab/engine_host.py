@@ -101,6 +101,12 @@ class EngineHost:
         worker = self._active
         return worker is not None and not worker.terminal_seen and worker.process.poll() is None
 
+    @property
+    def engine_pid(self) -> int | None:
+        """The process id of the engine of the current or last run (None before the first)."""
+        worker = self._active
+        return worker.process.pid if worker is not None else None
+
     def start(self, engine: str, params: dict[str, Any], data_dir: str | None = None, paused: bool = False,
               nproc: int = 1) -> None:
         """Start a run (``paused``: it waits for "step" or "resume"; ``nproc`` > 1: in that many

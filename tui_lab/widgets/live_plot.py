@@ -121,6 +121,11 @@ class LivePlot(Widget, can_focus=True):
     def points(self) -> int:
         return sum(len(s) for s in self.series.values())
 
+    @property
+    def drawn(self) -> bool:
+        """The figure shows every point added so far (no redraw is due)."""
+        return not self._dirty
+
     def append(self, name: str, x: float, y: float) -> None:
         """Add one point; cheap, call it as often as points arrive."""
         if not math.isfinite(y):
