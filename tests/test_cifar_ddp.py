@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -100,6 +101,47 @@ def test_two_processes_train_what_one_does_and_only_rank_0_reports(lab):
     # The JSON stream has the shape of a one-process run's (a checkpoint line less: that run wrote none).
     single = [json.loads(to_json(e)) for e in reference]
     assert [k for k in kinds(events) if k != "artifact:checkpoint"] == kinds(single)
+
+
+# One process of a distributed run, as torchrun starts it; then it names the gloo threads still running.
+ONE_PROCESS = """\
+import os, sys
+from engines.training import distributed
+
+code = distributed.main(sys.argv[1:])
+names = [open(f"/proc/self/task/{task}/comm").read().strip() for task in os.listdir("/proc/self/task")]
+left = sorted(name for name in names if "gloo" in name)
+print(f"rank {os.environ['RANK']} ended with {code}; gloo threads left: {left}", file=sys.stderr, flush=True)
+sys.exit(code)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread names from /proc (Linux)")
+def test_every_process_ends_gloos_threads_before_it_exits(tmp_path):
+    """A gloo worker thread still running when the interpreter shuts down aborts its process
+    (SIGABRT) if it lags behind, as on a loaded machine; so every process, rank 1 included,
+    which finishes first (it does not evaluate), must have ended them when ``main`` returns."""
+    script = tmp_path / "one_process.py"
+    script.write_text(ONE_PROCESS, encoding="utf-8")
+    params = {**cifar.TRAIN.smoke, "subset": 200, "threads": 1}
+    args = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", str(script),
+            "--engine", "cifar10", "--params", json.dumps(params), "--device", "cpu"]
+    with open(tmp_path / "stderr", "w+", encoding="utf-8") as stderr:
+        # Standard input stays open, as the launcher holds it: the run completes instead of stopping.
+        process = subprocess.Popen(args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+                                   env={**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"})
+        try:
+            process.wait(timeout=300)
+        finally:
+            process.stdin.close()
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        stderr.seek(0)
+        output = stderr.read()
+    assert process.returncode == 0, output
+    ends = sorted(line for line in output.splitlines() if " ended with " in line)
+    assert ends == ["rank 0 ended with 0; gloo threads left: []", "rank 1 ended with 0; gloo threads left: []"], output
 
 
 def test_bad_process_counts_are_refused_with_a_sentence(lab):

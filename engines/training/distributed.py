@@ -187,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
     import torch.distributed as dist
+    import torch.distributed.nn  # noqa: F401 - before the group exists, see _leave_process_group
 
     from engines.core import registry
     from engines.core.device import configure_torch, cpu_cores, cpu_device, detect
@@ -213,8 +214,25 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(final, Failed) and rank:  # rank 0's failure is in the event stream already
             print(f"rank {rank}: {final.message}", file=sys.stderr, flush=True)
         if dist.is_initialized() and isinstance(final, Finished):
-            dist.destroy_process_group()
+            _leave_process_group(dist)
     return 0 if isinstance(final, Finished) else 1
+
+
+def _leave_process_group(dist: Any) -> None:
+    """Destroy the process group so that its gloo worker threads end here, not during
+    interpreter shutdown: a worker that is still letting go of the last all_reduce's
+    tensors then needs the GIL, is made to exit, and std::terminate aborts the process
+    (SIGABRT) — on a loaded machine, where that worker lags behind the main thread.
+
+    The group's destructor joins those threads, but only once nothing holds the group:
+    the finished run's objects are collected first (DDP's hooks form reference cycles),
+    and ``torch.distributed.nn`` is imported before the group is made, because its
+    functions' default argument ``group=group.WORLD`` would otherwise keep it forever
+    (DistributedDataParallel imports that module on first use)."""
+    import gc
+
+    gc.collect()
+    dist.destroy_process_group()
 
 
 def _events_stream(rank: int) -> IO[str] | None:
