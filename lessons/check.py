@@ -1,7 +1,9 @@
 """``tui-lab check``: prove a lesson's numbers and runs, one case per claim.
 
 For each lesson: its value table computes; every placeholder in every step resolves;
-every compute step's answer is a finite number; every ``[expect]`` value is reproduced
+every compute step's answer is a finite number, its slips are numbers the answer is not,
+and no earlier text shows it; no text is eaten on its way to the screen; translations use
+the English placeholders and translate every slip; every ``[expect]`` value is reproduced
 by the engine; the engine's cross-checks (closed form vs autograd, …) agree; and every
 run step's smoke run (the step's parameters made small) ends as the step says it should.
 """
@@ -19,8 +21,11 @@ from engines.core.events import Failed, Finished
 from engines.byhand.graph import Graph
 from engines.core.runtime import Control, run_engine
 from lessons import placeholders
+from lessons.answers import is_close
+from lessons.giveaways import giveaways, visible_parts
 from lessons.model import ComputeStep, GraphStep, Lesson, RunStep
-from lessons.translation import available, placeholder_differences, translate
+from lessons.shown import markdown_eaten, plain_eaten
+from lessons.translation import available, placeholder_differences, translate, untranslated_slips
 
 CROSS_CHECK_RTOL = 1e-6
 CROSS_CHECK_ATOL = 1e-9
@@ -77,6 +82,15 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
 
         yield _timed(lesson.id, f"step {step.index} ({step.kind}): {step.title}", fill_step)
 
+    for step in (s for s in lesson.steps if isinstance(s, ComputeStep)):
+        if step.slips:
+            yield _timed(lesson.id, f"step {step.index} slips: numbers other than the answer",
+                         lambda step=step: _slip_problems(step, values))
+        yield _timed(lesson.id, f"step {step.index} answer: not shown before it is typed",
+                     lambda step=step: "; ".join(giveaways(lesson, step, values)) or None)
+
+    yield _timed(lesson.id, "text: shown as typed", lambda: _eaten(lesson, values))
+
     for lang in available(lesson)[1:]:
         def translation(lang=lang) -> str | None:
             translated = translate(lesson, lang)
@@ -88,6 +102,14 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
             return None
 
         yield _timed(lesson.id, f"translation {lang}: same steps and placeholders as English", translation)
+        if any(isinstance(s, ComputeStep) and s.slips for s in lesson.steps):
+            def slips(lang=lang) -> str | None:
+                missing = untranslated_slips(lesson, translate(lesson, lang))
+                return f"no {lang} message for the slips of " + "; ".join(missing) if missing else None
+
+            yield _timed(lesson.id, f"translation {lang}: a message for every slip", slips)
+        yield _timed(lesson.id, f"translation {lang}: text shown as typed",
+                     lambda lang=lang: _eaten(translate(lesson, lang), values))
 
     for name, expected in lesson.expect.items():
         def compare(name=name, expected=expected) -> str | None:
@@ -117,6 +139,44 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
     if smoke:
         for step in (s for s in lesson.steps if isinstance(s, RunStep)):
             yield _timed(lesson.id, f"step {step.index} smoke run ({step.engine})", lambda step=step: _smoke(step, device))
+
+
+def _slip_problems(step: ComputeStep, values: dict[str, Any]) -> str | None:
+    """Each slip is a finite number that neither the answer nor an earlier slip matches
+    within the step's tolerance (such a slip could never be told apart)."""
+    answer = values[step.answer]
+    problems = []
+    for n, slip in enumerate(step.slips):
+        value = values.get(slip.value)
+        if slip.value not in values:
+            problems.append(f"slip {slip.id!r}: the engine computes no value {slip.value!r}")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            problems.append(f"slip {slip.id!r}: {slip.value} is {value!r}, not a finite number")
+        elif is_close(value, answer, step.tolerance):
+            problems.append(f"slip {slip.id!r}: {slip.value} = {value!r} is within the tolerance of the answer "
+                            f"{step.answer} = {answer!r}")
+        else:
+            twin = next((s for s in step.slips[:n] if values.get(s.value) is not None
+                         and is_close(value, values[s.value], step.tolerance)), None)
+            if twin is not None:
+                problems.append(f"slip {slip.id!r} has the value of slip {twin.id!r} ({value!r}): it is never told")
+    return "; ".join(problems) or None
+
+
+def _eaten(lesson: Lesson, values: dict[str, Any]) -> str | None:
+    """Text a renderer would not show as typed: plain strings through the plain-text
+    path (placeholders filled), Markdown through the Markdown widget's parser."""
+    problems = [f"lesson {what}: {eaten}" for what, text in
+                (("title", lesson.title), ("group", lesson.group), ("summary", lesson.summary))
+                if (eaten := plain_eaten(text))]
+    for step in lesson.steps:
+        plain = [("title", step.title)] + ([("prompt", step.prompt)] if isinstance(step, ComputeStep) else [])
+        plain += [(where, placeholders.fill(text, values)) for where, text in visible_parts(step)
+                  if where not in ("text", "after-text")]
+        problems += [f"step {step.index} {where}: {eaten}" for where, text in plain if (eaten := plain_eaten(text))]
+        for part in (step.body, step.after):
+            problems += [f"{step.source.name}: {eaten}" for eaten in markdown_eaten(placeholders.fill(part, values))]
+    return "; ".join(dict.fromkeys(problems)) or None  # a Markdown file several steps share is told once
 
 
 def _smoke(step: RunStep, device: str) -> str | None:

@@ -17,11 +17,15 @@ from engines.core import registry
 from engines.byhand.graph import WALKS
 from lessons import placeholders
 from lessons.translation import TranslationError, translate
-from lessons.model import AFTER_MARKER, STEP_KINDS, STEP_TYPES, Catalog, Lesson, LessonProblem, PlotSpec, Step, StepKind
+from lessons.model import (AFTER_MARKER, STEP_KINDS, STEP_TYPES, Catalog, Lesson, LessonProblem, PlotSpec, Slip, Step,
+                           StepKind)
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 LESSON_FILE = "lesson.toml"
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+VALUE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+SLIP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+SLIP_KEYS = ("id", "value", "message")
 
 TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "expect", "expect_tolerance",
             "run_step", "steps"}
@@ -29,13 +33,16 @@ TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "exp
 COMMON_STEP_KEYS = {"kind", "title", "text", "hints"}
 STEP_KEYS: dict[StepKind, set[str]] = {
     "read": COMMON_STEP_KEYS,
-    "compute": COMMON_STEP_KEYS | {"answer", "tolerance", "prompt"},
+    "compute": COMMON_STEP_KEYS | {"answer", "tolerance", "prompt", "slips", "shown_ok"},
     "run": COMMON_STEP_KEYS | {"engine", "params", "plots", "table", "expect_reason", "manual", "fields", "artifacts",
                                "controls", "smoke", "compare", "processes"},
     "find-error": COMMON_STEP_KEYS | {"lines", "wrong", "correct"},
     "graph": COMMON_STEP_KEYS | {"graph", "show"},
     "draw": COMMON_STEP_KEYS | {"engine", "params"},
 }
+
+
+INLINE_TABLE = re.compile(r"\{\s*[\w\"-]+\s*=")  # "{ id =": the start of an inline table, not a placeholder
 
 
 class LessonError(Exception):
@@ -56,7 +63,9 @@ class _Lines:
     def step(self, index: int) -> int | None:
         return self.step_headers[index] if index < len(self.step_headers) else None
 
-    def key(self, key: str, step: int | None = None) -> int | None:
+    def key(self, key: str, step: int | None = None, entry: int | None = None) -> int | None:
+        """The line of ``key = …`` (in the step's table when ``step`` is given); with
+        ``entry``, the line of that inline table of its list (1: the first ``{ key =``)."""
         if step is None:
             start, end = 0, (self.step_headers[0] - 1 if self.step_headers else len(self.lines))
         else:
@@ -65,7 +74,8 @@ class _Lines:
         pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
         for number in range(start, end):
             if pattern.match(self.lines[number]):
-                return number + 1
+                tables = (n for n in range(number, end) for _ in INLINE_TABLE.findall(self.lines[n]))
+                return next((n for k, n in enumerate(tables, 1) if k == entry), number) + 1
         return self.step(step) if step is not None else None
 
 
@@ -121,8 +131,8 @@ def load_lesson(folder: Path) -> Lesson:
         raise LessonError(path, int(match.group(1)) if match else None, f"is not valid TOML: {error}") from None
     where = _Lines(text)
 
-    def fail(message: str, key: str | None = None, step: int | None = None) -> LessonError:
-        line = where.key(key, step) if key else where.step(step) if step is not None else None
+    def fail(message: str, key: str | None = None, step: int | None = None, entry: int | None = None) -> LessonError:
+        line = where.key(key, step, entry) if key else where.step(step) if step is not None else None
         return LessonError(path, line, message)
 
     unknown = sorted(set(data) - TOP_KEYS)
@@ -221,7 +231,44 @@ def _compute_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
     tolerance = raw.get("tolerance", 1e-3)
     if not isinstance(tolerance, (int, float)) or isinstance(tolerance, bool) or not tolerance > 0:
         raise fail(f"{what}: 'tolerance' must be a number greater than 0", "tolerance", i)
-    return dict(answer=answer, tolerance=float(tolerance), prompt=str(raw.get("prompt", "")))
+    shown_ok = _strings(raw.get("shown_ok", []), f"{what}: shown_ok", fail, "shown_ok", i)
+    for name in shown_ok:
+        if not _plain_name(name):
+            raise fail(f"{what}: shown_ok entry {name!r} must name an engine value, e.g. \"lr\"", "shown_ok", i)
+    return dict(answer=answer, tolerance=float(tolerance), prompt=str(raw.get("prompt", "")),
+                slips=_slips(raw.get("slips", []), what, fail, i), shown_ok=shown_ok)
+
+
+def _slips(value: Any, what: str, fail, i: int) -> tuple[Slip, ...]:
+    """``[{ id = "sign", value = "grad0_slip_sign", message = "…" }, …]``."""
+    example = '{ id = "sign", value = "theta1_slip_sign", message = "…" }'
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise fail(f"{what}: 'slips' must be a list of tables like {example}", "slips", i)
+    slips: list[Slip] = []
+    for number, entry in enumerate(value, 1):
+        slip_id = entry.get("id")
+        name = f"{what}: slip {slip_id!r}" if isinstance(slip_id, str) else f"{what}: slip {number}"
+        unknown = sorted(set(entry) - set(SLIP_KEYS))
+        if unknown:
+            raise fail(f"{name}: unknown key {unknown[0]!r} (allowed: {', '.join(SLIP_KEYS)})", "slips", i, number)
+        if not isinstance(slip_id, str) or not SLIP_ID.match(slip_id):
+            raise fail(f"{name}: 'id' must be a short slug of lowercase letters, digits and _, e.g. \"sign\"",
+                       "slips", i, number)
+        if any(slip.id == slip_id for slip in slips):
+            raise fail(f"{name}: the id is used twice in this step; each slip needs its own", "slips", i, number)
+        if not isinstance(entry.get("value"), str) or not _plain_name(entry["value"]):
+            raise fail(f"{name}: 'value' must name the engine value the slip leads to, e.g. \"theta1_slip_sign\"",
+                       "slips", i, number)
+        message = entry.get("message")
+        if not isinstance(message, str) or not message.strip():
+            raise fail(f"{name}: 'message' must be a sentence about the slip", "slips", i, number)
+        slips.append(Slip(slip_id, entry["value"], message.strip()))
+    return tuple(slips)
+
+
+def _plain_name(name: str) -> bool:
+    """A value-table name without an index or format: letters, digits and _."""
+    return bool(VALUE_NAME.fullmatch(name))
 
 
 def _engine_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
@@ -285,7 +332,7 @@ def _find_error_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
 
 def _graph_fields(raw: dict, what: str, fail, i: int) -> dict[str, Any]:
     graph = raw.get("graph")
-    if not isinstance(graph, str) or not placeholders.PATTERN.fullmatch("{{" + graph + "}}") or "[" in graph:
+    if not isinstance(graph, str) or not _plain_name(graph):
         raise fail(f"{what}: 'graph' must name an engine value holding a graph, e.g. graph = \"neuron_graph\"",
                    "graph", i)
     show = raw.get("show", "backward")

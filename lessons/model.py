@@ -52,6 +52,16 @@ class ReadStep(Step):
     kind: ClassVar[Literal["read"]] = "read"
 
 
+@dataclass(frozen=True)
+class Slip:
+    """A likely mistake on a compute step: the value it leads to, computed by the engine
+    from the same inputs as the answer, and a sentence about it."""
+
+    id: str  # a short slug, unique within its step: sign, half, step_size, …
+    value: str  # name of the engine value the slip produces
+    message: str  # shown when a typed value matches it (placeholders allowed)
+
+
 @dataclass(frozen=True, kw_only=True)
 class ComputeStep(Step):
     kind: ClassVar[Literal["compute"]] = "compute"
@@ -59,6 +69,13 @@ class ComputeStep(Step):
     answer: str  # name of the engine value the student must type
     tolerance: float = 1e-3  # absolute, or relative to the answer when larger
     prompt: str = ""  # the label before the answer field, e.g. "θ₁ ="
+    slips: tuple[Slip, ...] = ()
+    # Inputs whose placeholders may show a number equal to the answer (a coincidence,
+    # such as lr = 0.1 when the answer is 0.1): the giveaway check lets them pass.
+    shown_ok: tuple[str, ...] = ()
+
+    def texts(self) -> list[str]:
+        return [*super().texts(), *(slip.message for slip in self.slips)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,7 +100,7 @@ class FindErrorStep(Step):
     kind: ClassVar[Literal["find-error"]] = "find-error"
     solvable: ClassVar[bool] = True
     lines: tuple[str, ...]
-    wrong: tuple[int, ...]  # 1-based indexes of lines that count as the answer
+    wrong: tuple[int, ...]  # 1-based indexes of every wrong line: solved when exactly these are marked
     correct: tuple[str, ...] = ()  # the corrected version, shown side by side
 
     def texts(self) -> list[str]:

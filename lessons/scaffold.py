@@ -91,7 +91,7 @@ Where does θ land after one step? The slope at θ₀ is ∂L/∂θ = −Σ (y�
 θ₁ = θ₀ − α · ∂L/∂θ(θ₀)
 ```
 <!-- after -->
-**Right: θ₁ = {{ theta1 }}.** It overshoots the best fit θ* = {{ theta_star:g }};
+**θ₁ = {{ theta1 }}.** It overshoots the best fit θ* = {{ theta_star:g }};
 the next step comes back from the other side.
 """,
     "03-iterate.md": """\
@@ -99,8 +99,8 @@ Press **F5**: the engine takes the steps, fills the table and plots the loss and
 Change **lr** and run again: above 2/Σx² = {{ critical_lr:.4f }} the steps diverge.
 """,
     "04-find-error.md": """\
-A worked example of the same first step. Move to the **first wrong line** and press
-**Enter**.
+A worked example of the same first step. Mark **every wrong line** (**Space**), then
+check (**C**). A line that correctly follows a wrong line above it is not wrong itself.
 <!-- after -->
 **Line 2 is wrong:** it adds the gradient, so the step climbs the loss. The correct
 first step gives θ₁ = {{ theta1 }}.

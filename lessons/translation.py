@@ -2,7 +2,8 @@
 
 A translation holds only text: ``<lang>/lesson.toml`` with the translatable keys
 (``title``, ``summary``, ``group``, and per ``[[steps]]`` in the same order ``title``,
-``prompt``, ``hints``, ``lines``, ``correct``) and one Markdown file per step with the same
+``prompt``, ``hints``, ``lines``, ``correct``, and ``slips``: a table of slip id → message)
+and one Markdown file per step with the same
 name as the English one. Everything else — kinds, engines, answers, parameters — comes
 from the English lesson, so a translation cannot change what is computed. Missing keys
 fall back to English; ``tui-lab check`` verifies each translated text carries the same
@@ -17,11 +18,11 @@ import tomllib
 from pathlib import Path
 
 from lessons import placeholders
-from lessons.model import AFTER_MARKER, AnyStep, Lesson
+from lessons.model import AFTER_MARKER, AnyStep, ComputeStep, Lesson, Slip
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 TOP_KEYS = {"title", "summary", "group", "steps"}
-STEP_KEYS = {"title", "prompt", "hints", "lines", "correct"}
+STEP_KEYS = {"title", "prompt", "hints", "lines", "correct", "slips"}
 
 
 class TranslationError(Exception):
@@ -92,7 +93,34 @@ def _translate_step(step: AnyStep, raw: dict, folder: Path, path: Path) -> AnySt
                 raise TranslationError(path, None, f"step {step.index}: '{key}' must be {len(english)} strings, like the English")
             if key in has:
                 changes[key] = tuple(value)
+    if "slips" in raw:
+        changes["slips"] = _translate_slips(step, raw["slips"], path)
     return dataclasses.replace(step, **changes)
+
+
+def _translate_slips(step: AnyStep, messages: object, path: Path) -> tuple[Slip, ...]:
+    """``slips = { sign = "…", half = "…" }``: a message per slip id; ids left out stay English."""
+    english = step.slips if isinstance(step, ComputeStep) else ()
+    if not isinstance(messages, dict) or not all(isinstance(m, str) and m.strip() for m in messages.values()):
+        raise TranslationError(path, None, f"step {step.index}: 'slips' must map slip ids to messages, "
+                                           'e.g. slips = { sign = "…" }')
+    unknown = sorted(set(messages) - {slip.id for slip in english})
+    if unknown:
+        known = ", ".join(slip.id for slip in english) or "none"
+        raise TranslationError(path, None, f"step {step.index}: no slip {unknown[0]!r} in the English step "
+                                           f"(its slips: {known})")
+    return tuple(dataclasses.replace(slip, message=messages.get(slip.id, slip.message).strip()) for slip in english)
+
+
+def untranslated_slips(english: Lesson, other: Lesson) -> list[str]:
+    """Slips whose message the translation leaves in English: 'step N: id, id'."""
+    missing = []
+    for a, b in zip(english.steps, other.steps):
+        if isinstance(a, ComputeStep) and isinstance(b, ComputeStep):
+            same = [x.id for x, y in zip(a.slips, b.slips) if x.message == y.message]
+            if same:
+                missing.append(f"step {a.index}: {', '.join(same)}")
+    return missing
 
 
 def placeholder_differences(english: Lesson, other: Lesson) -> list[str]:
@@ -108,4 +136,11 @@ def placeholder_differences(english: Lesson, other: Lesson) -> list[str]:
                 f"not in English: {', '.join(extra)}" if extra else "",
             ]))
             problems.append(f"step {a.index} ({b.source.name}): {detail}")
+        for x, y in zip(getattr(a, "slips", ()), getattr(b, "slips", ())):
+            if placeholders.names(x.message) != placeholders.names(y.message):
+                problems.append(f"step {a.index}: slip {x.id!r} uses {_names(y.message)}, the English {_names(x.message)}")
     return problems
+
+
+def _names(text: str) -> str:
+    return ", ".join(sorted(placeholders.names(text))) or "no placeholders"

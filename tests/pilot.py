@@ -134,15 +134,36 @@ async def type_answer(pilot, text: str) -> None:
     await pilot.press("home", "ctrl+k", *text, "enter")
 
 
+async def answer_judged(pilot, text: str) -> str:
+    """Type a wrong answer into the focused field; wait until the feedback shows the judge's
+    message for it (a slip's own, or how far off it is); returns the feedback."""
+    from lessons.judge import judge_answer
+
+    app = pilot.app
+    await type_answer(pilot, text)
+    return await feedback_shows(pilot, judge_answer(app.step_view.step, app.step_view.body.values, text).message)
+
+
 async def feedback_shows(pilot, text: str) -> str:
     """Wait until the step's feedback line shows ``text``; returns the whole line."""
     return await text_shown(pilot, text, within=".feedback")
 
 
 async def step_done(pilot) -> None:
-    """The step on screen is saved as done."""
+    """The step on screen is saved as solved."""
     app = pilot.app
-    await wait_until(pilot, lambda: app.progress.state(*app.current) == "done", what=f"step {app.current} done")
+    await wait_until(pilot, lambda: app.progress.state(*app.current) == "solved", what=f"step {app.current} solved")
+
+
+async def toggle_lines(pilot, lines) -> None:
+    """On a find-the-error step with the keyboard in its lines: Space on each of these lines
+    (marking it, or unmarking a marked one), then C to check the marked set."""
+    await pilot.press("home")
+    at = 1
+    for line in sorted(lines):
+        await pilot.press(*["down"] * (line - at), "space")
+        at = line
+    await pilot.press("c")
 
 
 async def solved(pilot) -> None:
@@ -159,3 +180,14 @@ async def run_step(pilot, state: str = "completed", timeout: float = SAFETY_LIMI
     await wait_until(pilot, lambda: app.session is not None and app.session is not before
                      and app.session.index == index and not app.session.active, what=f"the run of step {index}", timeout=timeout)
     assert app.session.state == state, f"{app.session.message}\n{app.session.hint}"
+
+
+async def find_the_errors(pilot) -> str:
+    """On a find-the-error step: mark a correct line and check (it is refused), then mark
+    exactly the step's wrong lines and check; returns the feedback of that last check."""
+    step = pilot.app.step_view.step
+    innocent = next(i for i in range(1, len(step.lines) + 1) if i not in step.wrong)
+    await toggle_lines(pilot, [innocent])
+    await feedback_shows(pilot, f"Line {innocent} is correct")
+    await toggle_lines(pilot, [innocent, *step.wrong])  # unmarks it, marks the wrong ones
+    return await feedback_shows(pilot, "Right")

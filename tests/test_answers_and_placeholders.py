@@ -1,7 +1,7 @@
 import pytest
 
 from lessons.placeholders import PlaceholderError, fill, malformed, names
-from tui_lab.answers import AnswerError, is_close, parse_answer
+from lessons.answers import AnswerError, is_close, parse_answer, parse_lines
 
 
 @pytest.mark.parametrize("text, value", [("2.8", 2.8), ("-28", -28.0), ("−28", -28.0), ("1/7", 1 / 7),
@@ -16,6 +16,27 @@ def test_answers_people_type(text, value):
 def test_bad_answers_get_a_sentence(text, words):
     with pytest.raises(AnswerError, match=words):
         parse_answer(text)
+
+
+def test_a_bad_answer_is_told_in_the_lessons_language():
+    with pytest.raises(AnswerError) as error:
+        parse_answer("[/i]")
+    assert str(error.value) == "'[/i]' is not a number; type something like 2.8, -28 or 1/7."
+    assert error.value.sentence("zh") == "'[/i]' 不是一个数；请输入像 2.8、-28 或 1/7 这样的数。"
+
+
+@pytest.mark.parametrize("text, lines", [("2,5,6", {2, 5, 6}), ("2 5  6", {2, 5, 6}), ("6, 2", {2, 6}), ("2，5", {2, 5})])
+def test_line_numbers_people_type(text, lines):
+    assert parse_lines(text, 6) == lines
+
+
+@pytest.mark.parametrize("text, words", [("", "Type the numbers of the wrong lines first"),
+                                         ("2,x", "'2,x' is not a list of line numbers"),
+                                         ("-1", "is not a list of line numbers"),
+                                         ("2,7", "There is no line 7: the example has lines 1 to 6.")])
+def test_bad_line_numbers_get_a_sentence(text, words):
+    with pytest.raises(AnswerError, match=words):
+        parse_lines(text, 6)
 
 
 def test_tolerance_is_absolute_whatever_the_size_of_the_answer():

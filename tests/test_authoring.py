@@ -41,9 +41,11 @@ def test_new_lesson_creates_a_lesson_that_passes_check(tmp_path):
     assert check.returncode == 0, check.stdout
     assert "ok   loss-surfaces: step 3 smoke run (gd.iterate)" in check.stdout
     assert "ok   loss-surfaces: expect theta1" in check.stdout
-    assert check.stdout.endswith("7 passed, 0 failed\n")
+    assert "ok   loss-surfaces: step 2 answer: not shown before it is typed" in check.stdout
+    assert "ok   loss-surfaces: text: shown as typed" in check.stdout
+    assert check.stdout.endswith("9 passed, 0 failed\n")
     suite = ET.parse(report).getroot().find("testsuite")
-    assert suite.get("name") == "loss-surfaces" and suite.get("failures") == "0" and suite.get("tests") == "7"
+    assert suite.get("name") == "loss-surfaces" and suite.get("failures") == "0" and suite.get("tests") == "9"
 
 
 @pytest.mark.parametrize("name", ["Intro", "my_lesson", "two words", "ünïcode", "-dash-first"])

@@ -81,7 +81,7 @@ def test_check_passes_the_builtin_lessons_and_writes_valid_junit(tmp_path):
 
 def test_check_fails_on_a_wrong_expected_value(tmp_path):
     toml = GOOD.format(id="wrong-expect").replace('values = "gd.values"', 'values = "gd.values"\n[expect]\ntheta1 = 2.9\n')
-    write_lesson(tmp_path, "wrong-expect", toml)
+    write_lesson(tmp_path, "wrong-expect", toml, {"a.md": "From θ₀ = {{ theta0:g }}, where does θ land?"})
     report = tmp_path / "check.xml"
     result = run_cli("check", "wrong-expect", "--lessons", str(tmp_path), "--junit", str(report))
     assert result.returncode == 1

@@ -31,15 +31,15 @@ async def test_reset_a_step_with_r_after_confirming(make_lab):
         await app.open_step("gradient-descent", 3)
         app.step_view.focus_first()
         await type_answer(pilot, "2.8")
-        assert app.progress.state("gradient-descent", 3) == "done"
+        assert app.progress.state("gradient-descent", 3) == "solved"
         await pilot.press("tab", "r")  # off the answer field, r asks to reset
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", what="the question")
         await pilot.press("n")  # no: nothing happens
-        assert app.progress.state("gradient-descent", 3) == "done"
+        assert app.progress.state("gradient-descent", 3) == "solved"
         await pilot.press("r")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "Confirm", what="the question")
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.progress.state("gradient-descent", 3) != "done", what="the reset")
+        await wait_until(pilot, lambda: app.progress.state("gradient-descent", 3) != "solved", what="the reset")
         assert app.progress.step("gradient-descent", 3).get("answer") is None
         assert app.step_view.body.query_one(Input).value == ""
 
@@ -51,20 +51,20 @@ async def test_reset_a_whole_lesson_from_the_palette(make_lab):
     async with app.run_test(size=(120, 40)) as pilot:
         await started(pilot)
         await pilot.press("f8", "f8")
-        assert app.progress.done_count("gradient-descent", 11) >= 1
+        assert app.progress.solved_count("gradient-descent", 11) >= 1
         await use_palette(pilot, "f1", "reset this lesson", lambda: type(app.screen).__name__ == "Confirm")
         await pilot.press("y")
-        await wait_until(pilot, lambda: app.progress.done_count("gradient-descent", 11) <= 1, what="the reset")
+        await wait_until(pilot, lambda: app.progress.solved_count("gradient-descent", 11) <= 1, what="the reset")
 
 
 def test_reset_all_from_the_command_line(tmp_path):
     from tui_lab.progress import ProgressStore
 
     store = ProgressStore()
-    store.mark("gradient-descent", 2, "done")
+    store.mark("gradient-descent", 2, "solved")
     refused = run_cli("reset", "--all")  # no terminal to confirm on
     assert refused.returncode == 2 and "add --yes" in refused.stderr
-    assert ProgressStore().state("gradient-descent", 2) == "done"
+    assert ProgressStore().state("gradient-descent", 2) == "solved"
     done = run_cli("reset", "--all", "--yes")
     assert done.returncode == 0 and "Reset ALL your progress" in done.stdout
     assert ProgressStore().state("gradient-descent", 2) == "new"
@@ -104,7 +104,7 @@ async def test_hints_come_in_tiers_and_unlock_the_solution(make_lab):
         body.query_one("#reveal").press()
         await pilot.pause()
         assert "The answer is -28 (revealed)" in feedback(app)
-        assert app.progress.step("gradient-descent", 2)["revealed"] is True
+        assert app.progress.state("gradient-descent", 2) == "revealed"
 
 
 async def test_a_teacher_can_hide_solutions(make_lab, monkeypatch):
@@ -121,7 +121,7 @@ async def test_a_teacher_can_hide_solutions(make_lab, monkeypatch):
         assert "Reveal shows the solution" not in feedback(app)
         body.query_one("#reveal").press()  # hidden even after the last hint
         await wait_until(pilot, lambda: "Your teacher has hidden the solutions" in feedback(app), what="the refusal")
-        assert app.progress.state("gradient-descent", 8) != "done"
+        assert app.progress.state("gradient-descent", 8) not in ("solved", "revealed")
 
 
 def test_the_solutions_setting_can_come_from_a_shared_file(tmp_path, monkeypatch):

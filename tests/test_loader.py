@@ -225,3 +225,77 @@ def test_lessons_modules_import_one_way():
         return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
 
     assert [m for m in graph if reaches(m, m, set())] == []
+
+
+SLIPS = '''tolerance = 1e-6
+slips = [
+  { id = "sign", value = "theta1_slip_sign", message = "{{ theta1_slip_sign:g }} has the sign flipped." },
+  { id = "half", value = "theta1_slip_half", message = "Twice the step: the ½ went missing." },
+]
+shown_ok = ["lr"]
+'''
+
+
+def test_slips_and_shown_ok_load_as_values_of_the_step(tmp_path):
+    from lessons.model import Slip
+
+    step = load_lesson(write_lesson(tmp_path, "slips", GOOD.format(id="slips") + SLIPS)).step(2)
+    assert step.slips == (Slip("sign", "theta1_slip_sign", "{{ theta1_slip_sign:g }} has the sign flipped."),
+                          Slip("half", "theta1_slip_half", "Twice the step: the ½ went missing."))
+    assert step.shown_ok == ("lr",)
+    assert "{{ theta1_slip_sign:g }} has the sign flipped." in step.texts()  # filled and checked like other texts
+
+
+@pytest.mark.parametrize("old, new, line, words", [
+    ('id = "half", value', 'id = "sign", value', 18, "slip 'sign': the id is used twice in this step"),
+    ('value = "theta1_slip_half"', 'value = "theta1_slip_half[0]"', 18, "slip 'half': 'value' must name the engine value"),
+    ('message = "Twice the step: the ½ went missing."', 'message = " "', 18, "slip 'half': 'message' must be a sentence"),
+    ('id = "half",', 'id = "Half!",', 18, "'id' must be a short slug"),
+    ('{ id = "half",', '{ hint = "x", id = "half",', 18, "slip 'half': unknown key 'hint' (allowed: id, value, message)"),
+    ('shown_ok = ["lr"]', 'shown_ok = ["lr:g"]', 20, "shown_ok entry 'lr:g' must name an engine value"),
+])
+def test_a_bad_slip_is_named_with_its_line(tmp_path, old, new, line, words):
+    problem = problem_of(tmp_path, GOOD.format(id="x") + SLIPS.replace(old, new))
+    assert words in problem.message and problem.message.startswith("step 2: ")
+    assert problem.line == line
+
+
+def test_slips_must_be_a_list_of_tables(tmp_path):
+    problem = problem_of(tmp_path, GOOD.format(id="x") + 'slips = ["sign"]\n')
+    assert "step 2: 'slips' must be a list of tables like { id = " in problem.message and problem.line == 15
+
+
+def _with_translation(tmp_path, zh_step: str):
+    folder = write_lesson(tmp_path, "slips", GOOD.format(id="slips") + SLIPS)
+    (folder / "zh").mkdir()
+    (folder / "zh" / "a.md").write_text("θ₁ 等于 {{ theta1 }}", encoding="utf-8")
+    (folder / "zh" / "lesson.toml").write_text(f"[[steps]]\n\n[[steps]]\n{zh_step}\n", encoding="utf-8")
+    return folder
+
+
+def test_a_translation_gives_slip_messages_by_id_and_leaves_the_rest_english(tmp_path):
+    _with_translation(tmp_path, 'slips = { sign = "{{ theta1_slip_sign:g }} 的符号反了。" }')
+    english = load_catalog([tmp_path]).get("slips")
+    chinese = load_catalog([tmp_path], lang="zh").get("slips")
+    assert [(s.id, s.value, s.message) for s in chinese.step(2).slips] == [
+        ("sign", "theta1_slip_sign", "{{ theta1_slip_sign:g }} 的符号反了。"),
+        ("half", "theta1_slip_half", "Twice the step: the ½ went missing."),
+    ]
+    assert placeholder_differences(english, chinese) == []
+
+
+def test_a_translated_slip_the_english_step_lacks_is_a_problem(tmp_path):
+    _with_translation(tmp_path, 'slips = { sing = "…" }')
+    catalog = load_catalog([tmp_path], lang="zh")
+    assert catalog.get("slips").language == "en"  # shown in English
+    assert any("step 2: no slip 'sing' in the English step (its slips: sign, half)" in str(p)
+               for p in catalog.problems)
+
+
+def test_a_translated_slip_message_must_use_its_english_placeholders(tmp_path):
+    _with_translation(tmp_path, 'slips = { sign = "符号反了。", half = "{{ theta1_slip_sign }} 是两倍。" }')
+    english, chinese = load_catalog([tmp_path]).get("slips"), load_catalog([tmp_path], lang="zh").get("slips")
+    assert placeholder_differences(english, chinese) == [
+        "step 2: slip 'sign' uses no placeholders, the English theta1_slip_sign",
+        "step 2: slip 'half' uses theta1_slip_sign, the English no placeholders",
+    ]

@@ -10,34 +10,35 @@ from tui_lab.progress import ProgressStore
 def test_progress_survives_a_restart(tmp_path):
     path = tmp_path / "p.json"
     store = ProgressStore(path)
-    store.mark("gd", 2, "done", answer="-28")
+    store.mark("gd", 2, "solved", answer="-28")
     store.set_last("gd", 3)
     again = ProgressStore(path)
-    assert again.state("gd", 2) == "done" and again.step("gd", 2)["answer"] == "-28"
+    assert again.state("gd", 2) == "solved" and again.step("gd", 2)["answer"] == "-28"
     assert again.last_position() == ("gd", 3)
-    assert again.done_count("gd", 5) == 1
+    assert again.solved_count("gd", 5) == 1
 
 
-def test_done_is_never_downgraded_to_seen(tmp_path):
+def test_solved_is_never_downgraded(tmp_path):
     store = ProgressStore(tmp_path / "p.json")
-    store.mark("gd", 1, "done")
+    store.mark("gd", 1, "solved")
+    store.mark("gd", 1, "revealed")
     store.mark("gd", 1, "seen")
-    assert store.state("gd", 1) == "done"
+    assert store.state("gd", 1) == "solved"
 
 
 def test_two_windows_keep_each_others_progress(tmp_path):
     path = tmp_path / "p.json"
     left, right = ProgressStore(path), ProgressStore(path)
-    left.mark("gd", 1, "done")
-    right.mark("gd", 2, "done")  # right never read left's change, yet must keep it
+    left.mark("gd", 1, "solved")
+    right.mark("gd", 2, "solved")  # right never read left's change, yet must keep it
     merged = ProgressStore(path)
-    assert merged.state("gd", 1) == "done" and merged.state("gd", 2) == "done"
+    assert merged.state("gd", 1) == "solved" and merged.state("gd", 2) == "solved"
 
 
 def test_no_temporary_files_are_left_behind(tmp_path):
     store = ProgressStore(tmp_path / "p.json")
     for i in range(5):
-        store.mark("gd", i + 1, "done")
+        store.mark("gd", i + 1, "solved")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.lock"]
     json.loads((tmp_path / "p.json").read_text())
 
@@ -48,8 +49,8 @@ def test_an_unwritable_folder_is_a_sentence_not_a_crash(tmp_path):
     folder.mkdir()
     folder.chmod(stat.S_IRUSR | stat.S_IXUSR)
     store = ProgressStore(folder / "p.json")
-    store.mark("gd", 1, "done")
-    assert store.state("gd", 1) == "done"  # kept in memory
+    store.mark("gd", 1, "solved")
+    assert store.state("gd", 1) == "solved"  # kept in memory
     assert store.error.startswith(f"Progress could not be saved to {folder / 'p.json'}")
 
 
@@ -57,8 +58,8 @@ def test_a_path_that_cannot_be_a_folder_is_a_sentence_not_a_crash(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     store = ProgressStore(blocker / "sub" / "p.json")  # a file where a folder must be
-    store.mark("gd", 1, "done")
-    assert store.state("gd", 1) == "done"
+    store.mark("gd", 1, "solved")
+    assert store.state("gd", 1) == "solved"
     assert "Progress could not be saved" in store.error and "kept for this session only" in store.error
 
 
@@ -67,5 +68,44 @@ def test_a_corrupt_file_is_reported_and_replaced_on_the_next_save(tmp_path):
     path.write_text("{not json")
     store = ProgressStore(path)
     assert "could not be read" in store.error
-    store.mark("gd", 1, "done")
-    assert ProgressStore(path).state("gd", 1) == "done"
+    store.mark("gd", 1, "solved")
+    assert ProgressStore(path).state("gd", 1) == "solved"
+
+
+def test_a_revealed_step_is_not_solved_until_its_answer_is_typed(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    store.mark("gd", 2, "seen")
+    store.record_hints("gd", 2, 3)
+    store.mark("gd", 2, "revealed")
+    store.mark("gd", 2, "seen")  # reopening it
+    assert store.state("gd", 2) == "revealed" and store.solved_count("gd", 5) == 0
+    store.mark("gd", 2, "solved", answer="-28")
+    entry = ProgressStore(tmp_path / "p.json").step("gd", 2)
+    assert entry["state"] == "solved" and entry["hinted"] is True and entry["hints"] == 3
+
+
+def test_tries_slips_and_hints_are_counted(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    store.mark("gd", 2, "seen")
+    store.record_try("gd", 2, "sign")
+    store.record_try("gd", 2, "sign")
+    store.record_try("gd", 2)  # a wrong value that is no known slip
+    store.record_hints("gd", 2, 2)
+    store.record_hints("gd", 2, 1)  # the step reopened: the most ever opened is kept
+    store.mark("gd", 2, "solved")
+    entry = ProgressStore(tmp_path / "p.json").step("gd", 2)
+    assert (entry["tries"], entry["slips"], entry["hints"], entry["hinted"]) == (3, {"sign": 2}, 2, True)
+    store.mark("gd", 3, "solved")  # no hint opened
+    assert store.step("gd", 3)["hinted"] is False
+
+
+def test_old_done_entries_read_as_solved_or_revealed(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"lessons": {"gd": {"steps": {
+        "2": {"state": "done", "answer": "-28"}, "3": {"state": "done", "revealed": True}}}}}))
+    store = ProgressStore(path)
+    assert store.state("gd", 2) == "solved" and store.state("gd", 3) == "revealed"
+    store.mark("gd", 3, "seen")  # written back in today's terms, still revealed
+    saved = json.loads(path.read_text())["lessons"]["gd"]["steps"]
+    assert saved["3"]["state"] == "revealed" and "revealed" not in saved["3"]
+    assert saved["2"] == {"state": "done", "answer": "-28"}  # untouched entries stay as they were

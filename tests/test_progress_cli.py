@@ -14,8 +14,11 @@ from tui_lab.progress import ProgressStore
 
 def some_progress():
     store = ProgressStore()
-    store.mark("gradient-descent", 2, "done", answer="-28")
-    store.mark("gradient-descent", 3, "done", revealed=True)
+    store.mark("gradient-descent", 2, "solved", answer="-28")
+    store.mark("gradient-descent", 3, "revealed")
+    store.record_hints("gradient-descent", 4, 1)
+    store.record_try("gradient-descent", 4, "sign")
+    store.mark("gradient-descent", 4, "solved", answer="1.68")
     store.record_run("mnist", 5, {"reason": "completed", "test_accuracy": 0.91})
     store.record_run("mnist", 5, {"reason": "completed", "test_accuracy": 0.95})
 
@@ -25,12 +28,20 @@ def test_export_json_and_csv_carry_every_step():
     data = json.loads(run_cli("progress", "--export", "json").stdout)
     lessons = {l["id"]: l for l in data["lessons"]}
     gd = lessons["gradient-descent"]
-    assert gd["done"] == 2 and gd["total"] == 11
-    assert gd["steps"][1]["answer"] == "-28" and gd["steps"][2]["revealed"] is True
+    assert (gd["solved"], gd["solved_after_hints"], gd["revealed"], gd["total"]) == (2, 1, 1, 11)
+    assert gd["steps"][1]["answer"] == "-28" and gd["steps"][2]["state"] == "revealed"
+    assert gd["steps"][3] | {"at": None} == {"step": 4, "title": gd["steps"][3]["title"], "kind": "compute",
+                                             "state": "solved", "answer": "1.68", "tries": 1, "slips": {"sign": 1},
+                                             "hints": 1, "hinted": True, "runs": 0, "best_test_accuracy": None,
+                                             "at": None}
     assert lessons["mnist"]["steps"][4]["best_test_accuracy"] == 0.95 and lessons["mnist"]["steps"][4]["runs"] == 2
     rows = list(csv.DictReader(io.StringIO(run_cli("progress", "--export", "csv").stdout)))
     assert len(rows) == sum(l["total"] for l in data["lessons"])
-    assert {r["state"] for r in rows if r["lesson"] == "gradient-descent" and r["step"] in ("2", "3")} == {"done"}
+    states = {r["step"]: (r["state"], r["hinted"], r["slips"]) for r in rows if r["lesson"] == "gradient-descent"}
+    assert [states[n] for n in "234"] == [("solved", "False", ""), ("revealed", "False", ""), ("solved", "True", "sign:1")]
+    text = run_cli("progress").stdout
+    assert any(line.startswith("gradient-descent") and "2/11" in line and "1 after hints, 1 revealed" in line
+               for line in text.splitlines())
 
 
 def test_students_share_and_a_teacher_reads_the_class(tmp_path):
@@ -45,7 +56,7 @@ def test_students_share_and_a_teacher_reads_the_class(tmp_path):
     summary = run_cli("progress", "--dir", str(shared))
     lines = summary.stdout.splitlines()
     assert lines[0].startswith("student") and "gradient-descent" in lines[0]
-    assert any(line.startswith("zoe") and "2/11" in line for line in lines)
+    assert any(line.startswith("zoe") and "2/11 1h 1r" in line for line in lines)
     assert summary.returncode == 1 and "junk.json: skipped" in summary.stderr  # named, not fatal
     missing = run_cli("progress", "--share", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
@@ -75,3 +86,16 @@ async def test_a_dropped_connection_mid_run_keeps_partial_results_and_checkpoint
 
     saved = torch.load(checkpoint, weights_only=True)
     assert saved["epoch"] >= 2  # at least the epochs the lab saw
+
+
+def test_the_class_summary_reads_exports_from_before_solved_and_revealed(tmp_path):
+    shared = tmp_path / "class"
+    shared.mkdir()
+    steps = [{"step": 1, "state": "done", "revealed": False}, {"step": 2, "state": "done", "revealed": True},
+             {"step": 3, "state": "seen", "revealed": False}]
+    old = {"format": "tui-lab progress", "version": 1, "user": "ada", "exported_at": "2026-01-01T10:00:00",
+           "lessons": [{"id": "gradient-descent", "title": "GD", "total": 3, "done": 2, "steps": steps}]}
+    (shared / "ada.json").write_text(json.dumps(old))
+    summary = run_cli("progress", "--dir", str(shared))
+    assert summary.returncode == 0
+    assert any(line.startswith("ada") and "1/3 1r" in line for line in summary.stdout.splitlines())

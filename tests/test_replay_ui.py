@@ -47,7 +47,7 @@ async def test_a_shipped_recording_replays_without_changing_progress(make_lab):
         await wait_until(pilot, lambda: app.session and app.session.replay and not app.session.active,
                          what="the replay")
         assert app.session.state == "diverged" and app.current == ("gradient-descent", 5)
-        assert app.progress.state("gradient-descent", 5) != "done"  # watching is not doing
+        assert app.progress.state("gradient-descent", 5) != "solved"  # watching is not doing
         assert "replay of" in app.status.device
 
 

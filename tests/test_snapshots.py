@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import Input
 
 from conftest import wait_until
-from pilot import lab_ready
+from pilot import lab_ready, toggle_lines
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -84,7 +84,7 @@ def test_run_step_with_its_plots(snap_compare, lab, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_find_the_error_solved(snap_compare, lab, size):
     async def solve(pilot):
-        await pilot.press("down", "enter")
+        await toggle_lines(pilot, pilot.app.step_view.step.wrong)
 
     assert snap_compare(lab(), terminal_size=size, run_before=opened("gradient-descent", 8, solve))
 

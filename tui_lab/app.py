@@ -26,7 +26,7 @@ from tui_lab.commands import LabCommands
 from tui_lab.config import load_config
 from tui_lab.engine_host import EngineHost
 from tui_lab.exports import ExportActions
-from tui_lab.messages import OpenStep, RunCommand, RunRequested, StepSolved, StopRequested
+from tui_lab.messages import HintOpened, OpenStep, RunCommand, RunRequested, StepSolved, StopRequested, WrongTry
 from tui_lab.progress import ProgressStore
 from tui_lab.refresh import SERVED, TERMINAL, Refresh, over_ssh
 from tui_lab.run_controller import RunController
@@ -214,16 +214,18 @@ class LabApp(ShellActions, ExportActions, App):
         lesson = self.catalog.get(lesson_id)
         if lesson is None:
             return
-        if index == 0:  # where the student left off: the first step not done yet
-            index = next((s.index for s in lesson.steps if self.progress.state(lesson.id, s.index) != "done"), 1)
+        if index == 0:  # where the student left off: the first step neither solved nor revealed
+            index = next((s.index for s in lesson.steps
+                          if self.progress.state(lesson.id, s.index) not in ("solved", "revealed")), 1)
         step = lesson.step(index)
         self.runs.leaving_for((lesson.id, index))
         saved = self.progress.step(lesson.id, index)
-        await self.step_view.show_step(step, len(lesson.steps), self.values_for(lesson), saved, self.session)
+        await self.step_view.show_step(step, len(lesson.steps), self.values_for(lesson), saved, self.session,
+                                       lesson.language)
         self.main.editor.active = "tab-step"
         self.show_panel_for(step.kind == "run")
         if step.kind == "read":
-            self.progress.mark(lesson.id, index, "done")
+            self.progress.mark(lesson.id, index, "solved")
         elif saved.get("state") is None:
             self.progress.mark(lesson.id, index, "seen")
         self.progress.set_last(lesson.id, index)
@@ -242,10 +244,21 @@ class LabApp(ShellActions, ExportActions, App):
 
     @on(StepSolved)
     def on_step_solved(self, message: StepSolved) -> None:
-        self.progress.mark(message.lesson_id, message.index, "done", revealed=message.revealed, answer=message.answer)
+        answer = {"answer": message.answer} if message.answer is not None else {}
+        self.progress.mark(message.lesson_id, message.index, message.outcome, **answer)
         self._progress_changed()
         if self.current == (message.lesson_id, message.index):
-            self.step_view.mark_solved()
+            self.step_view.mark_answered(self.progress.state(message.lesson_id, message.index))
+
+    @on(WrongTry)
+    def on_wrong_try(self, message: WrongTry) -> None:
+        self.progress.record_try(message.lesson_id, message.index, message.slip)
+        self._progress_changed()
+
+    @on(HintOpened)
+    def on_hint_opened(self, message: HintOpened) -> None:
+        self.progress.record_hints(message.lesson_id, message.index, message.opened)
+        self._progress_changed()
 
     async def action_next_step(self) -> None:
         await self._move(+1)

@@ -65,7 +65,7 @@ def _new_lesson(args: Namespace) -> int:
 def _lesson_command(args: Namespace) -> int:
     """The commands that work on the lesson catalogue."""
     from lessons import load_catalog
-    from tui_lab import checkup, headless, progress_cli
+    from tui_lab import answer_cli, checkup, headless, progress_cli
 
     # `check` always starts from English and verifies the translations against it.
     catalog = load_catalog(args.lessons, lang="en" if args.command == "check" else args.lang)
@@ -81,6 +81,8 @@ def _lesson_command(args: Namespace) -> int:
     if args.command == "check":
         device = "cpu" if args.device == "auto" else args.device
         return checkup.cmd_check(catalog, args.lesson_ids, args.junit, device, out)
+    if args.command == "answer":
+        return answer_cli.cmd_answer(catalog, args.target, args.value, args.json, out)
     if args.command == "doctor":
         return checkup.cmd_doctor(catalog, args.device, args.data_dir, out)
     if args.command == "reset":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.message import Message
 
@@ -17,12 +18,30 @@ class OpenStep(Message):
 
 @dataclass
 class StepSolved(Message):
-    """The student solved (or revealed) the current step."""
+    """The current step is answered: solved by the student, or its solution revealed."""
 
     lesson_id: str
     index: int
-    revealed: bool = False
+    outcome: Literal["solved", "revealed"] = "solved"
     answer: str | None = None
+
+
+@dataclass
+class WrongTry(Message):
+    """A wrong or invalid answer to the current step (``slip``: the known slip it matched)."""
+
+    lesson_id: str
+    index: int
+    slip: str | None = None
+
+
+@dataclass
+class HintOpened(Message):
+    """``opened`` hint tiers of the current step are now open."""
+
+    lesson_id: str
+    index: int
+    opened: int
 
 
 @dataclass

@@ -74,6 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("lesson_ids", nargs="*", metavar="LESSON", help="lessons to check (default: all)")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
 
+    answer = sub.add_parser("answer", parents=[shared],
+                            help="check an answer as the lab would (progress is not touched)")
+    answer.add_argument("target", metavar="LESSON:STEP", help="the step, e.g. gradient-descent:3")
+    answer.add_argument("value", metavar="VALUE",
+                        help="a number, or for a find-the-error step the wrong lines (2,5,6); a value such "
+                             "as -1/7 or -1e-3 goes last, after --: answer --json LESSON:STEP -- -1/7")
+    answer.add_argument("--json", action="store_true",
+                        help='one JSON object: {"verdict": ..., "slip": ..., "message": ...}')
+
     sub.add_parser("doctor", parents=[shared], help="versions, device, data root, terminal")
 
     serve = sub.add_parser("serve", parents=[shared], help="serve the lab to web browsers (one lab per tab)")

@@ -1,4 +1,11 @@
-"""A student's progress: which steps are seen or done, and where they left off.
+"""A student's progress: each step's state and attempts, and where they left off.
+
+A step is ``new``, ``seen``, ``solved`` (answered by the student) or ``revealed`` (the
+solution was shown); it only moves forward in that order, so a revealed step can still be
+solved and a solved one stays solved. Attempts: ``tries`` (wrong or invalid answers),
+``slips`` (slip id → count), ``hints`` (hint tiers opened) and ``hinted`` (solved after a
+hint or a reveal). Files from before these states say ``done`` (+ ``revealed``): they are
+read as ``solved`` / ``revealed``.
 
 Stored as JSON in the user's data dir (``TUI_LAB_HOME`` overrides it). Every change is
 applied to a fresh read of the file under a lock and written atomically (temp file +
@@ -22,7 +29,7 @@ except ImportError:  # Windows: atomic rename still protects the file itself
     fcntl = None
 
 ENV_HOME = "TUI_LAB_HOME"
-STATES = ("new", "seen", "done")
+STATES = ("new", "seen", "revealed", "solved")  # the order a step moves in
 HISTORY = 20  # results kept per step, e.g. for an ablation table
 
 
@@ -74,14 +81,13 @@ class ProgressStore:
         return self._data.get("lessons", {}).get(lesson_id, {})
 
     def step(self, lesson_id: str, index: int) -> dict[str, Any]:
-        return dict(self._lesson(lesson_id).get("steps", {}).get(str(index), {}))
+        return current_entry(self._lesson(lesson_id).get("steps", {}).get(str(index), {}))
 
     def state(self, lesson_id: str, index: int) -> str:
         return self.step(lesson_id, index).get("state", "new")
 
-    def done_count(self, lesson_id: str, total: int) -> int:
-        steps = self._lesson(lesson_id).get("steps", {})
-        return sum(1 for i in range(1, total + 1) if steps.get(str(i), {}).get("state") == "done")
+    def solved_count(self, lesson_id: str, total: int) -> int:
+        return sum(1 for i in range(1, total + 1) if self.state(lesson_id, i) == "solved")
 
     def last_position(self) -> tuple[str, int] | None:
         last = self._data.get("last")
@@ -92,16 +98,39 @@ class ProgressStore:
     # -- writing -------------------------------------------------------------------
 
     def mark(self, lesson_id: str, index: int, state: str, **extra: Any) -> None:
-        """Record a step's state; 'done' is never downgraded to 'seen'."""
+        """Record a step's state; it only moves forward (a solved step is never downgraded)."""
         assert state in STATES
 
         def change(data: dict[str, Any]) -> None:
-            steps = data.setdefault("lessons", {}).setdefault(lesson_id, {}).setdefault("steps", {})
-            entry = steps.setdefault(str(index), {})
-            if not (entry.get("state") == "done" and state != "done"):
+            entry = _entry(data, lesson_id, index)
+            before = entry.get("state", "new")
+            if STATES.index(state) > STATES.index(before):
                 entry["state"] = state
+                if state == "solved":
+                    entry["hinted"] = entry.get("hints", 0) > 0 or before == "revealed"
             entry.update(extra)
             entry["at"] = time.time()
+
+        self._update(change)
+
+    def record_try(self, lesson_id: str, index: int, slip: str | None = None) -> None:
+        """A wrong or invalid answer; ``slip``: the known slip it matched, if any."""
+
+        def change(data: dict[str, Any]) -> None:
+            entry = _entry(data, lesson_id, index)
+            entry["tries"] = entry.get("tries", 0) + 1
+            if slip is not None:
+                slips = entry.setdefault("slips", {})
+                slips[slip] = slips.get(slip, 0) + 1
+
+        self._update(change)
+
+    def record_hints(self, lesson_id: str, index: int, opened: int) -> None:
+        """``opened`` hint tiers are open on the step (the most ever opened is kept)."""
+
+        def change(data: dict[str, Any]) -> None:
+            entry = _entry(data, lesson_id, index)
+            entry["hints"] = max(entry.get("hints", 0), opened)
 
         self._update(change)
 
@@ -112,8 +141,8 @@ class ProgressStore:
         """Keep what a run achieved: its last result, the best test accuracy, the checkpoint."""
 
         def change(data: dict[str, Any]) -> None:
-            steps = data.setdefault("lessons", {}).setdefault(lesson_id, {}).setdefault("steps", {})
-            entry = steps.setdefault(str(index), {"state": "seen"})
+            entry = _entry(data, lesson_id, index)
+            entry.setdefault("state", "seen")
             entry["runs"] = entry.get("runs", 0) + 1
             entry["last_run"] = {**result, "at": time.time()}
             entry["history"] = (entry.get("history", []) + [entry["last_run"]])[-HISTORY:]
@@ -124,10 +153,6 @@ class ProgressStore:
                 entry["checkpoint"] = result["checkpoint"]
 
         self._update(change)
-
-    def lessons(self) -> dict[str, Any]:
-        """Everything recorded, by lesson id (a copy)."""
-        return json.loads(json.dumps(self._data.get("lessons", {})))
 
     def reset_step(self, lesson_id: str, index: int) -> None:
         self._update(lambda data: data.get("lessons", {}).get(lesson_id, {}).get("steps", {}).pop(str(index), None))
@@ -166,3 +191,19 @@ class ProgressStore:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def current_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a step's entry in today's terms (an old ``done`` is ``solved`` or ``revealed``)."""
+    entry = dict(entry)
+    if entry.get("state") == "done":
+        entry["state"] = "revealed" if entry.get("revealed") else "solved"
+    entry.pop("revealed", None)
+    return entry
+
+
+def _entry(data: dict[str, Any], lesson_id: str, index: int) -> dict[str, Any]:
+    """The step's entry in ``data``, created if missing, rewritten in today's terms."""
+    steps = data.setdefault("lessons", {}).setdefault(lesson_id, {}).setdefault("steps", {})
+    steps[str(index)] = entry = current_entry(steps.get(str(index), {}))
+    return entry

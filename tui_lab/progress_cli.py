@@ -1,7 +1,9 @@
 """``tui-lab progress`` and ``tui-lab reset``: progress to hand in, class summaries, resets.
 
-A student's export is JSON (or CSV) of every step: its state, answer, whether the
-solution was revealed, and the best test accuracy of its runs. ``--share DIR`` puts that
+A student's export is JSON (or CSV) of every step: its state (new, seen, solved,
+revealed), answer, attempts (tries, slips, hints opened, solved after hints) and the best
+test accuracy of its runs; each lesson counts solved, solved after hints and revealed steps
+(a revealed step is not solved). ``--share DIR`` puts that
 JSON into a folder the class shares (``DIR/<user>.json``, written atomically); a teacher
 runs ``tui-lab progress --dir DIR`` for one line per student.
 """
@@ -19,30 +21,38 @@ from typing import IO, Any
 
 from lessons import Catalog
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
-from tui_lab.progress import ProgressStore, atomic_write_text
+from tui_lab.progress import ProgressStore, atomic_write_text, current_entry
 
 EXPORT_FORMAT = "tui-lab progress"
 
 
 def export(catalog: Catalog, store: ProgressStore) -> dict[str, Any]:
     """Everything a teacher needs from one student, lesson by lesson."""
-    recorded = store.lessons()
     lessons = []
     for lesson in catalog.lessons:
         steps = []
         for step in lesson.steps:
-            entry = recorded.get(lesson.id, {}).get("steps", {}).get(str(step.index), {})
+            entry = store.step(lesson.id, step.index)
             steps.append({
                 "step": step.index, "title": step.title, "kind": step.kind,
                 "state": entry.get("state", "new"), "answer": entry.get("answer"),
-                "revealed": bool(entry.get("revealed")), "runs": entry.get("runs", 0),
+                "tries": entry.get("tries", 0), "slips": entry.get("slips", {}), "hints": entry.get("hints", 0),
+                "hinted": bool(entry.get("hinted")), "runs": entry.get("runs", 0),
                 "best_test_accuracy": entry.get("best_test_accuracy"),
                 "at": _iso(entry.get("at")),
             })
-        lessons.append({"id": lesson.id, "title": lesson.title, "total": len(steps),
-                        "done": sum(s["state"] == "done" for s in steps), "steps": steps})
-    return {"format": EXPORT_FORMAT, "version": 1, "user": getpass.getuser(),
+        lessons.append({"id": lesson.id, "title": lesson.title, "total": len(steps), **counts(steps),
+                        "steps": steps})
+    return {"format": EXPORT_FORMAT, "version": 2, "user": getpass.getuser(),
             "exported_at": _iso(time.time()), "lessons": lessons}
+
+
+def counts(steps: list[dict[str, Any]]) -> dict[str, int]:
+    """Solved steps, those of them solved after hints, and revealed ones (version 1 exports
+    said ``done``, + ``revealed``, for the last two states)."""
+    states = [current_entry(step)["state"] for step in steps]
+    return {"solved": states.count("solved"), "revealed": states.count("revealed"),
+            "solved_after_hints": sum(1 for step, state in zip(steps, states) if state == "solved" and step.get("hinted"))}
 
 
 def _iso(stamp: float | None) -> str | None:
@@ -51,27 +61,31 @@ def _iso(stamp: float | None) -> str | None:
 
 def as_csv(data: dict[str, Any]) -> str:
     out = io.StringIO()
-    columns = ["user", "lesson", "step", "title", "kind", "state", "answer", "revealed", "runs",
-               "best_test_accuracy", "at"]
+    columns = ["user", "lesson", "step", "title", "kind", "state", "answer", "tries", "slips", "hints", "hinted",
+               "runs", "best_test_accuracy", "at"]
     writer = csv.DictWriter(out, columns)
     writer.writeheader()
     for lesson in data["lessons"]:
         for step in lesson["steps"]:
-            writer.writerow({"user": data["user"], "lesson": lesson["id"], **step})
+            slips = " ".join(f"{slip}:{count}" for slip, count in step["slips"].items())  # e.g. "sign:2 half:1"
+            writer.writerow({"user": data["user"], "lesson": lesson["id"], **step, "slips": slips})
     return out.getvalue()
 
 
 def summary_lines(data: dict[str, Any]) -> list[str]:
+    """A line per lesson: steps solved of all, then those solved after hints and those revealed."""
     lines = []
     for lesson in data["lessons"]:
         best = [s["best_test_accuracy"] for s in lesson["steps"] if s["best_test_accuracy"] is not None]
         extra = f"  best test accuracy {max(best):.2%}" if best else ""
-        lines.append(f"{lesson['id']:<18} {lesson['done']:>3}/{lesson['total']:<3} {_bar(lesson['done'], lesson['total'])}{extra}")
+        solved = lesson["solved"]
+        lines.append(f"{lesson['id']:<18} {solved:>3}/{lesson['total']:<3} {_bar(solved, lesson['total'])}"
+                     f"  {lesson['solved_after_hints']} after hints, {lesson['revealed']} revealed{extra}")
     return lines
 
 
-def _bar(done: int, total: int, width: int = 20) -> str:
-    filled = round(width * done / total) if total else 0
+def _bar(solved: int, total: int, width: int = 20) -> str:
+    filled = round(width * solved / total) if total else 0
     return "█" * filled + "░" * (width - filled)
 
 
@@ -127,18 +141,33 @@ def class_summary(folder: Path, out: IO[str]) -> int:
 
 
 def _class_table(students: list[dict[str, Any]], out: IO[str]) -> None:
-    """A row per student, a column per lesson (done/total), from the first student's lessons."""
+    """A row per student, a column per lesson, from the first student's lessons: solved/total,
+    then how many of those after hints (h) and how many revealed (r)."""
     lesson_ids = [lesson["id"] for lesson in students[0]["lessons"]]
-    widths = [max(len(i), 7) + 2 for i in lesson_ids]
-    name_width = max([len(str(data.get("user", "?"))) for data in students] + [7]) + 2
-    out.write("student".ljust(name_width) + "".join(i.ljust(w) for i, w in zip(lesson_ids, widths)) + "last export\n")
+    rows = []
     for data in students:
         by_id = {lesson["id"]: lesson for lesson in data["lessons"]}
-        cells = []
-        for lesson_id, width in zip(lesson_ids, widths):
-            lesson = by_id.get(lesson_id)
-            cells.append((f"{lesson['done']}/{lesson['total']}" if lesson else "—").ljust(width))
-        out.write(str(data.get("user", "?")).ljust(name_width) + "".join(cells) + str(data.get("exported_at", "")) + "\n")
+        rows.append([_cell(by_id.get(lesson_id)) for lesson_id in lesson_ids])
+    widths = [max([len(i), 7] + [len(row[n]) for row in rows]) + 2 for n, i in enumerate(lesson_ids)]
+    name_width = max([len(str(data.get("user", "?"))) for data in students] + [7]) + 2
+    out.write("student".ljust(name_width) + "".join(i.ljust(w) for i, w in zip(lesson_ids, widths)) + "last export\n")
+    for data, row in zip(students, rows):
+        cells = "".join(cell.ljust(width) for cell, width in zip(row, widths))
+        out.write(str(data.get("user", "?")).ljust(name_width) + cells + str(data.get("exported_at", "")) + "\n")
+    out.write("solved/steps; h: solved after hints, r: revealed (not solved)\n")
+
+
+def _cell(lesson: dict[str, Any] | None) -> str:
+    """'5/11 1h 2r' (hints and reveals only when there are some); '—' for a lesson not in the file."""
+    if lesson is None:
+        return "—"
+    found = counts(lesson["steps"])
+    cell = f"{found['solved']}/{lesson['total']}"
+    if found["solved_after_hints"]:
+        cell += f" {found['solved_after_hints']}h"
+    if found["revealed"]:
+        cell += f" {found['revealed']}r"
+    return cell
 
 
 def cmd_reset(catalog: Catalog, lesson_id: str | None, everything: bool, yes: bool, out: IO[str]) -> int:

@@ -172,7 +172,7 @@ class RunController:
         if not session.interactive:
             self.progress.record_run(session.lesson_id, session.index, run_result(session))
         if session.state in (RunState.COMPLETED, RunState.DIVERGED):
-            self.progress.mark(session.lesson_id, session.index, "done")
+            self.progress.mark(session.lesson_id, session.index, "solved")
             self.progress_changed()
 
     def _follow(self, step: Step) -> None:

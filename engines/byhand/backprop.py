@@ -19,6 +19,7 @@ from engines.byhand.backprop_models import (
     network_graph, network_loss, network_pass, network_params, neuron_graph, neuron_params, neuron_pass,
     relu_report, relu_slope,
 )
+from engines.byhand.backprop_slips import ARTICLE_CE, ARTICLE_W_NEW, network_slips, neuron_slips
 from engines.byhand.gradcheck import (
     FLOAT32_H, GRADCHECK_H, MODEL_CHOICES, central_differences, entries, gradient_check, matching_digits,
 )
@@ -70,14 +71,15 @@ def values() -> dict[str, Any]:
     out.update(_spread("dCE_dw", n.grads["w"]))
     out.update(_spread("w_new", w_new))
     out.update(_spread("x", x))
+    out.update(neuron_slips(n, x, w, NEURON_Y, LR))
 
     # Seed 002's worked example, as published, and what its own numbers imply.
     article_yhat, article_grad = 0.878, np.array([-0.1, -0.2, -0.3, -0.4])
     out.update({
-        "article_label": [0, 1], "article_yhat": article_yhat, "article_ce": -0.251,
+        "article_label": [0, 1], "article_yhat": article_yhat, "article_ce": ARTICLE_CE,
         "article_ce_of_its_yhat": -math.log(article_yhat),
         "article_z_needed": math.log(article_yhat / (1 - article_yhat)),
-        "article_grad": article_grad.tolist(), "article_w_new": [0.09, 0.18, 0.27, 0.36],
+        "article_grad": article_grad.tolist(), "article_w_new": list(ARTICLE_W_NEW),
         "article_w_by_its_rule": (w - LR * article_grad).tolist(),
         # Its formula −(1/ŷ)(1 − ŷ)·∂ŷ/∂w, with ∂ŷ/∂w = ŷ(1 − ŷ)x, counts (1 − ŷ) twice.
         "article_formula_grad": (-(1 - n.yhat) ** 2 * x).tolist(),
@@ -104,6 +106,7 @@ def values() -> dict[str, Any]:
                           ("dL_dz2", p.dL_dz2), ("dL_dh", p.dL_dh), ("dL_dz1", p.dL_dz1), ("dL_dW1", g["W1"]),
                           ("dL_db1", g["b1"]), ("dL_dW2", g["W2"]), ("dL_db2", g["b2"]), ("W2", params["W2"])):
         out.update(_spread(prefix, array))
+    out.update(network_slips(p, params))
 
     # Seed 004's worked example, as published, and its own arithmetic done right.
     article_out, targets = np.array([0.77, 0.89, 1.01]), np.array(NET_Y)

@@ -19,6 +19,8 @@ X = (1.0, 2.0, 3.0)
 Y = (2.0, 4.0, 6.0)
 LR = 0.1
 THETA0 = 0.0
+# Seed 000's worked example prints these (quoted: they follow from nothing it wrote).
+ARTICLE_THETA1, ARTICLE_THETA2 = -0.3, -0.33
 
 
 def loss(theta: float, x=X, y=Y) -> float:
@@ -78,8 +80,8 @@ def values() -> dict[str, Any]:
         # Seed 000's worked example: its sign-dropped gradient, evaluated without xᵢ.
         "article_sum0": sum_y,
         "article_theta1_by_its_rule": THETA0 - LR * sum_y,
-        "article_theta1": -0.3,
-        "article_theta2": -0.33,
+        "article_theta1": ARTICLE_THETA1,
+        "article_theta2": ARTICLE_THETA2,
         # What α does (the learning-rate explorer)
         "lr_oscillating": 0.12,
         "factor_oscillating": 1.0 - 0.12 * sum_x2,
@@ -89,6 +91,39 @@ def values() -> dict[str, Any]:
         "factor_diverging": 1.0 - 0.15 * sum_x2,
         **numpy_snippet(),
         **batch_vs_sgd_values(),
+        **slip_values(),
+    }
+
+
+def slip_values() -> dict[str, float]:
+    """What the usual slips give on the compute steps, from the same inputs as the answers.
+
+    Each ``<answer>_slip_<id>`` is the number a student gets after that one mistake, so
+    the lab can name the mistake instead of just saying "wrong".
+    """
+    theta1 = THETA0 - LR * grad(THETA0)
+    residual_sum = sum(yi - THETA0 * xi for xi, yi in zip(X, Y))  # Σ(yᵢ − θ₀xᵢ), xᵢ forgotten
+    sum_x2 = sum(xi * xi for xi in X)
+    return {
+        "grad0_slip_sign": -grad(THETA0),  # d(−θxᵢ)/dθ = −xᵢ lost
+        "grad0_slip_half": 2 * grad(THETA0),  # the slope of Σ(…)², the ½ forgotten
+        "grad0_slip_no_x": -residual_sum,  # the inner derivative's xᵢ dropped
+        "grad0_slip_article": residual_sum,  # both: what the article evaluates
+        "grad0_slip_sum_vs_mean": grad(THETA0) / len(X),
+        "theta1_slip_sign": THETA0 + LR * grad(THETA0),  # a step uphill
+        "theta1_slip_no_lr": THETA0 - grad(THETA0),
+        "theta1_slip_half": THETA0 - LR * 2 * grad(THETA0),
+        "theta1_slip_article_rule": THETA0 - LR * residual_sum,  # the article's own rule, done right
+        "theta1_slip_article": ARTICLE_THETA1,
+        "theta2_slip_step_size": LR * grad(theta1),
+        "theta2_slip_update": -LR * grad(theta1),  # the change in θ, not where it lands
+        "theta2_slip_old_theta": theta1 - LR * grad(THETA0),  # the slope at θ₀ used again
+        "theta2_slip_sign": theta1 + LR * grad(theta1),
+        "theta2_slip_article": ARTICLE_THETA2,
+        "critical_lr_slip_monotone": 1.0 / sum_x2,  # where the factor 1 − αΣx² reaches 0, not −1
+        "critical_lr_slip_sum_x": 2.0 / sum(X),
+        "critical_lr_slip_square_of_sum": 2.0 / sum(X) ** 2,
+        "critical_lr_slip_sum_vs_mean": 2.0 / (sum_x2 / len(X)),
     }
 
 

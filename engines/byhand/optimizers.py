@@ -20,7 +20,7 @@ from engines.core.runtime import Control, EngineSpec
 
 # The shared problem is the gradient-descent lesson's: y = θx on three points, θ₀ = 0.
 LR = gd.LR  # 0.1
-TABLE_STEPS = 5
+TABLE_STEPS = 20  # step 1 of the lesson tables θ up to here
 
 
 def line_grad(theta: Vector) -> Vector:
@@ -254,7 +254,35 @@ def values() -> dict[str, Any]:
 
     out.update(_eps_values())
     out.update(_race_values())
+    out.update(_slip_values())
     return out
+
+
+def _slip_values() -> dict[str, float]:
+    """What the usual slips give on the compute steps: the same steps, one mistake each."""
+    theta0, g0 = gd.THETA0, gd.grad(gd.THETA0)
+    theta1 = theta0 - LR * g0  # both momentum forms' first step from v₀ = 0 is SGD's
+    g1 = gd.grad(theta1)
+    v1 = g0
+    v2 = MOMENTUM * v1 + g1
+    ema_v1 = (1.0 - MOMENTUM) * g0
+    m1, v1_adam = (1.0 - BETA1) * g0, (1.0 - BETA2) * g0 * g0
+    m_hat1, v_hat1 = m1 / (1.0 - BETA1), v1_adam / (1.0 - BETA2)
+    return {
+        "momentum_theta2_slip_no_momentum": line_thetas("sgd", 2)[2],
+        "momentum_theta2_slip_ema": line_thetas("momentum_ema", 2)[2],
+        "momentum_theta2_slip_old_grad": theta1 - LR * (MOMENTUM * v1 + g0),
+        "momentum_theta2_slip_step_size": LR * v2,
+        "momentum_theta2_slip_update": -LR * v2,  # the change in θ (also θ₁ stepped the wrong way)
+        "momentum_theta2_slip_gamma_swapped": theta1 - LR * (v1 + MOMENTUM * g1),
+        "ema_theta1_slip_pytorch_form": line_thetas("momentum", 1)[1],
+        "ema_theta1_slip_gamma_swapped": theta0 - LR * MOMENTUM * g0,
+        "ema_theta1_slip_sign": theta0 + LR * ema_v1,
+        "adam_theta1_slip_no_bias_correction": theta0 - LR * m1 / (math.sqrt(v1_adam) + EPS),
+        "adam_theta1_slip_sign": theta0 + LR * m_hat1 / (math.sqrt(v_hat1) + EPS),
+        "adam_theta1_slip_sgd": line_thetas("sgd", 1)[1],
+        "adam_theta1_slip_no_sqrt": theta0 - LR * m_hat1 / (v_hat1 + EPS),
+    }
 
 
 def _eps_values() -> dict[str, Any]:

@@ -87,6 +87,11 @@ def _article_analysis() -> dict[str, Any]:
         "article_normalise_mean": 0.5, "article_normalise_std": 0.5,
         "imagenet_mean": [0.485, 0.456, 0.406], "imagenet_std": [0.229, 0.224, 0.225],
         "article_steps_per_epoch": steps, "article_total_steps": int(steps * recipe.epochs),
+        # What the usual slips give on the step-count step.
+        "article_total_steps_slip_one_epoch": steps,
+        "article_total_steps_slip_images": cifar_data.TRAIN_SIZE * recipe.epochs,  # images seen, not batches
+        "article_total_steps_slip_with_test": (cifar_data.TRAIN_SIZE + cifar_data.TEST_SIZE)
+        // recipe.batch_size * recipe.epochs,
         "article_sides_32": sides32, "article_sides_224": sides224,
         "article_side_after_stem": sides32[2], "article_side_after_stem_224": sides224[2],
         "article_final_side": sides32[-1], "article_final_side_224": sides224[-1],

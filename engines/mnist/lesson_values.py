@@ -41,15 +41,31 @@ def values() -> dict[str, Any]:
     # What the articles printed (quoted, not computed): the lesson sets them against real runs.
     out["article_002_train_loss"] = 0.6134  # "Epoch [10/10], Loss: 0.6134", 784-256-128-64-10, Adam
     out["article_002_test_accuracy"] = 0.986
+    out["article_002_lr"], out["article_002_batch_size"], out["article_002_epochs"] = 0.001, 64, 10  # its code
+    out["article_002_steps_per_epoch"] = math.ceil(
+        mnist_data.DATASETS["mnist"].train_size / out["article_002_batch_size"])
     # A mean cross-entropy L means the true class got probability e^−L on (geometric) average.
     out["article_002_mean_true_prob"] = math.exp(-out["article_002_train_loss"])
     out["article_002_first_loss"] = 2.2723  # "Epoch [1/10], Loss: 2.2723": chance level after a full epoch
-    out["mlp_128_layer1"] = 784 * 128 + 128
-    out["mlp_128_layer2"] = 128 * 10 + 10
+    out.update(_mlp_128_counts())
     out["article_003_val_accuracy"] = 0.9667  # reported as test accuracy
     out["article_004_train_loss"] = 0.1095  # 784-128-10, Keras, 5 epochs
     out["article_004_test_accuracy"] = 0.9796
     return out
+
+
+def _mlp_128_counts() -> dict[str, int]:
+    """The parameter-count step: each layer's count, and what the usual slips give."""
+    layers = mnist_models.layer_shapes("mlp-128")
+    first, second = (layer["parameters"] for layer in layers)
+    weights = [layer["shape"][0] * layer["shape"][1] for layer in layers]
+    return {
+        "mlp_128_layer1": first,
+        "mlp_128_layer2": second,
+        "params_mlp_128_slip_no_bias": sum(weights),
+        "params_mlp_128_slip_one_layer": first,
+        "params_mlp_128_slip_units": sum(mnist_models.MLP_WIDTHS["mlp-128"]),  # neurons counted, not weights
+    }
 
 
 def checks() -> list[tuple[str, float, float]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static, Tree
@@ -10,7 +11,8 @@ from lessons import Catalog
 from tui_lab.messages import OpenStep
 from tui_lab.progress import ProgressStore
 
-MARKS = {"done": "✓", "seen": "●", "new": "○"}
+# One cell per step: solved by the student, solved after hints, revealed, seen, new.
+MARKS = {"solved": "✓", "hinted": "◐", "revealed": "◇", "seen": "●", "new": "○"}
 
 
 class LessonTree(Tree[tuple[str, int]]):
@@ -73,21 +75,23 @@ class Explorer(Vertical):
     def refresh_marks(self, current: tuple[str, int] | None = None) -> None:
         """Re-label nodes from the progress store; the tree's cursor stays where it is."""
         for lesson in self.catalog.lessons:
-            done = self.progress.done_count(lesson.id, len(lesson.steps))
-            states = [self.progress.state(lesson.id, s.index) for s in lesson.steps]
-            mark = "✓" if done == len(states) else ("●" if any(s != "new" for s in states) else "○")
-            self._tree_nodes[(lesson.id, 0)].set_label(f"{mark} {done}/{len(states)} {lesson.title}")
-            for step, state in zip(lesson.steps, states):
+            entries = [self.progress.step(lesson.id, s.index) for s in lesson.steps]
+            states = [entry.get("state", "new") for entry in entries]
+            solved = states.count("solved")
+            mark = "✓" if solved == len(states) else ("●" if any(s != "new" for s in states) else "○")
+            self._tree_nodes[(lesson.id, 0)].set_label(Text(f"{mark} {solved}/{len(states)} {lesson.title}"))
+            for step, state, entry in zip(lesson.steps, states, entries):
                 pointer = "▸" if current == (lesson.id, step.index) else " "
+                shown = "hinted" if state == "solved" and entry.get("hinted") else state
                 self._tree_nodes[(lesson.id, step.index)].set_label(
-                    f"{pointer}{MARKS[state]} {step.index}. {step.title}"
+                    Text(f"{pointer}{MARKS[shown]} {step.index}. {step.title}")
                 )
         if current and (current[0], 0) in self._tree_nodes:
             self._tree_nodes[(current[0], 0)].expand()
             lesson = self.catalog.get(current[0])
             bar = self.query_one("#lesson-progress", ProgressBar)
-            bar.update(total=len(lesson.steps), progress=self.progress.done_count(lesson.id, len(lesson.steps)))
-            bar.tooltip = f"{lesson.title}: {int(bar.progress)}/{len(lesson.steps)} steps done"
+            bar.update(total=len(lesson.steps), progress=self.progress.solved_count(lesson.id, len(lesson.steps)))
+            bar.tooltip = f"{lesson.title}: {int(bar.progress)}/{len(lesson.steps)} steps solved"
 
     def select(self, lesson_id: str, index: int) -> None:
         """Move the tree cursor to a step, without opening anything."""

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from lessons import placeholders
-from tui_lab.messages import StepSolved
+from lessons.judge import say
+from tui_lab.messages import HintOpened, StepSolved, WrongTry
 from tui_lab.run_session import RunSession
 
 if TYPE_CHECKING:
     from lessons.model import Step
+
+TRIES_PER_HINT = 2  # after the first wrong try opens hint 1, every two more open the next
 
 
 def fill_placeholders(text: str, values: dict[str, Any]) -> str:
@@ -28,7 +32,9 @@ def fill_placeholders(text: str, values: dict[str, Any]) -> str:
 class StepBody(Vertical):
     """Base for the kind widgets: the step, its values and its saved progress.
 
-    Widgets show and ask; the app owns state. A solved step posts ``StepSolved``."""
+    Widgets show and ask; the app owns state. A solved or revealed step posts ``StepSolved``,
+    a wrong answer ``WrongTry``, an opened hint ``HintOpened``. Lesson text is shown as plain
+    text (``rich.text.Text``): brackets in it, or in what a student types, are never markup."""
 
     DEFAULT_CSS = """
     StepBody { height: auto; }
@@ -38,16 +44,27 @@ class StepBody(Vertical):
     StepBody .hint { color: $text-warning; height: auto; margin: 1 0 0 0; }
     """
 
-    def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any]) -> None:
+    def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any], lang: str = "en") -> None:
         super().__init__(classes="step-body")
         self.step = step
         self.values = values
         self.saved = saved
+        self.lang = lang  # the language the lesson's texts are in; judged answers speak it too
         self.hints_shown = 0
+        self.wrong_tries = 0  # wrong answers while the step is shown
+
+    @property
+    def state(self) -> str:
+        """new | seen | solved | revealed, as saved."""
+        return self.saved.get("state", "new")
+
+    @property
+    def passed(self) -> bool:
+        return self.state == "solved"
 
     def say(self, text: str, ok: bool | None = None) -> None:
         feedback = self.query_one(".feedback", Static)
-        feedback.update(text)
+        feedback.update(Text(text))
         feedback.set_class(ok is True, "-ok")
         feedback.set_class(ok is False, "-bad")
         if text:
@@ -59,28 +76,43 @@ class StepBody(Vertical):
             return False
         self.hints_shown += 1
         shown = self.step.hints[: self.hints_shown]
-        self.query_one(".hint", Static).update("\n".join(
+        self.query_one(".hint", Static).update(Text("\n".join(
             f"Hint {i + 1}/{len(self.step.hints)}: {fill_placeholders(h, self.values)}" for i, h in enumerate(shown)
-        ))
+        )))
+        self.post_message(HintOpened(self.step.lesson_id, self.step.index, self.hints_shown))
         return True
 
-    def solved(self, revealed: bool = False, answer: str | None = None) -> None:
-        self.post_message(StepSolved(self.step.lesson_id, self.step.index, revealed, answer))
+    def solved(self, answer: str | None = None) -> None:
+        """The student answered the step: saved as solved (from any state)."""
+        self.saved = {**self.saved, "state": "solved", **({"answer": answer} if answer is not None else {})}
+        self.post_message(StepSolved(self.step.lesson_id, self.step.index, "solved", answer))
 
-    @property
-    def passed(self) -> bool:
-        return self.saved.get("state") == "done"
+    def missed(self, message: str, slip: str | None = None, invalid: bool = False) -> None:
+        """A wrong (or ``invalid``) answer: say why, count the try, open hints as wrong tries add up.
+
+        The first wrong try opens hint 1, every ``TRIES_PER_HINT`` more the next; a typo
+        (invalid) is counted as a try but opens nothing. A solved step stays solved."""
+        if self.passed:
+            self.say(f"{message}{say('sentence_sep', self.lang)}{say('stays_solved', self.lang)}", ok=False)
+            return
+        self.say(message, ok=False)
+        self.post_message(WrongTry(self.step.lesson_id, self.step.index, slip))
+        if not invalid:
+            self.wrong_tries += 1
+            opened = 1 + (self.wrong_tries - 1) // TRIES_PER_HINT
+            while self.hints_shown < opened and self.show_next_hint():
+                pass
 
     def reveal_refused(self) -> str | None:
         """Why the solution stays hidden (a sentence), or None when it may be shown.
 
-        A solution unlocks once the step is passed or every hint has been read, unless
+        A solution unlocks once the step is answered or every hint has been read, unless
         the class's settings hide solutions altogether."""
         config = getattr(self.app, "config", None)
         if config is not None and config.hide_solutions:
             return "Your teacher has hidden the solutions for this class: the hints are what there is."
         left = len(self.step.hints) - self.hints_shown
-        if not self.passed and left > 0:
+        if self.state not in ("solved", "revealed") and left > 0:
             return f"The solution unlocks after the last hint ({left} more: press Hint)."
         return None
 
@@ -97,10 +129,10 @@ class StepBody(Vertical):
             return
         while self.show_next_hint():  # the solution: every hint tier, ending with the worked value
             pass
+        if self.state not in ("solved", "revealed"):
+            self.saved = {**self.saved, "state": "revealed"}
+            self.post_message(StepSolved(self.step.lesson_id, self.step.index, "revealed"))
         self.show_solution()
-        if not self.passed:
-            self.saved = {**self.saved, "state": "done", "revealed": True}
-            self.solved(revealed=True)
 
     def show_solution(self) -> None:
         """Kinds with a solution draw it here."""

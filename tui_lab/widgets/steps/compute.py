@@ -1,14 +1,16 @@
-"""A compute step: the student types a value the engine computed; hints, then the reveal."""
+"""A compute step: the student types a value the engine computed; the judge names a slip
+or says how far off a wrong value is, hints open as wrong tries add up, then the reveal."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from lessons import placeholders
-from tui_lab.answers import AnswerError, is_close, parse_answer
+from lessons.judge import judge_answer, say
 from tui_lab.widgets.steps.base import StepBody
 
 
@@ -21,7 +23,7 @@ class ComputeBody(StepBody):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="answer-row"):
-            yield Label(self.step.prompt or "Answer:", classes="prompt")
+            yield Label(Text(self.step.prompt or "Answer:"), classes="prompt")
             yield Input(placeholder="type a number, Enter to check", id="answer")
             yield Button("Check", id="check", variant="primary")
         yield Static("", classes="feedback")
@@ -33,37 +35,25 @@ class ComputeBody(StepBody):
     def on_mount(self) -> None:
         if self.passed:
             self.query_one(Input).value = str(self.saved.get("answer") or "")
-            self.say(self._done_text(bool(self.saved.get("revealed"))), ok=True)
+        if self.state in ("solved", "revealed"):
+            self.show_solution()
 
     def focus_first(self) -> None:
         self.query_one(Input).focus()
-
-    @property
-    def expected(self) -> float:
-        return float(self.values[self.step.answer])
-
-    def _done_text(self, revealed: bool) -> str:
-        value = placeholders.format_value(self.expected)
-        return f"The answer is {value} (revealed)." if revealed else f"✓ Correct: {value}."
 
     @on(Input.Submitted, "#answer")
     @on(Button.Pressed, "#check")
     def check(self) -> None:
         text = self.query_one(Input).value
-        try:
-            value = parse_answer(text)
-        except AnswerError as error:
-            self.say(str(error), ok=False)
+        verdict = judge_answer(self.step, self.values, text, self.lang)
+        if verdict.verdict != "correct":
+            self.missed(verdict.message, verdict.slip, invalid=verdict.verdict == "invalid")
             return
-        if is_close(value, self.expected, self.step.tolerance):
-            self.say(self._done_text(False), ok=True)
-            if not self.passed:
-                self.saved = {**self.saved, "state": "done", "answer": text.strip()}
-                self.solved(answer=text.strip())
-            return
-        self.say(f"✗ {placeholders.format_value(value)} is not it. Try again.", ok=False)
-        if self.hints_shown == 0:
-            self.show_next_hint()  # a first hint comes by itself after a wrong try
+        if not self.passed:
+            self.solved(answer=text.strip())
+        self.show_solution()
 
     def show_solution(self) -> None:
-        self.say(self._done_text(not self.passed or bool(self.saved.get("revealed"))), ok=True)
+        value = placeholders.format_value(float(self.values[self.step.answer]))
+        self.say(f"✓ {say('correct', self.lang, value=value)}" if self.passed else say("answer_revealed", self.lang, value=value),
+                 ok=True)

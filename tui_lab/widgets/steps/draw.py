@@ -77,7 +77,6 @@ class DrawBody(SessionBody):
         self.query_one("#probabilities", Static).update(
             artifact_views.probabilities(latest["probabilities"], latest.get("labels") or None))
         if not self.passed:
-            self.saved = {**self.saved, "state": "done"}
             self.solved()
 
     def watch_run_state(self, state: RunState | None) -> None:

@@ -1,5 +1,6 @@
-"""A find-the-error step: a published worked example with a flaw; the student picks the
-wrong line, and the engine's correct values are shown side by side."""
+"""A find-the-error step: a published worked example with flaws; the student marks every
+wrong line, checks the marked set, and gets a verdict per marked line; once solved (or
+revealed) the engine's correct values are shown side by side."""
 
 from __future__ import annotations
 
@@ -7,57 +8,102 @@ from rich.table import Table
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from lessons.judge import judge_lines, lines_phrase, say
 from tui_lab.widgets.steps.base import StepBody, fill_placeholders
+
+# How a line's box looks: not marked, marked, and the verdicts of a check on marked lines.
+BOXES = {
+    None: ("[ ]", ""),
+    "marked": ("[x]", "bold"),
+    "wrong_line_found": ("[✓]", "bold green"),
+    "correct_line_marked": ("[✗]", "bold red"),
+}
+
+
+class LineMarks(OptionList):
+    """The published lines; Space or Enter marks the highlighted one as wrong (or unmarks it)."""
+
+    BINDINGS = [Binding("space", "select", "Mark line", show=False)]
 
 
 class FindErrorBody(StepBody):
     DEFAULT_CSS = """
-    FindErrorBody OptionList { height: auto; max-height: 14; margin: 1 0 0 0; }
+    FindErrorBody LineMarks { height: auto; max-height: 14; margin: 1 0 0 0; }
+    FindErrorBody .how { color: $text-muted; height: auto; }
     FindErrorBody #compare { height: auto; margin: 1 0 0 0; }
     FindErrorBody .buttons { height: auto; margin: 1 0 0 0; }
     """
+    BINDINGS = [Binding("c", "check", "Check the marked lines", show=False)]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.marked: set[int] = set()
+        self.verdicts: dict[int, str] = {}  # the last check's verdict on each line marked since
 
     def compose(self) -> ComposeResult:
-        options = [Option(f"{i}  {fill_placeholders(line, self.values)}", id=str(i))
-                   for i, line in enumerate(self.step.lines, 1)]
-        yield OptionList(*options, id="lines")
+        yield LineMarks(*[Option(self._line(i), id=str(i)) for i in range(1, len(self.step.lines) + 1)], id="lines")
+        yield Static(say("find_error_how", self.lang), classes="how")
         yield Static("", classes="feedback")
         yield Static("", classes="hint")
         with Horizontal(classes="buttons"):
+            yield Button("Check", id="check", variant="primary")
             yield Button("Hint", id="hint")
             yield Button("Reveal", id="reveal")
         yield Static("", id="compare")
 
     def on_mount(self) -> None:
-        if self.passed:
+        if self.state in ("solved", "revealed"):
             self.show_solution()
 
     def focus_first(self) -> None:
-        self.query_one(OptionList).focus()
+        self.query_one(LineMarks).focus()
+
+    def _line(self, line: int) -> Table:
+        """The line's box and number, then its text (wrapped lines stay under the text)."""
+        box, style = BOXES[self.verdicts.get(line) or ("marked" if line in self.marked else None)]
+        row = Table.grid(padding=(0, 2, 0, 0))
+        row.add_column(no_wrap=True)
+        row.add_column(ratio=1)
+        row.add_row(Text.assemble((box, style), f" {line}"), Text(fill_placeholders(self.step.lines[line - 1], self.values)))
+        return row
+
+    def _redraw(self) -> None:
+        lines = self.query_one(LineMarks)
+        for line in range(1, len(self.step.lines) + 1):
+            lines.replace_option_prompt(str(line), self._line(line))
 
     @on(OptionList.OptionSelected, "#lines")
-    def choose(self, event: OptionList.OptionSelected) -> None:
+    def toggle(self, event: OptionList.OptionSelected) -> None:
         line = int(event.option.id)
-        if line in self.step.wrong:
-            self.show_solution()
-            if not self.passed:
-                self.saved = {**self.saved, "state": "done", "answer": str(line)}
-                self.solved(answer=str(line))
+        self.marked ^= {line}
+        self.verdicts.pop(line, None)
+        self._redraw()
+
+    @on(Button.Pressed, "#check")
+    def action_check(self) -> None:
+        verdict = judge_lines(self.step, self.values, sorted(self.marked), self.lang)
+        self.verdicts = {line: v for line, v in verdict.per_line.items() if line in self.marked}
+        self._redraw()
+        if verdict.verdict != "correct":
+            self.missed(verdict.message, invalid=verdict.verdict == "invalid")
             return
-        earlier = [w for w in self.step.wrong if w < line]
-        where = "an earlier line" if earlier else "a later line"
-        self.say(f"✗ Line {line} is correct as written (given the lines above it). The first error is on {where}.",
-                 ok=False)
-        if self.hints_shown == 0:
-            self.show_next_hint()
+        if not self.passed:
+            self.solved(answer=",".join(str(line) for line in sorted(self.marked)))
+        self.show_solution()
 
     def show_solution(self) -> None:
-        wrong = ", ".join(str(w) for w in self.step.wrong)
-        self.say(f"✓ Right: line {wrong}.", ok=True)
+        self.marked = set(self.step.wrong)
+        self.verdicts = {line: "wrong_line_found" for line in self.step.wrong}
+        self._redraw()
+        if self.passed:
+            self.say(f"✓ {judge_lines(self.step, self.values, self.step.wrong, self.lang).message}", ok=True)
+        else:
+            self.say(say("lines_revealed", self.lang, lines=lines_phrase(self.step.wrong, self.lang)), ok=True)
         if not self.step.correct:
             return
         table = Table(box=None, expand=True, padding=(0, 1), show_edge=False)
@@ -66,7 +112,6 @@ class FindErrorBody(StepBody):
         table.add_column("Correct")
         for i, (given, right) in enumerate(zip(self.step.lines, self.step.correct), 1):
             given, right = fill_placeholders(given, self.values), fill_placeholders(right, self.values)
-            differs = given.replace(" ", "") != right.replace(" ", "")
-            table.add_row(str(i), Text(given, style="red" if differs else ""),
-                          Text(right, style="green" if differs else ""))
+            wrong = i in self.step.wrong  # a line that follows a wrong one faithfully is not wrong itself
+            table.add_row(str(i), Text(given, style="red" if wrong else ""), Text(right, style="green" if wrong else ""))
         self.query_one("#compare", Static).update(table)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from lessons.judge import say
 from tui_lab.run_session import RunSession
 from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
 from tui_lab.widgets.steps.compute import ComputeBody
@@ -19,6 +21,8 @@ from tui_lab.widgets.steps.run import RunBody
 if TYPE_CHECKING:
     from lessons.model import Step
 
+# What the heading adds once a step is answered.
+ANSWERED = ("solved", "revealed")
 # The widget of each step kind that has one (a read step is its text alone).
 BODIES: dict[str, type[StepBody]] = {
     "compute": ComputeBody, "find-error": FindErrorBody, "graph": GraphBody, "run": RunBody, "draw": DrawBody,
@@ -41,23 +45,26 @@ class StepView(VerticalScroll, can_focus=True):
         self.step: Step | None = None
         self.body: StepBody | None = None
         self._heading = ""
+        self._lang = "en"
 
     def compose(self) -> ComposeResult:
         yield Static("Open a lesson in the explorer (Enter), or press F1 for commands.", classes="heading")
 
     async def show_step(
-        self, step: Step, total: int, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None
+        self, step: Step, total: int, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None,
+        lang: str = "en",
     ) -> None:
-        """Replace what is shown with this step (``session``: the run going, if any, to follow)."""
+        """Replace what is shown with this step (``session``: the run going, if any, to follow;
+        ``lang``: the language the lesson's texts are in)."""
         from textual.widgets import Markdown  # markdown-it costs ~30 ms: not before the first paint
 
-        self.step = step
+        self.step, self._lang = step, lang
         await self.remove_children()
-        done = saved.get("state") == "done"
+        state = saved.get("state", "new")
         self._heading = f"Step {step.index}/{total} · {step.kind}"
         widgets: list = [
-            Static(step.title, classes="heading -title"),
-            Static(self._heading + ("  ✓ done" if done else ""), classes="heading -sub"),
+            Static(Text(step.title), classes="heading -title"),
+            Static(self._heading + self._answered(state), classes="heading -sub"),
             Markdown(fill_placeholders(step.body, values)),
         ]
         body_class = BODIES.get(step.kind)
@@ -66,22 +73,29 @@ class StepView(VerticalScroll, can_focus=True):
         elif issubclass(body_class, SessionBody):
             self.body = body_class(step, values, saved, session)
         else:
-            self.body = body_class(step, values, saved)
+            self.body = body_class(step, values, saved, lang)
         if self.body is not None:
             widgets.append(self.body)
         if step.after:
             after = Markdown(fill_placeholders(step.after, values), classes="after")
-            after.set_class(done or not step.solvable, "-shown")
+            after.set_class(state in ANSWERED or not step.solvable, "-shown")
             widgets.append(after)
         prev_next = "F7 ◀ previous step" + (" · next step ▶ F8" if step.index < total else " · last step")
         widgets.append(Static(prev_next, classes="nav"))
         await self.mount_all(widgets)
         self.scroll_home(animate=False)
 
-    def mark_solved(self) -> None:
+    def mark_answered(self, outcome: str) -> None:
+        """The step was solved or revealed: its 'after' text shows, its heading says which."""
         for after in self.query(".after"):
             after.add_class("-shown")
-        self.query_one(".heading.-sub", Static).update(self._heading + "  ✓ done")
+        self.query_one(".heading.-sub", Static).update(self._heading + self._answered(outcome))
+
+    def _answered(self, state: str) -> str:
+        """What the heading adds once a step is answered."""
+        if state == "solved":
+            return "  ✓ done"
+        return f"  {say('heading_revealed', self._lang)}" if state == "revealed" else ""
 
     def focus_first(self) -> None:
         if self.body is not None:

@@ -1,0 +1,40 @@
+"""``tui-lab answer LESSON:STEP VALUE``: judge a value exactly as the lab's answer box
+would, without opening the lab and without touching progress.
+
+Exit status: 0 correct, 1 wrong or invalid, 2 a usage error (unknown lesson or step, a
+step with no answer to check)."""
+
+from __future__ import annotations
+
+import json
+from typing import IO
+
+from lessons import Catalog
+from lessons.check import lesson_values
+from lessons.judge import judge_text
+from lessons.model import ComputeStep, FindErrorStep
+from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
+
+ANSWERED = (ComputeStep, FindErrorStep)  # the kinds whose answer is typed as text
+
+
+def cmd_answer(catalog: Catalog, target: str, text: str, as_json: bool, out: IO[str]) -> int:
+    lesson_id, _, number = target.partition(":")
+    lesson = find_lesson(catalog, lesson_id.strip())
+    answered = [s.index for s in lesson.steps if isinstance(s, ANSWERED)]
+    choices = ", ".join(map(str, answered)) or "none"
+    if not number.strip():
+        raise UsageError(f"Name the step too, as {lesson.id}:STEP; its steps with answers are: {choices}.")
+    if not number.strip().isdigit() or not 1 <= int(number) <= len(lesson.steps):
+        raise UsageError(f"{lesson.id} has no step {number.strip()!r}; its steps with answers are: {choices}.")
+    step = lesson.step(int(number))
+    if not isinstance(step, ANSWERED):
+        raise UsageError(f"Step {step.index} of {lesson.id} is a {step.kind} step, with no answer to check; "
+                         f"its steps with answers are: {choices}.")
+    verdict = judge_text(step, lesson_values(lesson), text, lang=lesson.language)
+    if as_json:
+        out.write(json.dumps({"verdict": verdict.verdict, "slip": verdict.slip, "message": verdict.message},
+                             ensure_ascii=False) + "\n")
+    else:
+        out.write(verdict.message + "\n")
+    return EXIT_OK if verdict.verdict == "correct" else EXIT_FAILED
