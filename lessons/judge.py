@@ -137,10 +137,8 @@ def how_far(value: float, answer: float, tolerance: float, lang: str = "en") -> 
     return say("scale", lang, **size) if size else say("close", lang)
 
 
-def judge_lines(step: FindErrorStep, values: Mapping[str, Any], marked: Iterable[int], lang: str = "en") -> LinesVerdict:
-    """Marked lines against every wrong line of the example: solved when they are the same set.
-
-    ``values`` is accepted so every judge is called alike; lines are judged by number."""
+def judge_lines(step: FindErrorStep, marked: Iterable[int], lang: str = "en") -> LinesVerdict:
+    """Marked lines against every wrong line of the example: solved when they are the same set."""
     chosen, wrong = set(marked), set(step.wrong)
     per_line: dict[int, LineMark] = {}
     for n in sorted(chosen | wrong):
@@ -172,7 +170,7 @@ def judge_text(step: ComputeStep | FindErrorStep, values: Mapping[str, Any], tex
         marked = parse_lines(text, len(step.lines))
     except AnswerError as error:
         return Verdict("invalid", None, error.sentence(lang))
-    lines = judge_lines(step, values, marked, lang)
+    lines = judge_lines(step, marked, lang)
     return Verdict(lines.verdict, None, lines.message)
 
 

@@ -67,7 +67,7 @@ class ComputeStep(Step):
     kind: ClassVar[Literal["compute"]] = "compute"
     solvable: ClassVar[bool] = True
     answer: str  # name of the engine value the student must type
-    tolerance: float = 1e-3  # absolute, or relative to the answer when larger
+    tolerance: float = 1e-3  # absolute (lessons.answers.is_close)
     prompt: str = ""  # the label before the answer field, e.g. "θ₁ ="
     slips: tuple[Slip, ...] = ()
     # Inputs whose placeholders may show a number equal to the answer (a coincidence,

@@ -1,32 +1,29 @@
 """How lesson text reaches the screen, and what a renderer would eat on the way.
 
 Strings shown outside Markdown (titles, prompts, hints, find-error lines, slip messages,
-and whatever a student types) are plain text: ``as_plain`` is that path, a
-``rich.text.Text`` that parses no markup, so ``[/i]`` shows as typed. Markdown bodies go
-through the parser Textual's Markdown widget uses (markdown-it, "gfm-like"); it drops raw
-HTML and link-reference lines, so ``tui-lab check`` reports any such text.
+and whatever a student types) are shown as ``rich.text.Text``, which parses no markup, so
+``[/i]`` shows as typed. Markdown bodies go through the parser Textual's Markdown widget
+uses (markdown-it, "gfm-like"); it drops raw HTML and link-reference lines, so
+``tui-lab check`` reports any such text.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from rich.markup import RE_TAGS
 from rich.text import Text
 
 from lessons.model import AFTER_MARKER
 
-
-def as_plain(text: str) -> Text:
-    """The text as shown on screen: every character as typed, no markup parsed."""
-    return Text(text)
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 def plain_eaten(text: str) -> str | None:
     """What the plain-text path would not show of ``text`` (a phrase), or None."""
-    shown = as_plain(text).plain
+    shown = Text(text).plain
     if shown == text:
         return None
     lost = sorted({c for c in text if c not in shown} or {"?"})
@@ -37,6 +34,8 @@ def markdown_eaten(markdown: str) -> list[str]:
     """What of ``markdown`` the Markdown widget would not show as typed: raw HTML (other
     than the after marker), and markup-like ``[tags]`` that vanish (e.g. in a
     ``[name]: url`` line). Markdown links ``[text](url)`` are meant to become links."""
+    from markdown_it import MarkdownIt  # not on the lab's start-up path (app → check → here)
+
     tokens = MarkdownIt("gfm-like").parse(markdown)
     problems = [f"raw HTML {html.strip()!r} is not shown" for html in _html(tokens)
                 if html.strip() != AFTER_MARKER]

@@ -94,7 +94,9 @@ def _translate_step(step: AnyStep, raw: dict, folder: Path, path: Path) -> AnySt
             if key in has:
                 changes[key] = tuple(value)
     if "slips" in raw:
-        changes["slips"] = _translate_slips(step, raw["slips"], path)
+        slips = _translate_slips(step, raw["slips"], path)
+        if "slips" in has:  # a step without slips: only an empty table gets here
+            changes["slips"] = slips
     return dataclasses.replace(step, **changes)
 
 

@@ -399,3 +399,14 @@ async def test_a_served_lab_redraws_its_plots_less_often_and_does_not_animate(ma
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.panel.plot_area.plots(), what="the run's plots")
         assert {plot.fps for plot in app.panel.plot_area.plots()} == {SERVED.plot_fps} != {TERMINAL.plot_fps}
+
+
+def test_an_engine_tab_names_the_file_so_it_says_which_engine():
+    from tui_lab.widgets.source_view import file_label, locate
+
+    def label(name: str) -> str:
+        return file_label(locate("engine", name)[0])
+
+    assert label("mnist") == "mnist/engine.py" and label("cifar10") == "cifar/engine.py"
+    assert label("gd.iterate") == "gradient_descent.py" and label("backprop.explore") == "backprop.py"
+    assert len({label(name) for name in ("mnist", "cifar10", "mnist.infer")}) == 3

@@ -80,26 +80,26 @@ def test_every_sentence_has_a_chinese_one_with_the_same_blanks():
 
 
 def test_find_the_error_is_solved_by_exactly_the_wrong_lines():
-    verdict = judge_lines(find_error(), {}, [6, 2, 5])
+    verdict = judge_lines(find_error(), [6, 2, 5])
     assert verdict.verdict == "correct" and verdict.message == "Right: lines 2, 5 and 6."
     assert verdict.per_line == {2: "wrong_line_found", 5: "wrong_line_found", 6: "wrong_line_found"}
 
 
 def test_a_missed_wrong_line_is_counted_and_a_correct_line_marked_is_named():
-    missed = judge_lines(find_error(), {}, [2, 5])
+    missed = judge_lines(find_error(), [2, 5])
     assert missed.verdict == "wrong" and missed.per_line[6] == "wrong_line_missed"
     assert missed.message == "1 more wrong line to find."  # which one stays the student's to find
-    marked = judge_lines(find_error(), {}, [2, 3, 5, 6])
+    marked = judge_lines(find_error(), [2, 3, 5, 6])
     assert marked.verdict == "wrong" and marked.per_line[3] == "correct_line_marked"
     assert marked.message == "Line 3 is correct as written (given the lines above). You found every wrong line; unmark the others."
-    both = judge_lines(find_error(), {}, [1, 3, 2], lang="zh")
+    both = judge_lines(find_error(), [1, 3, 2], lang="zh")
     assert both.per_line == {1: "correct_line_marked", 2: "wrong_line_found", 3: "correct_line_marked",
                              5: "wrong_line_missed", 6: "wrong_line_missed"}
     assert both.message == "第 1、3 行是正确的（在前面各行成立的前提下）。还有 2 处错误的行没找到。"
 
 
 def test_nothing_marked_is_invalid_and_typed_lines_are_read_leniently():
-    assert judge_lines(find_error(), {}, []).verdict == "invalid"
+    assert judge_lines(find_error(), []).verdict == "invalid"
     assert judge_text(find_error(), {}, "6 5, 2").verdict == "correct"
     assert judge_text(find_error(), {}, "2,9").message == "There is no line 9: the example has lines 1 to 6."
     assert judge_text(find_error(), {}, "[/i]").verdict == "invalid"

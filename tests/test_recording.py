@@ -387,3 +387,22 @@ def test_a_shipped_recording_loads_and_replays(name):
     assert [json.loads(line)["type"] for line in replay.stdout.splitlines()] == [e.type for _, e in recording.events]
     shown = run_cli("replay", name, "--speed", "0")
     assert shown.returncode == status and shown.stdout.startswith(f"Replay of {name}.jsonl, recorded ")
+
+
+def test_a_signal_just_before_a_replay_wait_ends_the_wait():
+    """time.sleep misses a signal that lands just before it starts; a replay's waits must not."""
+    import threading
+
+    from tui_lab.headless import signal_aware_sleep
+
+    seen = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: seen.append(signum))
+    try:
+        with signal_aware_sleep() as sleep:
+            signal.raise_signal(signal.SIGUSR1)  # handled now, before the wait begins
+            waiter = threading.Thread(target=sleep, args=(3600,), daemon=True)
+            waiter.start()
+            waiter.join(timeout=60)  # a safety limit only: the wait must end because of the signal
+            assert seen == [signal.SIGUSR1] and not waiter.is_alive()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)

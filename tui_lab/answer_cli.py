@@ -15,20 +15,20 @@ from lessons.judge import judge_text
 from lessons.model import ComputeStep, FindErrorStep
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
 
-ANSWERED = (ComputeStep, FindErrorStep)  # the kinds whose answer is typed as text
+TYPED_KINDS = (ComputeStep, FindErrorStep)  # the kinds whose answer is typed as text
 
 
 def cmd_answer(catalog: Catalog, target: str, text: str, as_json: bool, out: IO[str]) -> int:
     lesson_id, _, number = target.partition(":")
     lesson = find_lesson(catalog, lesson_id.strip())
-    answered = [s.index for s in lesson.steps if isinstance(s, ANSWERED)]
+    answered = [s.index for s in lesson.steps if isinstance(s, TYPED_KINDS)]
     choices = ", ".join(map(str, answered)) or "none"
     if not number.strip():
         raise UsageError(f"Name the step too, as {lesson.id}:STEP; its steps with answers are: {choices}.")
     if not number.strip().isdigit() or not 1 <= int(number) <= len(lesson.steps):
         raise UsageError(f"{lesson.id} has no step {number.strip()!r}; its steps with answers are: {choices}.")
     step = lesson.step(int(number))
-    if not isinstance(step, ANSWERED):
+    if not isinstance(step, TYPED_KINDS):
         raise UsageError(f"Step {step.index} of {lesson.id} is a {step.kind} step, with no answer to check; "
                          f"its steps with answers are: {choices}.")
     verdict = judge_text(step, lesson_values(lesson), text, lang=lesson.language)

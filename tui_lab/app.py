@@ -27,7 +27,7 @@ from tui_lab.config import load_config
 from tui_lab.engine_host import EngineHost
 from tui_lab.exports import ExportActions
 from tui_lab.messages import HintOpened, OpenStep, RunCommand, RunRequested, StepSolved, StopRequested, WrongTry
-from tui_lab.progress import ProgressStore
+from tui_lab.progress import ANSWERED, ProgressStore
 from tui_lab.refresh import SERVED, TERMINAL, Refresh, over_ssh
 from tui_lab.run_controller import RunController
 from tui_lab.run_session import RunSession
@@ -194,14 +194,16 @@ class LabApp(ShellActions, ExportActions, App):
                 self.panel.add_problem(lesson.id, f"its values could not be computed: {error}")
         return self._values[lesson.id]
 
-    def _progress_changed(self) -> None:
-        """Progress was written: the explorer's marks follow, and a write error is said once."""
+    def _progress_changed(self, marks: bool = True) -> None:
+        """Progress was written: a write error is said once, and the explorer's marks follow
+        (``marks=False``: only tries or hints changed, which the marks do not show)."""
         error = self.progress.error
         if error and error != self._reported_progress_error:
             self._reported_progress_error = error
             self.panel.add_problem("progress", error)
             self.notify(error, severity="warning")
-        self.explorer.refresh_marks(self.current)
+        if marks:
+            self.explorer.refresh_marks(self.current)
 
     # -- opening steps -------------------------------------------------------------------
 
@@ -216,7 +218,7 @@ class LabApp(ShellActions, ExportActions, App):
             return
         if index == 0:  # where the student left off: the first step neither solved nor revealed
             index = next((s.index for s in lesson.steps
-                          if self.progress.state(lesson.id, s.index) not in ("solved", "revealed")), 1)
+                          if self.progress.state(lesson.id, s.index) not in ANSWERED), 1)
         step = lesson.step(index)
         self.runs.leaving_for((lesson.id, index))
         saved = self.progress.step(lesson.id, index)
@@ -253,12 +255,12 @@ class LabApp(ShellActions, ExportActions, App):
     @on(WrongTry)
     def on_wrong_try(self, message: WrongTry) -> None:
         self.progress.record_try(message.lesson_id, message.index, message.slip)
-        self._progress_changed()
+        self._progress_changed(marks=False)
 
     @on(HintOpened)
     def on_hint_opened(self, message: HintOpened) -> None:
         self.progress.record_hints(message.lesson_id, message.index, message.opened)
-        self._progress_changed()
+        self._progress_changed(marks=False)
 
     async def action_next_step(self) -> None:
         await self._move(+1)

@@ -6,6 +6,9 @@ statuses in ``tui_lab.contract``). ``check`` and ``doctor`` are in ``tui_lab.che
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
 import signal
 import sys
 from pathlib import Path
@@ -157,8 +160,9 @@ def cmd_replay(source: str, speed: float, as_json: bool, out: IO[str]) -> int:
         step = f" · step {header['step']}" if header["step"] is not None else ""
         view = TerminalView(out, f"{header['lesson'] or header['engine']}{step} (replay)")
     try:
-        for event in replay_events(recording, speed):
-            view.show(event)
+        with signal_aware_sleep() as sleep:
+            for event in replay_events(recording, speed, sleep=sleep):
+                view.show(event)
     except KeyboardInterrupt:
         view.close()
         print("\nReplay stopped.", file=sys.stderr)
@@ -170,6 +174,30 @@ def cmd_replay(source: str, speed: float, as_json: bool, out: IO[str]) -> int:
               file=sys.stderr)
         return EXIT_INTERRUPTED
     return _exit_status(recording.final)
+
+
+@contextlib.contextmanager
+def signal_aware_sleep():
+    """A sleep that Ctrl+C always cuts short. ``time.sleep`` misses a signal that lands just
+    before it starts (the handler then waits for the sleep to end: an hour-long gap in a
+    recording ignored Ctrl+C for an hour); here every signal also writes to a pipe that the
+    sleep watches, so a signal that came early ends the next wait at once."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+
+    def sleep(seconds: float) -> None:
+        ready, _, _ = select.select([read_end], [], [], seconds)
+        if ready:
+            os.read(read_end, 512)  # a signal came: its handler runs as this returns
+
+    previous = signal.set_wakeup_fd(write_end)
+    try:
+        yield sleep
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def _processes(nproc: str | None, engine: str, device: str) -> int:

@@ -1,10 +1,10 @@
 """A student's progress: each step's state and attempts, and where they left off.
 
-A step is ``new``, ``seen``, ``solved`` (answered by the student) or ``revealed`` (the
-solution was shown); it only moves forward in that order, so a revealed step can still be
-solved and a solved one stays solved. Attempts: ``tries`` (wrong or invalid answers),
-``slips`` (slip id → count), ``hints`` (hint tiers opened) and ``hinted`` (solved after a
-hint or a reveal). Files from before these states say ``done`` (+ ``revealed``): they are
+A step is ``new``, ``seen``, ``revealed`` (the solution was shown) or ``solved``
+(answered by the student); it only moves forward in that order, so a revealed step can
+still be solved and a solved one stays solved. Attempts: ``tries`` (wrong or invalid
+answers), ``slips`` (slip id → count), ``hints`` (hint tiers opened) and ``hinted``
+(solved after a hint or a reveal). Files from before these states say ``done`` (+ ``revealed``): they are
 read as ``solved`` / ``revealed``.
 
 Stored as JSON in the user's data dir (``TUI_LAB_HOME`` overrides it). Every change is
@@ -30,6 +30,7 @@ except ImportError:  # Windows: atomic rename still protects the file itself
 
 ENV_HOME = "TUI_LAB_HOME"
 STATES = ("new", "seen", "revealed", "solved")  # the order a step moves in
+ANSWERED = ("revealed", "solved")  # the states in which a step's solution and after-text show
 HISTORY = 20  # results kept per step, e.g. for an ablation table
 
 

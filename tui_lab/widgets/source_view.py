@@ -68,6 +68,12 @@ def highlighted(path: Path, first: int, last: int) -> list[Text]:
     return out
 
 
+def file_label(path: Path) -> str:
+    """The engine file as a tab names it: a by-hand lesson's file says which lesson it is
+    (``backprop.py``); a dataset engine's files are named within their package (``mnist/engine.py``)."""
+    return path.name if path.parent.name == "byhand" else f"{path.parent.name}/{path.name}"
+
+
 class SourceView(ScrollView, can_focus=True):
     """Draws only the lines in view (Textual's line API), so showing the tab costs the
     same for a 30-line file as for a 3,000-line one."""
@@ -104,10 +110,11 @@ class SourceView(ScrollView, can_focus=True):
             self._scroll_target = 0
             return "Engine"
         path, first, last = found
-        caption = Text(f"{path.name} · lines {first}–{last} run for this step (read-only)", style="dim")
+        name = file_label(path)
+        caption = Text(f"{name} · lines {first}–{last} run for this step (read-only)", style="dim")
         self._set_lines([caption, *highlighted(path, first, last)])
         self._scroll_target = first  # line 0 is the caption
-        return f"Engine: {path.name}"
+        return f"Engine: {name}"
 
     def text(self) -> str:
         """Everything shown, as plain text (for tests and copying)."""

@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 from lessons import placeholders
 from lessons.judge import say
 from tui_lab.messages import HintOpened, StepSolved, WrongTry
+from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession
 
 if TYPE_CHECKING:
@@ -61,6 +62,11 @@ class StepBody(Vertical):
     @property
     def passed(self) -> bool:
         return self.state == "solved"
+
+    @property
+    def answered(self) -> bool:
+        """Solved or revealed: the solution may show."""
+        return self.state in ANSWERED
 
     def say(self, text: str, ok: bool | None = None) -> None:
         feedback = self.query_one(".feedback", Static)
@@ -112,7 +118,7 @@ class StepBody(Vertical):
         if config is not None and config.hide_solutions:
             return "Your teacher has hidden the solutions for this class: the hints are what there is."
         left = len(self.step.hints) - self.hints_shown
-        if self.state not in ("solved", "revealed") and left > 0:
+        if not self.answered and left > 0:
             return f"The solution unlocks after the last hint ({left} more: press Hint)."
         return None
 
@@ -129,7 +135,7 @@ class StepBody(Vertical):
             return
         while self.show_next_hint():  # the solution: every hint tier, ending with the worked value
             pass
-        if self.state not in ("solved", "revealed"):
+        if not self.answered:
             self.saved = {**self.saved, "state": "revealed"}
             self.post_message(StepSolved(self.step.lesson_id, self.step.index, "revealed"))
         self.show_solution()

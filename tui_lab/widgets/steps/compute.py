@@ -35,7 +35,7 @@ class ComputeBody(StepBody):
     def on_mount(self) -> None:
         if self.passed:
             self.query_one(Input).value = str(self.saved.get("answer") or "")
-        if self.state in ("solved", "revealed"):
+        if self.answered:
             self.show_solution()
 
     def focus_first(self) -> None:

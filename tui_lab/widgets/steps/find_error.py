@@ -57,7 +57,7 @@ class FindErrorBody(StepBody):
         yield Static("", id="compare")
 
     def on_mount(self) -> None:
-        if self.state in ("solved", "revealed"):
+        if self.answered:
             self.show_solution()
 
     def focus_first(self) -> None:
@@ -86,7 +86,7 @@ class FindErrorBody(StepBody):
 
     @on(Button.Pressed, "#check")
     def action_check(self) -> None:
-        verdict = judge_lines(self.step, self.values, sorted(self.marked), self.lang)
+        verdict = judge_lines(self.step, self.marked, self.lang)
         self.verdicts = {line: v for line, v in verdict.per_line.items() if line in self.marked}
         self._redraw()
         if verdict.verdict != "correct":
@@ -100,10 +100,11 @@ class FindErrorBody(StepBody):
         self.marked = set(self.step.wrong)
         self.verdicts = {line: "wrong_line_found" for line in self.step.wrong}
         self._redraw()
+        lines = lines_phrase(sorted(self.step.wrong), self.lang)
         if self.passed:
-            self.say(f"✓ {judge_lines(self.step, self.values, self.step.wrong, self.lang).message}", ok=True)
+            self.say(f"✓ {say('lines_correct', self.lang, lines=lines)}", ok=True)
         else:
-            self.say(say("lines_revealed", self.lang, lines=lines_phrase(self.step.wrong, self.lang)), ok=True)
+            self.say(say("lines_revealed", self.lang, lines=lines), ok=True)
         if not self.step.correct:
             return
         table = Table(box=None, expand=True, padding=(0, 1), show_edge=False)

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from lessons.judge import say
+from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession
 from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
 from tui_lab.widgets.steps.compute import ComputeBody
@@ -21,8 +22,6 @@ from tui_lab.widgets.steps.run import RunBody
 if TYPE_CHECKING:
     from lessons.model import Step
 
-# What the heading adds once a step is answered.
-ANSWERED = ("solved", "revealed")
 # The widget of each step kind that has one (a read step is its text alone).
 BODIES: dict[str, type[StepBody]] = {
     "compute": ComputeBody, "find-error": FindErrorBody, "graph": GraphBody, "run": RunBody, "draw": DrawBody,
