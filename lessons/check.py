@@ -26,6 +26,7 @@ from lessons.giveaways import giveaways, visible_parts
 from lessons.model import ComputeStep, GraphStep, Lesson, RunStep
 from lessons.shown import markdown_eaten, plain_eaten
 from lessons.translation import available, placeholder_differences, translate, untranslated_slips
+from lessons.values import lesson_values
 
 CROSS_CHECK_RTOL = 1e-6
 CROSS_CHECK_ATOL = 1e-9
@@ -38,11 +39,6 @@ class CheckCase:
     ok: bool
     message: str = ""
     seconds: float = 0.0
-
-
-def lesson_values(lesson: Lesson) -> dict[str, Any]:
-    """The lesson's value table (empty when it has none)."""
-    return dict(registry.values(lesson.values)()) if lesson.values else {}
 
 
 def _timed(lesson: str, name: str, body: Callable[[], str | None]) -> CheckCase:

@@ -7,7 +7,9 @@ from textual.widgets import Input, OptionList, TabbedContent
 
 from lessons.judge import judge_answer
 from tui_lab.widgets.explorer import LessonTree
-from tui_lab.widgets.steps import ComputeBody, FindErrorBody, RunBody
+from tui_lab.widgets.steps.compute import ComputeBody
+from tui_lab.widgets.steps.find_error import FindErrorBody
+from tui_lab.widgets.steps.run import RunBody
 
 from conftest import wait_until
 from pilot import find_the_errors, lab_ready

@@ -40,7 +40,7 @@ def test_engine_modules_import_torch_only_when_running():
 
 def test_lesson_values_are_computed_without_torch():
     code = (
-        "from lessons import load_catalog\nfrom lessons.check import lesson_values\n"
+        "from lessons import load_catalog\nfrom lessons.values import lesson_values\n"
         "for lesson in load_catalog().lessons:\n    assert lesson_values(lesson) is not None\n"
     )
     loaded = modules_after(code)

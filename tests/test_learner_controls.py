@@ -9,7 +9,7 @@ from engines.core import registry
 from engines.core.params import ParamError
 from tui_lab.messages import RunCommand
 from tui_lab.run_session import RunState
-from tui_lab.widgets.steps import RunBody
+from tui_lab.widgets.steps.run import RunBody
 
 from conftest import run_cli, wait_until
 from mnist_fixtures import write_root

@@ -150,13 +150,13 @@ def _open_lab(monkeypatch, entry, argv: list[str]) -> tuple[dict, str | None]:
 
 def test_a_lab_in_a_browser_tab_refreshes_and_repaints_less(monkeypatch):
     from tui_lab import cli, served_tab
-    from tui_lab.refresh import SERVED, TERMINAL
+    from tui_lab.refresh import SERVED, TERMINAL, WEB_DRIVER
 
     monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
     options, fps = _open_lab(monkeypatch, cli.main, ["--device", "cpu"])
     assert options["refresh"] == TERMINAL and fps is None
 
-    monkeypatch.setenv("TEXTUAL_DRIVER", serving.WEB_DRIVER)  # what textual-serve gives its apps
+    monkeypatch.setenv("TEXTUAL_DRIVER", WEB_DRIVER)  # what textual-serve gives its apps
     options, fps = _open_lab(monkeypatch, served_tab.main, ["--device", "cpu", "--lang", "zh"])
     assert options["refresh"] == SERVED
     assert (options["device"], options["lang"]) == ("cpu", "zh")

@@ -10,7 +10,7 @@ import json
 from typing import IO
 
 from lessons import Catalog
-from lessons.check import lesson_values
+from lessons.values import lesson_values
 from lessons.judge import judge_text
 from lessons.model import ComputeStep, FindErrorStep
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson

@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from engines.core.data_root import resolve_data_root
 from lessons import Catalog, Lesson, load_catalog
-from lessons.check import lesson_values
+from lessons.values import lesson_values
 from lessons.translation import LANGUAGES
 from tui_lab import heap
 from tui_lab.commands import LabCommands
@@ -36,7 +36,7 @@ from tui_lab.widgets.confirm import Confirm
 from tui_lab.widgets.explorer import Explorer
 from tui_lab.widgets.panel import BottomPanel
 from tui_lab.widgets.status_bar import StatusBar
-from tui_lab.widgets.steps import RunBody, StepView
+from tui_lab.widgets.steps import StepView
 from tui_lab.workbench import MainScreen
 
 
@@ -288,7 +288,7 @@ class LabApp(ShellActions, ExportActions, App):
 
     def action_run(self) -> None:
         body = self.step_view.body
-        if isinstance(body, RunBody):
+        if body is not None and body.step.kind == "run":
             body.request_run()
             return
         lesson = self.current_lesson()
@@ -299,7 +299,7 @@ class LabApp(ShellActions, ExportActions, App):
     def action_new_seed(self) -> None:
         """Run the step again from a different random start (F5 repeats the same one)."""
         body = self.step_view.body
-        if not isinstance(body, RunBody):
+        if body is None or body.step.kind != "run":
             self.notify("Only run steps have seeds.")
             return
         field = body.query("#param-seed")

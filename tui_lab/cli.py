@@ -10,8 +10,7 @@ from engines.core.device import DeviceError, parse_device
 from engines.core.params import ParamError, parse_assignments
 from tui_lab.contract import EXIT_OK, EXIT_USAGE, UsageError
 from tui_lab.options import build_parser
-from tui_lab.refresh import SERVED, TERMINAL, over_ssh
-from tui_lab.serve import serve, served
+from tui_lab.refresh import SERVED, TERMINAL, over_ssh, served
 
 SSH_FPS = 30  # screen repaints a second over SSH: every frame crosses the network
 
@@ -26,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return open_lab(args)
     if args.command == "serve":
+        from tui_lab.serve import serve
+
         return serve(args.host, args.port, device=args.device, data_dir=args.data_dir, lessons=args.lessons,
                      lang=args.lang)
     if args.command == "new-lesson":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from engines.core.recording import parse_speed
 from lessons.translation import LANGUAGES
 from tui_lab import __version__
 from tui_lab.serve import DEFAULT_HOST, DEFAULT_PORT
@@ -28,6 +27,8 @@ def _shared_options(parser: argparse.ArgumentParser, defaults: bool = True) -> N
 
 
 def _replay_speed(text: str) -> float:
+    from engines.core.recording import parse_speed  # the recording module only when replaying
+
     try:
         return parse_speed(text)
     except ValueError as error:

@@ -24,3 +24,12 @@ SERVED = Refresh(drain_hz=4.0, plot_fps=2.0)  # a browser tab: keep the websocke
 def over_ssh(environ: Mapping[str, str] = os.environ) -> bool:
     """A student on a remote terminal: no animations, a modest screen rate."""
     return bool(environ.get("SSH_CONNECTION") or environ.get("SSH_TTY"))
+
+
+# textual-serve starts every app with this driver; `textual serve` (textual-dev) does too.
+WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
+
+
+def served(environ: Mapping[str, str] = os.environ) -> bool:
+    """True in a lab process that textual-serve started for a browser tab."""
+    return environ.get("TEXTUAL_DRIVER") == WEB_DRIVER

@@ -5,9 +5,8 @@ streams that process's screen over a websocket. It has no authentication: whoeve
 reaches the port gets a lab and can run code on this machine and its GPU. So the default
 address is localhost, and the way in from another machine is an SSH tunnel.
 
-Every frame crosses the network, so a lab that knows it is ``served`` paints and polls
-less. Importing this module is cheap: the lab's start-up asks ``served``, and
-textual-serve (aiohttp) is imported only by ``serve`` itself.
+Every frame crosses the network, so a lab that knows it is served (``tui_lab.refresh.served``)
+paints and polls less. textual-serve (aiohttp) is imported only by ``serve`` itself.
 """
 
 from __future__ import annotations
@@ -21,23 +20,16 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import IO, Iterable, Mapping
+from typing import IO, Iterable
 
 from tui_lab.contract import EXIT_OK, EXIT_USAGE
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-# textual-serve starts every app with this driver; `textual serve` (textual-dev) does too.
-WEB_DRIVER = "textual.drivers.web_driver:WebDriver"
 
 
 class ServeError(Exception):
     """A host or port that cannot be served on; the message is one sentence."""
-
-
-def served(environ: Mapping[str, str] = os.environ) -> bool:
-    """True in a lab process that textual-serve started for a browser tab."""
-    return environ.get("TEXTUAL_DRIVER") == WEB_DRIVER
 
 
 def parse_port(text: str | int) -> int:

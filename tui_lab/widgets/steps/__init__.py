@@ -5,12 +5,8 @@ button posts ``RunRequested`` with parameters already validated by the engine's 
 """
 
 from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
-from tui_lab.widgets.steps.compute import ComputeBody
-from tui_lab.widgets.steps.draw import DrawBody
-from tui_lab.widgets.steps.find_error import FindErrorBody
-from tui_lab.widgets.steps.graph import GraphBody
-from tui_lab.widgets.steps.run import RunBody
 from tui_lab.widgets.steps.view import StepView
 
-__all__ = ["ComputeBody", "DrawBody", "FindErrorBody", "GraphBody", "RunBody", "SessionBody", "StepBody",
-           "StepView", "fill_placeholders"]
+# Each kind's widget is in its own module (compute, find_error, run, graph, draw), imported
+# when a step of that kind is first shown (see view.body_class_of).
+__all__ = ["SessionBody", "StepBody", "StepView", "fill_placeholders"]

@@ -13,19 +13,27 @@ from lessons.judge import say
 from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession
 from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
-from tui_lab.widgets.steps.compute import ComputeBody
-from tui_lab.widgets.steps.draw import DrawBody
-from tui_lab.widgets.steps.find_error import FindErrorBody
-from tui_lab.widgets.steps.graph import GraphBody
-from tui_lab.widgets.steps.run import RunBody
 
 if TYPE_CHECKING:
     from lessons.model import Step
 
-# The widget of each step kind that has one (a read step is its text alone).
-BODIES: dict[str, type[StepBody]] = {
-    "compute": ComputeBody, "find-error": FindErrorBody, "graph": GraphBody, "run": RunBody, "draw": DrawBody,
-}
+
+def body_class_of(kind: str) -> type[StepBody] | None:
+    """The widget of a step kind, or None for a read step (its text alone). Each is imported
+    when a step of its kind is first shown: none is needed for the lab's first paint."""
+    if kind == "compute":
+        from tui_lab.widgets.steps.compute import ComputeBody as body
+    elif kind == "find-error":
+        from tui_lab.widgets.steps.find_error import FindErrorBody as body
+    elif kind == "run":
+        from tui_lab.widgets.steps.run import RunBody as body
+    elif kind == "graph":
+        from tui_lab.widgets.steps.graph import GraphBody as body
+    elif kind == "draw":
+        from tui_lab.widgets.steps.draw import DrawBody as body
+    else:
+        return None
+    return body
 
 
 class StepView(VerticalScroll, can_focus=True):
@@ -66,7 +74,7 @@ class StepView(VerticalScroll, can_focus=True):
             Static(self._heading + self._answered(state), classes="heading -sub"),
             Markdown(fill_placeholders(step.body, values)),
         ]
-        body_class = BODIES.get(step.kind)
+        body_class = body_class_of(step.kind)
         if body_class is None:
             self.body = None
         elif issubclass(body_class, SessionBody):
