@@ -33,6 +33,11 @@ def collect(host: Watched) -> list:
     return host.wait_for(lambda items: any(isinstance(i, (Finished, Failed)) for i in items))
 
 
+def final_event(host: Watched) -> Finished | Failed:
+    """The run's terminal event (the engine's stderr lines may still arrive after it)."""
+    return next(i for i in reversed(collect(host)) if isinstance(i, (Finished, Failed)))
+
+
 def first_progress(host: Watched) -> list:
     return host.wait_for(lambda items: any(isinstance(i, ProgressBatch) for i in items))
 
@@ -59,13 +64,13 @@ def test_a_run_streams_started_progress_and_finished(host):
 
 def test_an_exception_in_the_engine_arrives_as_failed(host):
     host.start("selftest", {"mode": "crash", "fail_at": 2})
-    final = collect(host)[-1]
+    final = final_event(host)
     assert isinstance(final, Failed) and "selftest crash requested" in final.message
 
 
 def test_a_killed_engine_process_is_reported_with_its_signal(host):
     host.start("selftest", {"mode": "exit", "fail_at": 2})
-    final = collect(host)[-1]
+    final = final_event(host)
     assert isinstance(final, Failed)
     assert "killed by SIGKILL" in final.message
     assert not host.running
@@ -75,7 +80,7 @@ def test_stop_ends_a_cooperative_run(host):
     host.start("selftest", {"steps": 1_000_000, "step_seconds": 0.01})
     first_progress(host)
     host.stop()
-    final = collect(host)[-1]
+    final = final_event(host)
     assert final.reason == "stopped"
     assert "terminated" not in final.summary.get("message", "")
 
@@ -84,7 +89,7 @@ def test_stop_terminates_an_engine_that_ignores_it(host):
     host.start("selftest", {"mode": "stubborn", "steps": 1_000_000, "step_seconds": 0.01})
     first_progress(host)
     host.stop()
-    final = collect(host)[-1]
+    final = final_event(host)
     assert isinstance(final, Finished) and final.reason == "stopped"
     assert "terminated" in final.summary["message"]
 
@@ -105,7 +110,7 @@ def test_a_prewarmed_worker_takes_the_next_job_and_a_new_one_follows(host):
 
 def test_an_unknown_engine_name_is_a_sentence(host):
     host.start("no-such-engine", {})
-    final = collect(host)[-1]
+    final = final_event(host)
     assert isinstance(final, Failed) and "No engine named 'no-such-engine'" in final.message
 
 

@@ -354,8 +354,11 @@ def test_a_recording_cut_short_by_the_disk_loses_nothing_of_the_run(tmp_path):
 
 def test_ctrl_c_stops_a_replay_with_exit_130(tmp_path):
     path = write_lines(tmp_path / "slow.jsonl", [header_line(), STARTED, FINISHED.replace('"t":0.3', '"t":3600')])
+    # As from a terminal: a test run started in the background (`pytest &`) passes SIGINT on as
+    # ignored, and Python then installs no Ctrl+C handler at all.
     process = subprocess.Popen([sys.executable, "-m", "tui_lab", "replay", str(path), "--json"], cwd=ROOT,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         assert json.loads(process.stdout.readline())["type"] == "started"  # now waiting for the next event
         process.send_signal(signal.SIGINT)
