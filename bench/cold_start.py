@@ -3,11 +3,16 @@
 Both run as `python -c ...` in a real pseudo-terminal (80×24); the clock runs from
 process start until a word that only the painted screen contains arrives on the pty.
 Prints the median of N runs for each and their ratio (target: at most 2×).
+
+Python's compiled bytecode is written on the warm-up run and used after it, as on a
+user's machine (even where ``PYTHONDONTWRITEBYTECODE`` is set). ``--against DIR`` also starts the lab of another
+checkout (e.g. a ``git worktree`` of an older commit), interleaved with this one.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -51,15 +56,22 @@ def first_paint(code: str, marker: str, env: dict, then: str | None = None) -> t
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("-n", type=int, default=7)
+    parser.add_argument("--against", metavar="DIR", help="also time the lab of the checkout in DIR")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home:
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # the children inherit os.environ
+    with tempfile.TemporaryDirectory() as home, tempfile.TemporaryDirectory() as other_home:
         env = {"TUI_LAB_HOME": home}
-        first_paint(LAB, "EXPLORER", env)  # warm the OS file cache (and .pyc files) for both
+        # Its own home: an older lab may not read a newer lab's progress file.
+        other = {"TUI_LAB_HOME": other_home, "PYTHONPATH": args.against} if args.against else None
+        for warm_env in filter(None, (env, other)):  # warm the OS file cache and write .pyc files
+            first_paint(LAB, "EXPLORER", warm_env)
         first_paint(MINIMAL, "MINIMAL-READY", env)
-        lab, minimal = [], []
-        for _ in range(args.n):  # interleaved, so machine noise hits both alike
+        lab, minimal, against = [], [], []
+        for _ in range(args.n):  # interleaved, so machine noise hits all alike
             lab.append(first_paint(LAB, "EXPLORER", env, then="Step 1/"))
             minimal.append(first_paint(MINIMAL, "MINIMAL-READY", env)[0])
+            if other:
+                against.append(first_paint(LAB, "EXPLORER", other)[0])
     painted = [p for p, _ in lab]
     step = [s for _, s in lab]
     lab_s, minimal_s = statistics.median(painted), statistics.median(minimal)
@@ -67,6 +79,10 @@ def main() -> None:
     print(f"tui-lab first paint        : median {lab_s * 1000:.0f} ms  (min {min(painted) * 1000:.0f})")
     print(f"tui-lab first step on screen: median {statistics.median(step) * 1000:.0f} ms")
     print(f"ratio (first paint)        : {lab_s / minimal_s:.2f}× (target ≤ 2×)")
+    if against:
+        other_s = statistics.median(against)
+        print(f"{args.against} first paint: median {other_s * 1000:.0f} ms  (min {min(against) * 1000:.0f}), "
+              f"ratio {other_s / minimal_s:.2f}×; this checkout / that one: {lab_s / other_s:.3f}")
 
 
 if __name__ == "__main__":

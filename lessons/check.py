@@ -6,13 +6,17 @@ and no earlier text shows it; no text is eaten on its way to the screen; transla
 the English placeholders and translate every slip; every ``[expect]`` value is reproduced
 by the engine; the engine's cross-checks (closed form vs autograd, …) agree; and every
 run step's smoke run (the step's parameters made small) ends as the step says it should.
+
+A learner's variant (another set of numbers) is checked the same way, less the ``[expect]``
+table (it states the articles' numbers, variant 0) and the smoke runs (they run the
+engine's defaults); instead, the variant's inputs must meet the lesson's conditions.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Iterator
 
 from engines.core import registry
@@ -50,17 +54,27 @@ def _timed(lesson: str, name: str, body: Callable[[], str | None]) -> CheckCase:
     return CheckCase(lesson, name, problem is None, problem or "", time.perf_counter() - start)
 
 
-def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Iterator[CheckCase]:
+def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True, variant: int = 0) -> Iterator[CheckCase]:
+    """Every case of the lesson for one variant; a variant's case names start with "variant N: "."""
+    for case in _cases(lesson, device, smoke and variant == 0, variant):
+        yield case if variant == 0 else replace(case, name=f"variant {variant}: {case.name}")
+
+
+def _cases(lesson: Lesson, device: str, smoke: bool, variant: int) -> Iterator[CheckCase]:
     values: dict[str, Any] = {}
 
     def compute_values() -> str | None:
-        values.update(lesson_values(lesson))
+        values.update(lesson_values(lesson, variant))
         return None
 
     case = _timed(lesson.id, "values", compute_values)
     yield case
     if not case.ok:
         return
+
+    conditions = registry.variant_problems(lesson.values) if variant and lesson.values else None
+    if conditions is not None:
+        yield _timed(lesson.id, "conditions", lambda: "; ".join(conditions(variant)) or None)
 
     for step in lesson.steps:
         def fill_step(step=step) -> str | None:
@@ -107,7 +121,7 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
         yield _timed(lesson.id, f"translation {lang}: text shown as typed",
                      lambda lang=lang: _eaten(translate(lesson, lang), values))
 
-    for name, expected in lesson.expect.items():
+    for name, expected in lesson.expect.items() if variant == 0 else ():
         def compare(name=name, expected=expected) -> str | None:
             if name not in values:
                 return f"the engine computes no value {name!r}"
@@ -120,7 +134,7 @@ def check_lesson(lesson: Lesson, device: str = "cpu", smoke: bool = True) -> Ite
 
     if lesson.checks:
         def cross_checks() -> str | None:
-            pairs = registry.checks(lesson.checks)()
+            pairs = registry.checks(lesson.checks)(variant)
             bad = [
                 f"{label}: {a!r} vs {b!r}"
                 for label, a, b in pairs

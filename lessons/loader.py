@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from engines.core import registry
-from engines.byhand.graph import WALKS
+from engines.byhand.walks import WALKS
 from lessons import placeholders
 from lessons.translation import TranslationError, translate
 from lessons.model import (AFTER_MARKER, STEP_KINDS, STEP_TYPES, Catalog, Lesson, LessonProblem, PlotSpec, Slip, Step,

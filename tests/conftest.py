@@ -19,6 +19,7 @@ def isolated_home(tmp_path, monkeypatch):
     """Progress, data and config of each test live in its own temporary folder."""
     monkeypatch.setenv("TUI_LAB_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TUI_LAB_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("TUI_LAB_VARIANT", "0")  # the articles' numbers, unless a test asks for others
     for name in ("SSH_CONNECTION", "SSH_TTY", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path

@@ -111,3 +111,20 @@ def test_answer_speaks_the_language_asked_for(answer, tmp_path):
     assert answer("--lang", "zh", "answers:2", "-2.8") == (1, "-2.8 的符号反了。\n", "")
     assert answer("--lang", "zh", "answers:3", "1,2,5,6") == (1, "第 1 行是正确的（在前面各行成立的前提下）。"
                                                                  "错误的行你都找到了；请取消其余的标记。\n", "")
+
+
+def test_answer_judges_against_the_set_of_numbers_asked_for(capsys):
+    from lessons import load_catalog
+    from lessons.answers import is_close
+    from lessons.model import ComputeStep
+    from lessons.values import lesson_values
+
+    lesson = load_catalog().get("gradient-descent")
+    three, four = lesson_values(lesson, 3), lesson_values(lesson, 4)
+    step = next(s for s in lesson.steps if isinstance(s, ComputeStep)
+                and not is_close(three[s.answer], four[s.answer], s.tolerance))  # where their values differ
+    target, right_for_three = f"gradient-descent:{step.index}", repr(float(three[step.answer]))
+    assert main(["answer", "--variant", "3", target, "--", right_for_three]) == 0
+    assert main(["answer", "--variant", "4", target, "--", right_for_three]) == 1
+    assert main(["--variant", "3", "answer", target, "--", right_for_three]) == 0  # before the command too
+    assert capsys.readouterr().out.startswith("Correct")

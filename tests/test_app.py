@@ -281,7 +281,7 @@ async def test_find_the_error_by_marking_lines(make_lab):
         assert app.progress.state("gradient-descent", 8) == "solved"
         await pilot.pause()
         rows = comparison_rows(app)
-        assert rows[6][:2] == ["θ₁ = −0.3", "θ₁ = 2.8"]  # side by side
+        assert rows[6][:2] == ["θ₁ = -0.3", "θ₁ = 2.8"]  # side by side
         assert rows[2][2] and not rows[1][2]  # the lines that differ stand out
 
 

@@ -33,11 +33,11 @@ def torch_network_gradients(x=(0.5, 0.5), b1=(0.1, 0.2, 0.3), b2=(0.1, 0.0, 0.2)
     import torch
 
     t = lambda v, grad=True: torch.tensor(v, dtype=torch.float64, requires_grad=grad)  # noqa: E731
-    W1, W2 = t(models.NET_W1), t(models.NET_W2)
+    W1, W2 = t(models.ARTICLE.W1), t(models.ARTICLE.W2)
     b1, b2 = t(b1), t(b2)
     h = torch.relu(W1 @ t(x, False) + b1)
     yhat = torch.relu(W2 @ h + b2)
-    loss = 0.5 * ((t(models.NET_Y, False) - yhat) ** 2).sum()
+    loss = 0.5 * ((t(models.ARTICLE.net_y, False) - yhat) ** 2).sum()
     loss.backward()
     return loss.item(), {"W1": W1.grad.numpy(), "b1": b1.grad.numpy(), "W2": W2.grad.numpy(), "b2": b2.grad.numpy()}
 
@@ -80,7 +80,7 @@ def test_network_gradients_match_autograd_and_relu_blocks_the_dead_output():
 
 
 def test_cross_checks_prove_every_parameter_by_autograd_and_finite_differences():
-    pairs = gradcheck.checks()
+    pairs = backprop.checks()
     labels = [label for label, _, _ in pairs]
     for model, params in (("neuron", models.neuron_params()), ("network", models.network_params())):
         for _, _, entry in gradcheck.entries(params):
@@ -93,12 +93,12 @@ def test_cross_checks_prove_every_parameter_by_autograd_and_finite_differences()
 def test_a_wrong_hand_gradient_fails_the_cross_check(monkeypatch):
     """The proof has teeth: forget the sigmoid's slope (a classic slip) and it disagrees."""
 
-    def without_slope(params):
-        p = models.neuron_pass(params)
-        return {"w": p.dce_dyhat * np.asarray(models.NEURON_X), "b": np.array(p.dce_dyhat)}
+    def without_slope(inp):
+        p = models.neuron_pass(inp)
+        return {"w": p.dce_dyhat * np.asarray(inp.x), "b": np.array(p.dce_dyhat)}
 
     monkeypatch.setitem(gradcheck.MODELS, "neuron", dataclasses.replace(gradcheck.MODELS["neuron"], hand=without_slope))
-    pairs = [(a, b) for label, a, b in gradcheck.checks() if label.startswith("neuron: ∂/∂")]
+    pairs = [(a, b) for label, a, b in backprop.checks() if label.startswith("neuron: ∂/∂")]
     assert len(pairs) == 10
     assert not any(math.isclose(a, b, rel_tol=CROSS_CHECK_RTOL, abs_tol=CROSS_CHECK_ATOL) for a, b in pairs)
 
@@ -192,7 +192,7 @@ def test_gradcheck_in_float32_says_it_proves_nothing():
 
 
 def test_explore_run_recomputes_every_gradient_for_new_inputs():
-    events = events_of(backprop.EXPLORE, {"b1_1": "-0.5", "x2": "0.7"})
+    events = events_of(backprop.EXPLORE, {"db1_1": "-0.6", "dx2": "0.2"})  # b₁[1] = −0.5, x[2] = 0.7
     rows = [e for e in events if isinstance(e, Progress)]
     loss, auto = torch_network_gradients(x=(0.5, 0.7), b1=(-0.5, 0.2, 0.3))
     flat_auto = np.concatenate([auto[n].ravel() for n in ("W1", "b1", "W2", "b2")])
@@ -207,15 +207,17 @@ def test_explore_run_recomputes_every_gradient_for_new_inputs():
 
 
 def test_explore_run_names_a_pre_activation_on_the_kink():
-    events = events_of(backprop.EXPLORE, {"b1_1": "-0.15"})  # z₁[1] = 0.1·0.5 + 0.2·0.5 − 0.15
+    events = events_of(backprop.EXPLORE, {"db1_1": "-0.25"})  # z₁[1] = 0.1·0.5 + 0.2·0.5 + 0.1 − 0.25
     assert "hidden unit 1 sits on ReLU's kink" in events[-1].summary["message"]
 
 
 @pytest.mark.parametrize("spec, params, sentence", [
-    (backprop.EXPLORE, {"x1": "abc"}, "x1 must be a number at least -10 and at most 10, not 'abc'."),
-    (backprop.EXPLORE, {"x2": "nan"}, "x2 must be a finite number, not nan."),
-    (backprop.EXPLORE, {"b2_3": "11"}, "b2_3 must be a number at least -10 and at most 10, not 11."),
-    (backprop.EXPLORE, {"b1_1": ""}, "b1_1 is empty; it must be a number at least -10 and at most 10."),
+    (backprop.EXPLORE, {"dx1": "abc"}, "dx1 must be a number at least -10 and at most 10, not 'abc'."),
+    (backprop.EXPLORE, {"dx2": "nan"}, "dx2 must be a finite number, not nan."),
+    (backprop.EXPLORE, {"db2_3": "11"}, "db2_3 must be a number at least -10 and at most 10, not 11."),
+    (backprop.EXPLORE, {"db1_1": ""}, "db1_1 is empty; it must be a number at least -10 and at most 10."),
+    (backprop.EXPLORE, {"variant": "-1"}, "variant must be a whole number at least 0, not -1."),
+    (backprop.GRADCHECK, {"variant": "1.5"}, "variant must be a whole number at least 0, not '1.5'."),
     (backprop.EXPLORE, {"w9": "1"}, "Unknown parameter 'w9'"),
     (backprop.GRADCHECK, {"h": "0"}, "h must be a number greater than 0 and at most 0.1, not 0."),
     (backprop.GRADCHECK, {"dtype": "float16"}, "dtype must be one of float64, float32, not 'float16'."),

@@ -81,11 +81,11 @@ async def test_the_gradient_check_fills_its_table_and_says_the_gradients_are_rig
 async def test_the_explorer_refuses_a_bad_bias_then_shows_a_dead_unit(open_lab):
     async with open_lab(f"{LESSON}:25") as pilot:
         app = pilot.app
-        app.screen.query_one("#param-b1_1", Input).value = "abc"
+        app.screen.query_one("#param-db1_1", Input).value = "abc"
         await pilot.press("f5")
-        shown = await feedback_shows(pilot, "b1_1 must be")
-        assert shown == "b1_1 must be a number at least -10 and at most 10, not 'abc'."
-        app.screen.query_one("#param-b1_1", Input).value = "-0.5"
+        shown = await feedback_shows(pilot, "db1_1 must be")
+        assert shown == "db1_1 must be a number at least -10 and at most 10, not 'abc'."
+        app.screen.query_one("#param-db1_1", Input).value = "-0.6"
         await run_step(pilot, timeout=120)
         assert app.session.engine == "backprop.explore"
         await feedback_shows(pilot, "hidden unit 1 is off")

@@ -4,6 +4,7 @@ answer shown before it is typed, no text eaten on its way to the screen, slips t
 import pytest
 
 from conftest import run_cli
+from engines.core import registry
 from lessons.check import check_lesson
 from lessons.loader import load_lesson
 from lessons.translation import translate
@@ -125,3 +126,46 @@ def test_check_lang_zh_passes_when_every_slip_has_a_chinese_message(tmp_path):
     assert "ok   tutor: translation zh: a message for every slip" in result.stdout
     chinese = translate(load_lesson(tmp_path / "tutor"), "zh")
     assert [s.message for s in chinese.step(2).slips] == ["{{ theta1_slip_sign:g }} 的符号反了。", "多走了一倍：漏了 ½。"]
+
+
+# --- a learner's variant --------------------------------------------------------------
+
+VARIED = LESSON.replace('values = "gd.values"', 'values = "gd.values"\nchecks = "gd.checks"\n[expect]\ntheta0 = 0.0\n') + """
+[[steps]]
+title = "Iterate"
+kind = "run"
+text = "read.md"
+engine = "gd.iterate"
+params = { steps = 5 }
+"""
+
+
+def variant_cases(tmp_path, variant: int) -> dict[str, str | None]:
+    folder = write_lesson(tmp_path, "tutor", VARIED, FILES)
+    checked = check_lesson(load_lesson(folder), smoke=True, variant=variant)
+    return {c.name: None if c.ok else c.message for c in checked}
+
+
+def test_a_variant_is_checked_like_the_articles_numbers_but_against_its_conditions(tmp_path):
+    articles, variant = variant_cases(tmp_path / "0", 0), variant_cases(tmp_path / "3", 3)
+    assert "expect theta0" in articles and not any(n.startswith("variant") for n in articles)
+    assert all(name.startswith("variant 3: ") for name in variant)
+    told = {name.removeprefix("variant 3: ") for name in variant}
+    articles_only = {"expect theta0", "step 4 smoke run (gd.iterate)"}  # [expect] states the articles' numbers
+    assert articles_only <= set(articles) and told == (set(articles) - articles_only) | {"conditions"}
+    assert all(message is None for message in variant.values()), variant
+
+
+def test_a_variant_that_breaks_a_condition_fails_naming_it(tmp_path, monkeypatch):
+    def problems(name):
+        return lambda variant: ["α is above the critical rate."] if variant == 2 else []
+
+    monkeypatch.setattr(registry, "variant_problems", problems)
+    assert variant_cases(tmp_path / "1", 1)["variant 1: conditions"] is None
+    assert variant_cases(tmp_path / "2", 2)["variant 2: conditions"] == "α is above the critical rate."
+
+
+def test_the_cross_checks_are_computed_for_the_variant_checked(tmp_path, monkeypatch):
+    monkeypatch.setattr(registry, "checks", lambda name: lambda variant=0: [("variant", variant, 3)])
+    assert variant_cases(tmp_path / "3", 3)["variant 3: cross-checks (gd.checks)"] is None
+    assert variant_cases(tmp_path / "4", 4)["variant 4: cross-checks (gd.checks)"] == "disagree: variant: 4 vs 3"

@@ -1,6 +1,7 @@
 """The headless command-line contract, through the real entry point."""
 
 import json
+import os
 import xml.etree.ElementTree as ET
 
 from conftest import FIXTURE_LESSONS, run_cli
@@ -21,7 +22,7 @@ def test_run_json_emits_one_event_per_line_with_the_iterates():
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert [e["type"] for e in events] == ["started", "artifact"] + ["progress"] * 4 + ["finished"]
     assert events[1]["kind"] == "note" and "converges" in events[1]["payload"]
-    assert events[0]["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 3}
+    assert events[0]["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 3, "variant": 0}
     first, second = events[2], events[3]
     assert (first["theta"], first["loss"], first["grad"]) == (0.0, 28.0, -28.0)
     assert abs(second["theta"] - 1.4) < 1e-12  # 0 − 0.05·(−28)
@@ -32,11 +33,11 @@ def test_run_refuses_bad_parameters_with_a_sentence_and_exit_status_2():
     result = run_cli("run", "gradient-descent", "--param", "lr=fast")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip() == (
-        "tui-lab: lr must be a number greater than 0 and at most 10, not 'fast'. Valid parameters: lr, theta0, steps."
+        "tui-lab: lr must be a number greater than 0 and at most 10, not 'fast'. Valid parameters: lr, theta0, steps, variant."
     )
     unknown = run_cli("run", "gradient-descent", "--param", "momentum=0.9")
     assert unknown.returncode == 2
-    assert "Unknown parameter 'momentum'" in unknown.stderr and "lr, theta0, steps" in unknown.stderr
+    assert "Unknown parameter 'momentum'" in unknown.stderr and "lr, theta0, steps, variant" in unknown.stderr
 
 
 def test_run_refuses_unknown_lessons_steps_and_devices():
@@ -58,7 +59,7 @@ def test_a_diverging_run_exits_3_and_says_why():
 def test_run_without_json_prints_readable_lines():
     result = run_cli("run", "gradient-descent", "--param", "steps=5")
     assert result.returncode == 0
-    assert "gradient-descent · step 5: lr=0.1 theta0=0 steps=5 on cpu" in result.stdout
+    assert "gradient-descent · step 5: lr=0.1 theta0=0 steps=5 variant=0 on cpu" in result.stdout
     assert "Run completed: 6 steps in " in result.stdout
 
 
@@ -77,6 +78,23 @@ def test_check_passes_the_builtin_lessons_and_writes_valid_junit(tmp_path):
     assert "expect theta1" in names and "cross-checks (gd.checks)" in names
     assert any(name.startswith("step 5 smoke run") for name in names)
     assert int(suite.get("tests")) == len(names)
+
+
+def test_check_variants_tells_one_line_per_lesson_and_names_the_variant_of_a_failure(tmp_path):
+    counts = GOOD.format(id="counts").replace("gd.values", "mnist.values").replace("theta1", "image_pixels")
+    write_lesson(tmp_path / "one", "counts", counts, {"a.md": "A digit has {{ image_side }}² pixels."})
+    result = run_cli("check", "--variants", "3", "gradient-descent", "counts", "--lessons", str(tmp_path / "one"))
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("gradient-descent: 3 variants, ") and lines[0].endswith(" cases passed")
+    assert lines[1].startswith("counts: one set of numbers, ")
+    assert len(lines) == 3 and lines[2].endswith(" passed, 0 failed")
+    write_lesson(tmp_path / "two", "varied", GOOD.format(id="varied"), {"a.md": "From {{ theta0:g }} to {{ nil }}."})
+    result = run_cli("check", "--variants", "2", "varied", "--lessons", str(tmp_path / "two"))
+    assert result.returncode == 1
+    assert "FAIL varied: step 1 (read): Read — " in result.stdout
+    assert "FAIL varied: variant 1: step 1 (read): Read — " in result.stdout
+    assert "\nvaried: 2 variants, " in result.stdout and result.stdout.endswith(" failed\n")
 
 
 def test_check_fails_on_a_wrong_expected_value(tmp_path):
@@ -134,6 +152,21 @@ def test_common_options_work_before_and_after_the_command():
     after = run_cli("list", "--device", "quantum")
     assert before.returncode == after.returncode == 2
     assert "Unknown device 'quantum'" in before.stderr and "Unknown device 'quantum'" in after.stderr
+
+
+def test_variant_is_taken_before_or_after_the_command_and_served_to_every_tab(monkeypatch):
+    from tui_lab import cli
+    from tui_lab.options import build_parser
+
+    parse = build_parser().parse_args
+    assert parse(["--variant", "3"]).variant == 3 and parse(["values", "mnist"]).variant is None
+    assert parse(["--variant", "4", "values", "mnist"]).variant == 4
+    assert parse(["answer", "x:1", "2", "--variant", "4"]).variant == 4
+    monkeypatch.delenv("TUI_LAB_VARIANT")
+    seen = []
+    monkeypatch.setattr("tui_lab.serve.serve", lambda *args, **kwargs: seen.append(os.environ.get("TUI_LAB_VARIANT")))
+    cli.main(["serve", "--variant", "0"])
+    assert seen == ["0"]  # each tab's lab is started with the environment of `tui-lab serve`
 
 
 def test_run_csv_holds_every_progress_row_with_the_engine_values(tmp_path):

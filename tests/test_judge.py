@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lessons.judge import MESSAGES, judge_answer, judge_lines, judge_text
+from lessons.judge import judge_answer, judge_lines, judge_text
+from lessons.sayings import MESSAGES
 from lessons.model import ComputeStep, FindErrorStep, Slip
 
 VALUES = {"theta": 2.8, "theta_sign": -2.8, "theta_half": 5.6, "theta_near": 2.8004, "lr": 0.1}

@@ -133,7 +133,7 @@ def test_the_solutions_setting_can_come_from_a_shared_file(tmp_path, monkeypatch
     assert load_config().hide_solutions is True
     shared.write_text("hide_solutions = 'maybe'\n")
     config = load_config()
-    assert config.hide_solutions is False and "must be true or false" in config.problem
+    assert config.hide_solutions is False and "must be true or false" in " ".join(config.problems)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from textual.widgets import DataTable, Input, OptionList
 
+from engines.byhand import gradient_descent as gd
 from tui_lab.progress import ProgressStore
 from tui_lab.widgets.explorer import LessonTree
 
@@ -76,6 +77,28 @@ async def test_each_enter_runs_one_iteration_into_the_table_then_to_the_end(open
         await wait_until(pilot, lambda: app.session.state == "completed", what="the rest of the run")
         await wait_until(pilot, lambda: rows.row_count == 31, what="all rows")
         await step_done(pilot)
+
+
+async def test_a_student_with_other_numbers_steps_and_iterates_their_own_problem(open_lab, monkeypatch):
+    monkeypatch.setenv("TUI_LAB_VARIANT", "5")
+    mine = gd.values(5)
+    assert mine["theta1"] != gd.values(0)["theta1"]
+    async with open_lab(f"{LESSON}:3") as pilot:
+        app = pilot.app
+        await type_answer(pilot, "2.8")  # the article's θ₁ is not this student's
+        await feedback_shows(pilot, "but not it")
+        await type_answer(pilot, f"{mine['theta1']:g}")
+        assert (await feedback_shows(pilot, "Correct")).startswith("✓ Correct")
+        await pilot.press("f8", "f8")  # past step 4 to the iterations
+        await text_shown(pilot, "Step 5/11 · run", within=".heading.-sub")
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.screen.focused.id == "next-iteration", what="focus on Next")
+        rows = app.screen.query_one("#rows", DataTable)
+        await pilot.press("enter", "enter")
+        await wait_until(pilot, lambda: rows.row_count == 2, what="two rows")
+        assert [str(c) for c in rows.get_row_at(0)][:2] == ["0", f"{mine['theta0']:g}"]
+        assert [str(c) for c in rows.get_row_at(1)][:2] == ["1", f"{mine['theta1']:g}"]
+        await text_shown(pilot, f"1 − αΣx² = {mine['factor']:.4g}", within=".notes")
 
 
 async def test_the_critical_learning_rate_typed_as_a_fraction(open_lab):

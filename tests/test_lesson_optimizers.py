@@ -2,6 +2,7 @@
 
 from textual.widgets import DataTable, Input, OptionList
 
+from engines.core import registry
 from tui_lab.progress import ProgressStore
 
 from pilot import answer_judged, feedback_shows, find_the_errors, lab_ready, run_step, solved, step_done, table_shown, text_shown, type_answer, wait_until
@@ -19,7 +20,7 @@ async def test_the_lesson_opens_from_the_palette_at_its_first_step(make_lab):
 
 
 async def test_plain_gradient_descents_answer_is_not_momentums_then_right(open_lab):
-    async with open_lab(f"{LESSON}:1") as pilot:
+    async with open_lab(f"{LESSON}:1", variant=0) as pilot:
         await pilot.press("f8")
         assert isinstance(pilot.app.screen.focused, Input)
         await answer_judged(pilot, "1.68")
@@ -30,14 +31,24 @@ async def test_plain_gradient_descents_answer_is_not_momentums_then_right(open_l
 
 
 async def test_the_articles_ema_momentum_is_correct(open_lab):
-    async with open_lab(f"{LESSON}:3") as pilot:
+    async with open_lab(f"{LESSON}:3", variant=0) as pilot:
         await type_answer(pilot, "0.28")
         assert (await feedback_shows(pilot, "Correct")).startswith("✓ Correct")
         await solved(pilot)
 
 
+async def test_a_learner_computes_on_their_own_numbers(open_lab):
+    own, article = registry.values("opt.values")(4), registry.values("opt.values")(0)
+    async with open_lab(f"{LESSON}:3", variant=4) as pilot:
+        await text_shown(pilot, f"θ₀ = {own['theta0']:g}")
+        await answer_judged(pilot, f"{article['ema_theta1']:.6g}")  # variant 0's answer is not theirs
+        await type_answer(pilot, f"{own['ema_theta1']:.6g}")
+        assert (await feedback_shows(pilot, "Correct")).startswith("✓ Correct")
+        await solved(pilot)
+
+
 async def test_an_empty_answer_asks_for_a_number_then_adams_first_step_is_alpha(open_lab):
-    async with open_lab(f"{LESSON}:5") as pilot:
+    async with open_lab(f"{LESSON}:5", variant=0) as pilot:
         await type_answer(pilot, "")
         await feedback_shows(pilot, "Type a number first")
         await type_answer(pilot, "0.1")

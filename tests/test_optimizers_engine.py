@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import torch
 
+from engines.byhand import optimizer_variants as variants
 from engines.byhand import optimizers as opt
 from engines.byhand import update_rules as rules
 from engines.core import registry
@@ -47,8 +48,13 @@ def torch_path(make_optimizer, loss_fn, start, steps):
     return path
 
 
+def line_grad(theta):
+    """∂/∂θ of ½ Σ (yᵢ − θxᵢ)² on x = 1, 2, 3, y = 2x: Σ xᵢ²·θ − Σ xᵢyᵢ = 14θ − 28."""
+    return [14.0 * theta[0] - 28.0]
+
+
 def line_path(name, steps, lr, **hyper):
-    return rules.trajectory(rules.make(name, lr, **hyper), opt.line_grad, [0.0], steps)
+    return rules.trajectory(rules.make(name, lr, **hyper), line_grad, [0.0], steps)
 
 
 def assert_paths_close(ours, theirs, rel=1e-6):
@@ -83,14 +89,15 @@ def test_formulas_follow_torch_on_the_two_dimensional_surface(name):
 
 def test_first_steps_match_hand_arithmetic():
     # ∂L/∂θ = 14θ − 28. SGD: θ₁ = 0 + 0.1·28 = 2.8, θ₂ = 2.8 − 0.1·11.2 = 1.68.
-    assert opt.line_thetas("sgd", 2, 0.1) == pytest.approx([0.0, 2.8, 1.68])
+    line = variants.inputs(0)
+    assert line.thetas("sgd", 2, 0.1) == pytest.approx([0.0, 2.8, 1.68])
     # PyTorch momentum: v₁ = −28, θ₁ = 2.8; v₂ = 0.9·(−28) + 11.2 = −14, θ₂ = 4.2.
-    assert opt.line_thetas("momentum", 2, 0.1, momentum=0.9) == pytest.approx([0.0, 2.8, 4.2])
+    assert line.thetas("momentum", 2, 0.1) == pytest.approx([0.0, 2.8, 4.2])
     # EMA momentum: v₁ = 0.1·(−28) = −2.8, θ₁ = 0.28; g₁ = −24.08,
     # v₂ = 0.9·(−2.8) + 0.1·(−24.08) = −4.928, θ₂ = 0.7728.
-    assert opt.line_thetas("momentum_ema", 2, 0.1, momentum=0.9) == pytest.approx([0.0, 0.28, 0.7728])
+    assert line.thetas("momentum_ema", 2, 0.1) == pytest.approx([0.0, 0.28, 0.7728])
     # Adam's first step: m̂₁ = g, v̂₁ = g², so θ₁ = α·28/(28 + ε).
-    assert opt.line_thetas("adam", 1, 0.1)[1] == pytest.approx(0.1 * 28 / (28 + 1e-8), rel=1e-15)
+    assert line.thetas("adam", 1, 0.1)[1] == pytest.approx(0.1 * 28 / (28 + 1e-8), rel=1e-15)
 
 
 def test_values_quote_the_same_first_steps_as_torch():
@@ -113,13 +120,13 @@ def test_values_quote_the_same_first_steps_as_torch():
 def test_ema_momentum_at_lr_is_pytorch_momentum_at_lr_times_one_minus_gamma():
     lr, gamma, steps = 0.1, 0.9, 30
     ema = rules.make("momentum_ema", lr, momentum=gamma)
-    ours = rules.trajectory(ema, opt.line_grad, [0.0], steps)
+    ours = rules.trajectory(ema, line_grad, [0.0], steps)
     theirs = torch_path(lambda ps: torch.optim.SGD(ps, lr=lr * (1 - gamma), momentum=gamma),
                         line_loss, [0.0], steps)
     assert_paths_close(ours, theirs, rel=1e-12)
     # The buffers differ by exactly that factor: EMA's v is (1−γ) times PyTorch's.
     pytorch = rules.make("momentum", lr * (1 - gamma), momentum=gamma)
-    rules.trajectory(pytorch, opt.line_grad, [0.0], steps)
+    rules.trajectory(pytorch, line_grad, [0.0], steps)
     assert ema.v[0] == pytest.approx((1 - gamma) * pytorch.v[0], rel=1e-9)
     # …and the same rate in both forms is not the same optimizer.
     assert line_path("momentum", 3, lr, momentum=gamma)[2] != pytest.approx(ours[2])

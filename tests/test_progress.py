@@ -109,3 +109,41 @@ def test_old_done_entries_read_as_solved_or_revealed(tmp_path):
     saved = json.loads(path.read_text())["lessons"]["gd"]["steps"]
     assert saved["3"]["state"] == "revealed" and "revealed" not in saved["3"]
     assert saved["2"] == {"state": "done", "answer": "-28"}  # untouched entries stay as they were
+
+
+def test_the_variant_is_drawn_once_and_kept_across_sessions_and_resets(tmp_path):
+    path = tmp_path / "p.json"
+    first, other_window = ProgressStore(path), ProgressStore(path)
+    variant = first.variant()
+    assert 1 <= variant <= 999 and json.loads(path.read_text())["variant"] == variant
+    assert other_window.variant() == variant  # it had not read the file since, yet both agree
+    assert ProgressStore(path).variant() == variant
+    first.mark("gd", 1, "solved")
+    first.reset()
+    again = ProgressStore(path)
+    assert again.variant() == variant and again.state("gd", 1) == "new"
+
+
+def test_a_stored_variant_is_used_as_it_is(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"variant": 0}))  # e.g. set by hand for a lecture demo
+    assert ProgressStore(path).variant() == 0
+
+
+def test_time_on_a_step_adds_up_across_sessions(tmp_path):
+    path = tmp_path / "p.json"
+    ProgressStore(path).add_time("gd", 2, 30.5)
+    store = ProgressStore(path)
+    store.add_time("gd", 2, 12)
+    store.add_time("gd", 2, 0)  # nothing spent: nothing written
+    assert ProgressStore(path).step("gd", 2)["seconds"] == 42.5
+    assert store.state("gd", 3) == "new" and "seconds" not in store.step("gd", 3)
+
+
+def test_the_latest_slip_is_kept_with_its_time(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    store.record_try("gd", 2, "sign")
+    store.record_try("gd", 2, "half")
+    store.record_try("gd", 2)  # no known slip: the latest slip stays
+    last = ProgressStore(tmp_path / "p.json").step("gd", 2)["last_slip"]
+    assert last["id"] == "half" and isinstance(last["at"], float)

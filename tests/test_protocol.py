@@ -92,7 +92,7 @@ def test_a_configuration_validated_up_front_runs_as_run_engine_runs_it():
     spec = registry.engine("gd.iterate")
     config = spec.config({"lr": "0.1", "steps": "2"})  # text, as typed on a command line
     validated = list(run_validated(spec, config))
-    assert validated[0].config == config == {"lr": 0.1, "theta0": 0.0, "steps": 2}
+    assert validated[0].config == config == {"lr": 0.1, "theta0": 0.0, "steps": 2, "variant": 0}
     assert [e.values for e in validated if isinstance(e, Progress)] == \
         [e.values for e in events_of("gd.iterate", lr=0.1, steps=2) if isinstance(e, Progress)]
     assert validated[-1].reason == "completed" and validated[-1].summary["steps"] == 3

@@ -75,7 +75,7 @@ def test_a_recorded_run_reads_back_as_the_same_events_in_order(tmp_path):
     assert times == sorted(times) and times[0] >= 0
     assert header["format"] == "tui-lab recording" and header["version"] == 1
     assert (header["lesson"], header["step"], header["engine"]) == ("gradient-descent", 5, "gd.iterate")
-    assert header["params"] == {"lr": 0.1, "theta0": 0.0, "steps": 6}
+    assert header["params"] == {"lr": 0.1, "theta0": 0.0, "steps": 6, "variant": 0}
     assert datetime.fromisoformat(header["recorded_at"]).tzinfo is not None
 
 
@@ -271,7 +271,7 @@ def test_a_recorded_runs_header_holds_the_configuration_the_engine_ran_with(tmp_
     assert run.returncode == 0, run.stderr
     started = json.loads(run.stdout.splitlines()[0])
     header, _ = read_recording(path)
-    assert header["params"] == started["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 4}  # parsed, defaults filled
+    assert header["params"] == started["config"] == {"lr": 0.05, "theta0": 0.0, "steps": 4, "variant": 0}  # parsed, defaults filled
 
 
 def test_a_run_recorded_without_json_replays_as_another_run_of_it_prints(tmp_path):
@@ -293,7 +293,7 @@ def test_replay_without_json_shows_the_run_view_and_says_it_is_a_replay(tmp_path
     assert replay.returncode == 0
     lines = replay.stdout.splitlines()
     assert lines[0].startswith("Replay of gd.jsonl, recorded ") and lines[0].endswith(", at 10× speed.")
-    assert "gradient-descent · step 5 (replay): lr=0.1 theta0=0 steps=5 on cpu" in replay.stdout
+    assert "gradient-descent · step 5 (replay): lr=0.1 theta0=0 steps=5 variant=0 on cpu" in replay.stdout
     assert "Run completed: 6 steps in " in replay.stdout
 
 

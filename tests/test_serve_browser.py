@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -31,6 +32,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from tui_lab import serve as serving
+from tui_lab.options import build_parser
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 BROWSER_FLAGS = [
@@ -130,6 +132,30 @@ def test_serve_on_every_address_warns_that_there_is_no_authentication(monkeypatc
     assert "ssh -L" not in out
     assert err.startswith("Warning: --host 0.0.0.0 lets other machines connect, and there is no authentication:")
     assert f"anyone who can reach port {port} gets a lab and can run code on this server and its GPU" in err
+
+
+def test_serve_class_serves_the_class_view_and_warns_that_it_shows_progress(monkeypatch, tmp_path):
+    from textual_serve.server import Server
+
+    started = []
+    monkeypatch.setattr(Server, "serve", lambda self, debug=False: started.append(self.command))
+    out, err = io.StringIO(), io.StringIO()
+    port = free_port()
+    monkeypatch.chdir(ROOT)
+    assert serving.serve("0.0.0.0", port, device="cpu", lessons=["tests/fixtures/lessons"], class_dir=str(tmp_path),
+                         out=out, err=err) == 0
+    assert started[0].endswith(f"--lessons {ROOT / 'tests' / 'fixtures' / 'lessons'} class {tmp_path.resolve()}")
+    tab = build_parser().parse_args(shlex.split(started[0])[3:])  # what follows python -m tui_lab.served_tab
+    assert (tab.command, tab.folder, tab.device) == ("class", str(tmp_path.resolve()), "cpu")
+    assert "The class view is served at" in out.getvalue()
+    assert f"anyone who can reach port {port} sees every student's progress in the class folder" in err.getvalue()
+    assert "run code" not in err.getvalue()
+
+
+def test_serve_class_refuses_a_missing_folder_with_one_sentence(tmp_path):
+    result = run_cli("serve", "--class", str(tmp_path / "nowhere"), "--port", str(free_port()))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"tui-lab: --class {tmp_path / 'nowhere'} is not a folder; give the class's shared progress folder.\n"
 
 
 def _open_lab(monkeypatch, entry, argv: list[str]) -> tuple[dict, str | None]:

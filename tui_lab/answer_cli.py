@@ -1,5 +1,6 @@
 """``tui-lab answer LESSON:STEP VALUE``: judge a value exactly as the lab's answer box
-would, without opening the lab and without touching progress.
+would, for a set of numbers (``--variant``, default 0: the articles'), without opening the
+lab and without touching progress.
 
 Exit status: 0 correct, 1 wrong or invalid, 2 a usage error (unknown lesson or step, a
 step with no answer to check)."""
@@ -18,7 +19,7 @@ from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
 TYPED_KINDS = (ComputeStep, FindErrorStep)  # the kinds whose answer is typed as text
 
 
-def cmd_answer(catalog: Catalog, target: str, text: str, as_json: bool, out: IO[str]) -> int:
+def cmd_answer(catalog: Catalog, target: str, text: str, as_json: bool, out: IO[str], variant: int = 0) -> int:
     lesson_id, _, number = target.partition(":")
     lesson = find_lesson(catalog, lesson_id.strip())
     answered = [s.index for s in lesson.steps if isinstance(s, TYPED_KINDS)]
@@ -31,7 +32,7 @@ def cmd_answer(catalog: Catalog, target: str, text: str, as_json: bool, out: IO[
     if not isinstance(step, TYPED_KINDS):
         raise UsageError(f"Step {step.index} of {lesson.id} is a {step.kind} step, with no answer to check; "
                          f"its steps with answers are: {choices}.")
-    verdict = judge_text(step, lesson_values(lesson), text, lang=lesson.language)
+    verdict = judge_text(step, lesson_values(lesson, variant), text, lang=lesson.language)
     if as_json:
         out.write(json.dumps({"verdict": verdict.verdict, "slip": verdict.slip, "message": verdict.message},
                              ensure_ascii=False) + "\n")

@@ -18,14 +18,15 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from engines.core.data_root import resolve_data_root
-from lessons import Catalog, Lesson, load_catalog
-from lessons.values import lesson_values
+from lessons import Catalog, Lesson, Step, load_catalog
+from lessons.values import lesson_has_variants, lesson_values
 from lessons.translation import LANGUAGES
 from tui_lab import heap
 from tui_lab.commands import LabCommands
 from tui_lab.config import load_config
 from tui_lab.engine_host import EngineHost
 from tui_lab.exports import ExportActions
+from tui_lab.learner import Learner
 from tui_lab.messages import HintOpened, OpenStep, RunCommand, RunRequested, StepSolved, StopRequested, WrongTry
 from tui_lab.progress import ANSWERED, ProgressStore
 from tui_lab.refresh import SERVED, TERMINAL, Refresh, over_ssh
@@ -54,8 +55,6 @@ def preload_plotting(then: Callable[[], None] | None = None) -> None:
     threading.Thread(target=load, daemon=True).start()
 
 
-
-
 class LabApp(ShellActions, ExportActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "TUI Lab"
@@ -81,15 +80,8 @@ class LabApp(ShellActions, ExportActions, App):
         Binding("pageup", "scroll_step(-1)", "Scroll step up", show=False, id="step-page-up"),
     ]
 
-    def __init__(
-        self,
-        catalog: Catalog,
-        progress: ProgressStore,
-        host: EngineHost,
-        data_dir: str | None = None,
-        prewarm: bool = True,
-        refresh: Refresh = TERMINAL,
-    ) -> None:
+    def __init__(self, catalog: Catalog, progress: ProgressStore, host: EngineHost, data_dir: str | None = None,
+                 prewarm: bool = True, refresh: Refresh = TERMINAL, variant: int | None = None) -> None:
         super().__init__()
         self.catalog = catalog
         self.progress = progress
@@ -97,18 +89,20 @@ class LabApp(ShellActions, ExportActions, App):
         self.prewarm = prewarm
         self.refresh_rates = refresh
         self.current: tuple[str, int] | None = None
-        self._values: dict[str, dict[str, Any]] = {}
+        self.config = load_config()
+        self.learner = Learner(progress, self.config, variant)  # ``variant``: the --variant option
+        self._values: dict[tuple[str, int], dict[str, Any]] = {}
         # The panel starts hidden: the first step decides whether it shows, and the first
         # paint is quicker without it.
         self.main = MainScreen(plot_fps=refresh.plot_fps, classes="-hide-panel")
         self.runs = RunController(host, progress, self.main, str(resolve_data_root(data_dir)[0]),
-                                  progress_changed=self._progress_changed)
+                                  progress_changed=self._progress_changed, variant=self.learner.variant)
         self.workbench_ready = False
         self.lesson_dirs: tuple[str, ...] = ()
-        self.config = load_config()
         self.start_from: tuple[str, int] | None = None  # --start-from LESSON[:STEP]
         self.lang = "en"
-        self._reported_progress_error: str | None = None
+        self._reported: set[str] = set()  # problems told in PROBLEMS already (each is told once)
+        self._share_problem: str | None = None  # why the last share failed
         if over_ssh() or refresh == SERVED:
             self.animation_level = "none"  # every animated frame crosses the network
 
@@ -140,10 +134,9 @@ class LabApp(ShellActions, ExportActions, App):
         for problem in self.catalog.problems:
             where = f"{problem.path.parent.name}/{problem.path.name}" + (f":{problem.line}" if problem.line else "")
             self.panel.add_problem(where, problem.message)
-        if self.progress.error:
-            self.panel.add_problem("progress", self.progress.error)
-        if self.config.problem:
-            self.panel.add_problem("settings", self.config.problem)
+        self._tell_saving_problems()
+        for problem in self.config.problems:
+            self.panel.add_problem("settings", problem)
         if self.catalog.problems:
             self.notify(f"{len(self.catalog.problems)} lesson(s) could not be loaded; see PROBLEMS (F4).",
                         severity="warning")
@@ -161,6 +154,8 @@ class LabApp(ShellActions, ExportActions, App):
             self.runs.drain()
 
     def on_unmount(self) -> None:
+        self.learner.leave()
+        self.learner.share(self.catalog)
         self.runs.close()
 
     # -- parts ---------------------------------------------------------------------------
@@ -185,25 +180,34 @@ class LabApp(ShellActions, ExportActions, App):
         return self.catalog.get(self.current[0]) if self.current else None
 
     def values_for(self, lesson: Lesson) -> dict[str, Any]:
-        """The lesson's engine values, computed once (value tables are NumPy-cheap)."""
-        if lesson.id not in self._values:
+        """The lesson's engine values for the learner's variant, computed once (value tables
+        are NumPy-cheap); the answer boxes judge against the same table."""
+        key = (lesson.id, self.learner.variant)
+        if key not in self._values:
             try:
-                self._values[lesson.id] = lesson_values(lesson)
+                self._values[key] = lesson_values(lesson, self.learner.variant)
             except Exception as error:  # noqa: BLE001 - a broken table must not close the lab
-                self._values[lesson.id] = {}
+                self._values[key] = {}
                 self.panel.add_problem(lesson.id, f"its values could not be computed: {error}")
-        return self._values[lesson.id]
+        return self._values[key]
 
     def _progress_changed(self, marks: bool = True) -> None:
-        """Progress was written: a write error is said once, and the explorer's marks follow
-        (``marks=False``: only tries or hints changed, which the marks do not show)."""
-        error = self.progress.error
-        if error and error != self._reported_progress_error:
-            self._reported_progress_error = error
-            self.panel.add_problem("progress", error)
-            self.notify(error, severity="warning")
+        """Progress was written: it is shared with the class (with a ``share_dir`` setting), a
+        problem writing or sharing it is said, and the explorer's marks follow (``marks=False``:
+        only tries or hints changed, which the marks do not show)."""
+        self._share_problem = self.learner.share(self.catalog)
+        if self.workbench_ready:  # else the start's report says them, once PROBLEMS is there
+            self._tell_saving_problems()
         if marks:
             self.explorer.refresh_marks(self.current)
+
+    def _tell_saving_problems(self) -> None:
+        """Why the progress could not be written or shared, each sentence once."""
+        for where, problem in (("progress", self.progress.error), ("sharing", self._share_problem)):
+            if problem and problem not in self._reported:
+                self._reported.add(problem)
+                self.panel.add_problem(where, problem)
+                self.notify(problem, severity="warning")
 
     # -- opening steps -------------------------------------------------------------------
 
@@ -224,6 +228,8 @@ class LabApp(ShellActions, ExportActions, App):
         saved = self.progress.step(lesson.id, index)
         await self.step_view.show_step(step, len(lesson.steps), self.values_for(lesson), saved, self.session,
                                        lesson.language)
+        self.learner.enter(lesson.id, index)
+        self._offer_variant(step)
         self.main.editor.active = "tab-step"
         self.show_panel_for(step.kind == "run")
         if step.kind == "read":
@@ -234,11 +240,20 @@ class LabApp(ShellActions, ExportActions, App):
         self.current = (lesson.id, index)  # set before the marks: "current" means fully shown
         self._progress_changed()
         self.explorer.select(lesson.id, index)
-        self.status.set_where(f"{lesson.title} · step {index}/{len(lesson.steps)}")
+        variant = self.learner.variant  # which set of numbers, where it is not the articles'
+        numbers = f" · set {variant}" if variant and lesson_has_variants(lesson) else ""
+        self.status.set_where(f"{lesson.title} · step {index}/{len(lesson.steps)}{numbers}")
         source = ("engine", step.engine) if step.kind in ("run", "draw") \
             else ("values", lesson.values) if lesson.values else (None, None)
         title = self.main.source_view.show_code(*source)
         self.main.editor.get_tab("tab-source").label = title.upper()
+
+    def _offer_variant(self, step: Step) -> None:
+        """A run form's ``variant`` field starts at the learner's set of numbers, unless the step sets one."""
+        body = self.step_view.body
+        if body is not None and step.kind == "run" and "variant" not in step.params:
+            for field in body.query("#param-variant").results(Input):
+                field.value = str(self.learner.variant)
 
     async def open_lesson_from_palette(self, lesson_id: str) -> None:
         await self.open_step(lesson_id, 0)
@@ -394,22 +409,16 @@ class LabApp(ShellActions, ExportActions, App):
         self.notify(f"Lessons in {LANGUAGES.get(lang, lang)}" + ("" if lang == "en" else " (English where not translated)."))
 
 
-def make_app(
-    lesson_dirs: list[str] | tuple[str, ...] = (),
-    device: str = "auto",
-    data_dir: str | None = None,
-    progress: ProgressStore | None = None,
-    warm_torch: bool = True,
-    prewarm: bool = True,
-    lang: str = "en",
-    threads: int | None = None,
-    refresh: Refresh = TERMINAL,
-) -> LabApp:
+def make_app(lesson_dirs: list[str] | tuple[str, ...] = (), device: str = "auto", data_dir: str | None = None,
+             progress: ProgressStore | None = None, warm_torch: bool = True, prewarm: bool = True, lang: str = "en",
+             threads: int | None = None, refresh: Refresh = TERMINAL, variant: int | None = None) -> LabApp:
     """Build the lab (the CLI and the tests both come through here); ``refresh``: how often
-    it takes engine events in and redraws plots (``SERVED`` in a browser tab)."""
+    it takes engine events in and redraws plots (``SERVED`` in a browser tab); ``variant``:
+    the set of numbers to give (None: the settings', else the learner's own)."""
     catalog = load_catalog(lesson_dirs, lang=lang)
     host = EngineHost(device=device, warm_torch=warm_torch, threads=threads)
-    app = LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm, refresh=refresh)
+    app = LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm, refresh=refresh,
+                 variant=variant)
     app.lesson_dirs, app.lang = tuple(lesson_dirs), lang
     return app
 
@@ -428,8 +437,8 @@ def parse_start(catalog: Catalog, text: str) -> tuple[str, int]:
 
 
 def run_app(device: str = "auto", data_dir: str | None = None, lesson_dirs: list[str] = (), lang: str = "en",
-            start_from: str | None = None, refresh: Refresh = TERMINAL) -> int:
-    app = make_app(lesson_dirs, device=device, data_dir=data_dir, lang=lang, refresh=refresh)
+            start_from: str | None = None, refresh: Refresh = TERMINAL, variant: int | None = None) -> int:
+    app = make_app(lesson_dirs, device=device, data_dir=data_dir, lang=lang, refresh=refresh, variant=variant)
     if start_from:
         try:
             app.start_from = parse_start(app.catalog, start_from)

@@ -123,26 +123,3 @@ VIEWS: dict[str, Callable[..., RenderableType]] = {
     "download": download,
     "probabilities": probabilities,
 }
-
-# Artifacts that are better read as a sentence under the run than drawn.
-NOTES: dict[str, Callable[[Any], str]] = {
-    "checkpoint": lambda p: f"Checkpoint saved: {p.get('path')} (epoch {p.get('epoch')}, {p.get('reason', '').replace('_', ' ')}).",
-    "resumed": lambda p: f"Resumed from {p.get('path')} at epoch {p.get('epoch')}, step {p.get('step')}.",
-    "command": lambda p: _command_note(p),
-    "dataset": lambda p: f"{p.get('title', p.get('dataset'))}: {p.get('train_size'):,} training and "
-                         f"{p.get('test_size'):,} test images from {p.get('source')}.",
-}
-
-
-def _command_note(payload: dict[str, Any]) -> str:
-    name = payload.get("cmd")
-    if not payload.get("applied", True):
-        return f"{name}: not applied ({payload.get('reason', 'refused')})."
-    if name == "set_lr":
-        return f"Learning rate set to {payload.get('lr'):g} from step {payload.get('step')}."
-    if name == "one_more_epoch":
-        return f"One more epoch added (now {payload.get('epochs', '?')})."
-    if name == "slow":
-        seconds = payload.get("step_seconds", 0)
-        return "Full speed again." if not seconds else f"Slow motion: one step every {seconds:g} s."
-    return f"{name} applied at step {payload.get('step')}."

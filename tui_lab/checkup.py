@@ -14,12 +14,16 @@ from engines.core.data_root import resolve_data_root
 from engines.core.device import DeviceError, available, detect
 from lessons import Catalog
 from lessons.check import CheckCase, check_lesson
+from lessons.values import lesson_has_variants
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, find_lesson
 from tui_lab.refresh import over_ssh
 from tui_lab.junit import write_junit
 
 
-def cmd_check(catalog: Catalog, lesson_ids: list[str], junit: str | None, device: str, out: IO[str]) -> int:
+def cmd_check(catalog: Catalog, lesson_ids: list[str], junit: str | None, device: str, out: IO[str],
+              variants: int | None = None) -> int:
+    """Every case of every lesson named (default: all), one line each; with ``variants``, the
+    variants 0..N−1 of each lesson whose numbers vary, told as one line per lesson and its failures."""
     lessons = [find_lesson(catalog, i) for i in lesson_ids] if lesson_ids else catalog.lessons
     cases: list[CheckCase] = []
     for problem in catalog.problems:
@@ -27,16 +31,30 @@ def cmd_check(catalog: Catalog, lesson_ids: list[str], junit: str | None, device
         cases.append(case)
         out.write(f"FAIL {case.lesson}: {case.message}\n")
     for lesson in lessons:
-        for case in check_lesson(lesson, device=device):
-            cases.append(case)
-            mark = "ok  " if case.ok else "FAIL"
-            out.write(f"{mark} {case.lesson}: {case.name}" + (f" — {case.message}" if case.message else "") + "\n")
-            out.flush()
+        varies = bool(variants) and lesson_has_variants(lesson)
+        lesson_cases = []
+        for variant in range(variants if varies else 1):
+            for case in check_lesson(lesson, device=device, variant=variant):
+                lesson_cases.append(case)
+                if variants is None or not case.ok:
+                    _write_case(case, out)
+        cases += lesson_cases
+        if variants:
+            failed = sum(not c.ok for c in lesson_cases)
+            sets = f"{variants} variants" if varies else "one set of numbers"
+            out.write(f"{lesson.id}: {sets}, {len(lesson_cases) - failed} cases passed"
+                      + (f", {failed} failed" if failed else "") + "\n")
     failed = sum(not c.ok for c in cases)
     out.write(f"{len(cases) - failed} passed, {failed} failed\n")
     if junit:
         write_junit(cases, Path(junit))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _write_case(case: CheckCase, out: IO[str]) -> None:
+    mark = "ok  " if case.ok else "FAIL"
+    out.write(f"{mark} {case.lesson}: {case.name}" + (f" — {case.message}" if case.message else "") + "\n")
+    out.flush()
 
 
 def _version(package: str) -> str:

@@ -25,10 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return open_lab(args)
     if args.command == "serve":
+        from tui_lab.config import ENV_VARIANT
         from tui_lab.serve import serve
 
+        if args.variant is not None:  # every tab's lab reads it, as it would from the student's shell
+            os.environ[ENV_VARIANT] = str(args.variant)
         return serve(args.host, args.port, device=args.device, data_dir=args.data_dir, lessons=args.lessons,
-                     lang=args.lang)
+                     lang=args.lang, class_dir=args.class_dir)
+    if args.command == "class":
+        from tui_lab.class_view import run_class_view
+
+        return run_class_view(args.folder, args.interval)
     if args.command == "new-lesson":
         return _new_lesson(args)
     try:
@@ -48,7 +55,7 @@ def open_lab(args: Namespace) -> int:
     from tui_lab.app import run_app  # Textual is imported only when the lab opens
 
     return run_app(device=args.device, data_dir=args.data_dir, lesson_dirs=args.lessons, lang=args.lang,
-                   start_from=args.start_from, refresh=SERVED if served() else TERMINAL)
+                   start_from=args.start_from, refresh=SERVED if served() else TERMINAL, variant=args.variant)
 
 
 def _new_lesson(args: Namespace) -> int:
@@ -66,7 +73,7 @@ def _new_lesson(args: Namespace) -> int:
 def _lesson_command(args: Namespace) -> int:
     """The commands that work on the lesson catalogue."""
     from lessons import load_catalog
-    from tui_lab import answer_cli, checkup, headless, progress_cli
+    from tui_lab import answer_cli, checkup, headless, progress_cli, values_cli
 
     # `check` always starts from English and verifies the translations against it.
     catalog = load_catalog(args.lessons, lang="en" if args.command == "check" else args.lang)
@@ -81,15 +88,18 @@ def _lesson_command(args: Namespace) -> int:
         return headless.cmd_replay(args.file, args.speed, args.json, out)
     if args.command == "check":
         device = "cpu" if args.device == "auto" else args.device
-        return checkup.cmd_check(catalog, args.lesson_ids, args.junit, device, out)
+        return checkup.cmd_check(catalog, args.lesson_ids, args.junit, device, out, variants=args.variants)
     if args.command == "answer":
-        return answer_cli.cmd_answer(catalog, args.target, args.value, args.json, out)
+        return answer_cli.cmd_answer(catalog, args.target, args.value, args.json, out, variant=args.variant or 0)
+    if args.command == "values":
+        return values_cli.cmd_values(catalog, args.lesson, args.variant, args.json, out, sys.stderr)
     if args.command == "doctor":
         return checkup.cmd_doctor(catalog, args.device, args.data_dir, out)
     if args.command == "reset":
         return progress_cli.cmd_reset(catalog, args.lesson, args.all, args.yes, out)
     if args.command == "progress":
-        return progress_cli.cmd_progress(catalog, args.export, args.output, args.share, args.dir, out)
+        return progress_cli.cmd_progress(catalog, args.export, args.output, args.share, args.dir, out,
+                                         variant=args.variant)
     raise AssertionError(f"no handler for the command {args.command!r}")
 
 

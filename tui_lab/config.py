@@ -3,10 +3,12 @@
 ``$TUI_LAB_HOME/config.toml`` (or the file named by ``TUI_LAB_CONFIG``, e.g. one file a
 teacher shares with a whole class):
 
-    hide_solutions = true   # the Reveal button says solutions are hidden for this class
+    hide_solutions = true       # the Reveal button says solutions are hidden for this class
+    variant = 0                 # everyone gets this set of numbers (0: the articles', for a lecture)
+    share_dir = "/srv/class"    # progress is copied there after every change, for the teacher
 
-Environment variables win over the file: ``TUI_LAB_HIDE_SOLUTIONS=1``.
-A broken file is reported once and ignored — it never stops the lab.
+Environment variables win over the file: ``TUI_LAB_HIDE_SOLUTIONS=1``, ``TUI_LAB_VARIANT=17``.
+A broken file or setting is reported once and ignored — it never stops the lab.
 """
 
 from __future__ import annotations
@@ -15,16 +17,20 @@ import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from tui_lab.progress import lab_home
+from tui_lab.progress import ProgressStore, lab_home
 
 YES_WORDS = ("1", "true", "yes", "on")  # what an environment variable says to mean true
+ENV_VARIANT = "TUI_LAB_VARIANT"
 
 
 @dataclass(frozen=True)
 class Config:
     hide_solutions: bool = False
-    problem: str | None = None  # why the file was ignored, as a sentence
+    variant: int | None = None  # a set of numbers fixed for this lab; None: the learner's own
+    share_dir: Path | None = None  # the class folder progress is shared into
+    problems: tuple[str, ...] = ()  # what was ignored and why, one sentence each
 
 
 def config_path() -> Path:
@@ -34,17 +40,61 @@ def config_path() -> Path:
 
 def load_config() -> Config:
     path = config_path()
-    data: dict = {}
-    problem = None
+    data: dict[str, Any] = {}
+    problems: list[str] = []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         pass
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        problem = f"The settings file {path} was ignored: {error}."
+        problems.append(f"The settings file {path} was ignored: {error}.")
     hide = data.get("hide_solutions", False)
     if not isinstance(hide, bool):
-        problem, hide = f"The settings file {path} was ignored: hide_solutions must be true or false.", False
+        problems.append(f"The setting hide_solutions in {path} was ignored: it must be true or false.")
+        hide = False
     if os.environ.get("TUI_LAB_HIDE_SOLUTIONS") is not None:
         hide = os.environ["TUI_LAB_HIDE_SOLUTIONS"].strip().lower() in YES_WORDS
-    return Config(hide_solutions=hide, problem=problem)
+    variant = None
+    for where, value in ((f"The setting variant in {path}", data.get("variant")),
+                         (ENV_VARIANT, os.environ.get(ENV_VARIANT))):  # later wins
+        if value is not None:
+            try:
+                variant = parse_variant(value)
+            except ValueError as error:
+                problems.append(f"{where} was ignored: {error}.")
+    return Config(hide_solutions=hide, variant=variant, share_dir=_share_dir(data.get("share_dir"), path, problems),
+                  problems=tuple(problems))
+
+
+def parse_variant(value: Any) -> int:
+    """A variant from a setting, the environment or an option; ValueError (a phrase) if it is not one."""
+    number = value.strip() if isinstance(value, str) else value
+    if isinstance(number, str) and number.isascii() and number.isdigit():
+        return int(number)
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 0:
+        return number
+    raise ValueError(f"a variant is a whole number from 0 up, not {value!r}")
+
+
+def _share_dir(value: Any, path: Path, problems: list[str]) -> Path | None:
+    """The class folder named by ``share_dir`` (relative to the settings file's folder), if it exists."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"The setting share_dir in {path} was ignored: it must be the path of a folder.")
+        return None
+    folder = path.parent / Path(value.strip()).expanduser()
+    if not folder.is_dir():
+        problems.append(f"Progress is not shared: the folder {folder} (share_dir in {path}) does not exist.")
+        return None
+    return folder
+
+
+def learner_variant(chosen: int | None, config: Config, progress: ProgressStore) -> int:
+    """The set of numbers the lab gives: ``--variant``, then ``TUI_LAB_VARIANT``, then the settings
+    file, then the learner's own (drawn once and kept with their progress)."""
+    if chosen is not None:
+        return chosen
+    if config.variant is not None:
+        return config.variant
+    return progress.variant()

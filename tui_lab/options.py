@@ -35,6 +35,32 @@ def _replay_speed(text: str) -> float:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def _variant(text: str) -> int:
+    from tui_lab.config import parse_variant  # the settings module only when the option is given
+
+    try:
+        return parse_variant(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _variant_option(parser: argparse.ArgumentParser, help: str, defaults: bool = False) -> None:
+    """``--variant N``, before or after the command; only the top-level parser sets its default."""
+    parser.add_argument("--variant", type=_variant, default=None if defaults else argparse.SUPPRESS, metavar="N",
+                        help=help)
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a count is a whole number from 1 up, not {text!r}")
+    return int(text)
+
+
+LAB_VARIANT_HELP = ("which set of numbers the by-hand lessons give (default: yours, kept with your progress; "
+                    "0: the articles')")
+TABLE_VARIANT_HELP = "which set of numbers (default 0: the articles'; the lab's status bar shows a student's)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     shared = argparse.ArgumentParser(add_help=False)
     _shared_options(shared, defaults=False)
@@ -47,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tui-lab {__version__}")
     parser.add_argument("--start-from", metavar="LESSON[:STEP]", default=None,
                         help="open the lab at this lesson (and step), e.g. backprop:4")
+    _variant_option(parser, LAB_VARIANT_HELP, defaults=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("list", parents=[shared], help="one line per lesson: id and title")
@@ -74,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="verify placeholders, answers, cross-checks and smoke runs")
     check.add_argument("lesson_ids", nargs="*", metavar="LESSON", help="lessons to check (default: all)")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument("--variants", type=_count, default=None, metavar="N",
+                       help="check the sets of numbers 0..N-1 of each lesson whose numbers vary; "
+                            "one line per lesson, and its failures")
 
     answer = sub.add_parser("answer", parents=[shared],
                             help="check an answer as the lab would (progress is not touched)")
@@ -81,8 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     answer.add_argument("value", metavar="VALUE",
                         help="a number, or for a find-the-error step the wrong lines (2,5,6); a value such "
                              "as -1/7 or -1e-3 goes last, after --: answer --json LESSON:STEP -- -1/7")
+    _variant_option(answer, TABLE_VARIANT_HELP)
     answer.add_argument("--json", action="store_true",
                         help='one JSON object: {"verdict": ..., "slip": ..., "message": ...}')
+
+    values = sub.add_parser("values", parents=[shared],
+                            help="a lesson's numbers (name = value): a teacher's answer key")
+    values.add_argument("lesson", help="lesson id, e.g. gradient-descent")
+    _variant_option(values, TABLE_VARIANT_HELP)
+    values.add_argument("--json", action="store_true", help="one JSON object: name -> value")
 
     sub.add_parser("doctor", parents=[shared], help="versions, device, data root, terminal")
 
@@ -90,6 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only; reach it with ssh -L)")
     serve.add_argument("--port", default=str(DEFAULT_PORT), help=f"port to listen on (default {DEFAULT_PORT})")
+    _variant_option(serve, "the set of numbers every tab gets (e.g. 0, the articles', for a lecture; "
+                           "default: the lab's own)")
+    serve.add_argument("--class", dest="class_dir", metavar="DIR",
+                       help="serve the class view of the shared progress folder DIR instead of the lab")
+
+    class_view = sub.add_parser("class", help="a live view of a class's shared progress folder (for the teacher)")
+    class_view.add_argument("folder", metavar="DIR", help="the folder students share their progress into")
+    class_view.add_argument("--interval", type=float, default=2.0, metavar="S",
+                            help="seconds between looks at the folder (default 2)")
 
     new_lesson = sub.add_parser("new-lesson", help="create a lesson from a template that passes `tui-lab check`")
     new_lesson.add_argument("name", metavar="NAME", help="lesson id and folder name: lowercase letters, digits, dashes")

@@ -4,8 +4,10 @@ A step is ``new``, ``seen``, ``revealed`` (the solution was shown) or ``solved``
 (answered by the student); it only moves forward in that order, so a revealed step can
 still be solved and a solved one stays solved. Attempts: ``tries`` (wrong or invalid
 answers), ``slips`` (slip id → count), ``hints`` (hint tiers opened) and ``hinted``
-(solved after a hint or a reveal). Files from before these states say ``done`` (+ ``revealed``): they are
-read as ``solved`` / ``revealed``.
+(solved after a hint or a reveal), ``last_slip`` (the latest slip: id and time) and
+``seconds`` (time spent on the step). Files from before these states say ``done`` (+ ``revealed``): they are
+read as ``solved`` / ``revealed``. The learner's ``variant`` (which set of numbers the by-hand
+lessons give them) is drawn once at random and kept at the top of the file.
 
 Stored as JSON in the user's data dir (``TUI_LAB_HOME`` overrides it). Every change is
 applied to a fresh read of the file under a lock and written atomically (temp file +
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import tempfile
 import time
 from contextlib import contextmanager
@@ -32,6 +35,7 @@ ENV_HOME = "TUI_LAB_HOME"
 STATES = ("new", "seen", "revealed", "solved")  # the order a step moves in
 ANSWERED = ("revealed", "solved")  # the states in which a step's solution and after-text show
 HISTORY = 20  # results kept per step, e.g. for an ablation table
+VARIANTS = range(1, 1000)  # a learner's own variant; 0 is the articles' numbers, never drawn
 
 
 def lab_home() -> Path:
@@ -42,11 +46,14 @@ def lab_home() -> Path:
     return Path(user_data_dir("tui-lab"))
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write to a temp file beside ``path``, fsync, then rename over it."""
+def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
+    """Write to a temp file beside ``path``, fsync, then rename over it; ``mode``: the file's
+    permissions (else the temp file's owner-only ones)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -90,6 +97,20 @@ class ProgressStore:
     def solved_count(self, lesson_id: str, total: int) -> int:
         return sum(1 for i in range(1, total + 1) if self.state(lesson_id, i) == "solved")
 
+    def variant(self) -> int:
+        """The learner's variant, drawn at random on the first call and kept from then on
+        (another window that drew one first wins, so both windows agree)."""
+        if _is_variant(self._data.get("variant")):
+            return self._data["variant"]
+        drawn = random.SystemRandom().choice(VARIANTS)
+
+        def change(data: dict[str, Any]) -> None:
+            if not _is_variant(data.get("variant")):
+                data["variant"] = drawn
+
+        self._update(change)
+        return self._data["variant"]
+
     def last_position(self) -> tuple[str, int] | None:
         last = self._data.get("last")
         if isinstance(last, dict) and isinstance(last.get("lesson"), str):
@@ -123,6 +144,7 @@ class ProgressStore:
             if slip is not None:
                 slips = entry.setdefault("slips", {})
                 slips[slip] = slips.get(slip, 0) + 1
+                entry["last_slip"] = {"id": slip, "at": time.time()}
 
         self._update(change)
 
@@ -132,6 +154,17 @@ class ProgressStore:
         def change(data: dict[str, Any]) -> None:
             entry = _entry(data, lesson_id, index)
             entry["hints"] = max(entry.get("hints", 0), opened)
+
+        self._update(change)
+
+    def add_time(self, lesson_id: str, index: int, seconds: float) -> None:
+        """``seconds`` more spent on the step."""
+        if seconds <= 0:
+            return
+
+        def change(data: dict[str, Any]) -> None:
+            entry = _entry(data, lesson_id, index)
+            entry["seconds"] = entry.get("seconds", 0) + seconds
 
         self._update(change)
 
@@ -159,9 +192,14 @@ class ProgressStore:
         self._update(lambda data: data.get("lessons", {}).get(lesson_id, {}).get("steps", {}).pop(str(index), None))
 
     def reset(self, lesson_id: str | None = None) -> None:
+        """Forget one lesson's progress, or all of it; the variant stays (the learner keeps their numbers)."""
+
         def change(data: dict[str, Any]) -> None:
             if lesson_id is None:
+                variant = data.get("variant")
                 data.clear()
+                if variant is not None:
+                    data["variant"] = variant
             else:
                 data.get("lessons", {}).pop(lesson_id, None)
 
@@ -201,6 +239,10 @@ def current_entry(entry: dict[str, Any]) -> dict[str, Any]:
         entry["state"] = "revealed" if entry.get("revealed") else "solved"
     entry.pop("revealed", None)
     return entry
+
+
+def _is_variant(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _entry(data: dict[str, Any], lesson_id: str, index: int) -> dict[str, Any]:

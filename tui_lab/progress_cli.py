@@ -1,74 +1,45 @@
 """``tui-lab progress`` and ``tui-lab reset``: progress to hand in, class summaries, resets.
 
 A student's export is JSON (or CSV) of every step: its state (new, seen, solved,
-revealed), answer, attempts (tries, slips, hints opened, solved after hints) and the best
-test accuracy of its runs; each lesson counts solved, solved after hints and revealed steps
-(a revealed step is not solved). ``--share DIR`` puts that
-JSON into a folder the class shares (``DIR/<user>.json``, written atomically); a teacher
-runs ``tui-lab progress --dir DIR`` for one line per student.
+revealed), answer, attempts (tries, slips, hints opened, solved after hints, time) and the
+best test accuracy of its runs; each lesson counts solved, solved after hints and revealed
+steps (a revealed step is not solved). ``--share DIR`` puts that JSON into a folder the
+class shares (tui_lab.sharing); a teacher runs ``tui-lab progress --dir DIR`` for a line per
+student and the steps where the class is stuck (tui_lab.class_data).
 """
 
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 import json
 import sys
-import time
 from pathlib import Path
 from typing import IO, Any
 
 from lessons import Catalog
+from tui_lab.class_data import (ClassData, StepStats, duration_text, hardest, lesson_ids, read_class, slips_text,
+                                step_stats, student_rows)
+from tui_lab.config import learner_variant, load_config
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
-from tui_lab.progress import ProgressStore, atomic_write_text, current_entry
+from tui_lab.progress import ProgressStore, atomic_write_text
+from tui_lab.progress_export import export
+from tui_lab.sharing import ShareError, share_progress
 
-EXPORT_FORMAT = "tui-lab progress"
-
-
-def export(catalog: Catalog, store: ProgressStore) -> dict[str, Any]:
-    """Everything a teacher needs from one student, lesson by lesson."""
-    lessons = []
-    for lesson in catalog.lessons:
-        steps = []
-        for step in lesson.steps:
-            entry = store.step(lesson.id, step.index)
-            steps.append({
-                "step": step.index, "title": step.title, "kind": step.kind,
-                "state": entry.get("state", "new"), "answer": entry.get("answer"),
-                "tries": entry.get("tries", 0), "slips": entry.get("slips", {}), "hints": entry.get("hints", 0),
-                "hinted": bool(entry.get("hinted")), "runs": entry.get("runs", 0),
-                "best_test_accuracy": entry.get("best_test_accuracy"),
-                "at": _iso(entry.get("at")),
-            })
-        lessons.append({"id": lesson.id, "title": lesson.title, "total": len(steps), **counts(steps),
-                        "steps": steps})
-    return {"format": EXPORT_FORMAT, "version": 2, "user": getpass.getuser(),
-            "exported_at": _iso(time.time()), "lessons": lessons}
-
-
-def counts(steps: list[dict[str, Any]]) -> dict[str, int]:
-    """Solved steps, those of them solved after hints, and revealed ones (version 1 exports
-    said ``done``, + ``revealed``, for the last two states)."""
-    states = [current_entry(step)["state"] for step in steps]
-    return {"solved": states.count("solved"), "revealed": states.count("revealed"),
-            "solved_after_hints": sum(1 for step, state in zip(steps, states) if state == "solved" and step.get("hinted"))}
-
-
-def _iso(stamp: float | None) -> str | None:
-    return None if stamp is None else time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(stamp))
+WIDTH = 80  # the class summary fits a terminal this wide
 
 
 def as_csv(data: dict[str, Any]) -> str:
     out = io.StringIO()
-    columns = ["user", "lesson", "step", "title", "kind", "state", "answer", "tries", "slips", "hints", "hinted",
-               "runs", "best_test_accuracy", "at"]
+    columns = ["user", "variant", "lesson", "step", "title", "kind", "state", "answer", "tries", "slips",
+               "last_slip", "last_slip_at", "hints", "hinted", "seconds", "runs", "best_test_accuracy", "at"]
     writer = csv.DictWriter(out, columns)
     writer.writeheader()
     for lesson in data["lessons"]:
         for step in lesson["steps"]:
             slips = " ".join(f"{slip}:{count}" for slip, count in step["slips"].items())  # e.g. "sign:2 half:1"
-            writer.writerow({"user": data["user"], "lesson": lesson["id"], **step, "slips": slips})
+            writer.writerow({"user": data["user"], "variant": data["variant"], "lesson": lesson["id"], **step,
+                             "slips": slips})
     return out.getvalue()
 
 
@@ -90,21 +61,20 @@ def _bar(solved: int, total: int, width: int = 20) -> str:
 
 
 def cmd_progress(catalog: Catalog, fmt: str | None, output: str | None, share: str | None,
-                 shared_dir: str | None, out: IO[str]) -> int:
+                 shared_dir: str | None, out: IO[str], variant: int | None = None) -> int:
+    """``variant``: the ``--variant`` option; without it, the settings' or the learner's own."""
     if shared_dir:
         return class_summary(Path(shared_dir), out)
-    data = export(catalog, ProgressStore())
+    store = ProgressStore()
+    variant = learner_variant(variant, load_config(), store)
     if share:
-        folder = Path(share).expanduser()
-        if not folder.is_dir():
-            raise UsageError(f"The shared folder {folder} does not exist; ask your teacher for its path.")
-        target = folder / f"{data['user']}.json"
         try:
-            atomic_write_text(target, json.dumps(data, indent=1))
-        except OSError as error:
-            raise UsageError(f"Could not write {target}: {error.strerror or error}.") from None
+            target = share_progress(catalog, store, Path(share), variant)
+        except ShareError as error:
+            raise UsageError(str(error)) from None
         out.write(f"Your progress is in {target}.\n")
         return EXIT_OK
+    data = export(catalog, store, variant)
     text = json.dumps(data, indent=1) + "\n" if fmt == "json" else as_csv(data) if fmt == "csv" \
         else "\n".join(summary_lines(data)) + "\n"
     if output:
@@ -119,55 +89,67 @@ def cmd_progress(catalog: Catalog, fmt: str | None, output: str | None, share: s
 
 
 def class_summary(folder: Path, out: IO[str]) -> int:
-    """One line per student file in a shared folder; unreadable files are named, not fatal."""
-    if not folder.is_dir():
-        raise UsageError(f"{folder} is not a folder.")
-    students, problems = [], []
-    for path in sorted(folder.glob("*.json")):
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != EXPORT_FORMAT:
-                raise ValueError("not a tui-lab progress export")
-            students.append(data)
-        except (OSError, ValueError) as error:
-            problems.append(f"{path.name}: skipped ({error})")
-    if not students:
+    """A line per student file in a shared folder, then where the class is stuck; files that
+    cannot be used are named on stderr, not fatal (exit status 1)."""
+    data = read_class(folder)
+    if not data.students:
         out.write(f"No progress files in {folder} yet (students write them with `tui-lab progress --share {folder}`).\n")
     else:
-        _class_table(students, out)
-    for problem in problems:
+        out.write("\n".join(_student_table(data) + [""] + _stuck_lines(step_stats(data), len(data.students))) + "\n")
+    for problem in data.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return EXIT_OK if not problems else EXIT_FAILED
+    return EXIT_OK if not data.problems else EXIT_FAILED
 
 
-def _class_table(students: list[dict[str, Any]], out: IO[str]) -> None:
-    """A row per student, a column per lesson, from the first student's lessons: solved/total,
-    then how many of those after hints (h) and how many revealed (r)."""
-    lesson_ids = [lesson["id"] for lesson in students[0]["lessons"]]
-    rows = []
-    for data in students:
-        by_id = {lesson["id"]: lesson for lesson in data["lessons"]}
-        rows.append([_cell(by_id.get(lesson_id)) for lesson_id in lesson_ids])
-    widths = [max([len(i), 7] + [len(row[n]) for row in rows]) + 2 for n, i in enumerate(lesson_ids)]
-    name_width = max([len(str(data.get("user", "?"))) for data in students] + [7]) + 2
-    out.write("student".ljust(name_width) + "".join(i.ljust(w) for i, w in zip(lesson_ids, widths)) + "last export\n")
-    for data, row in zip(students, rows):
-        cells = "".join(cell.ljust(width) for cell, width in zip(row, widths))
-        out.write(str(data.get("user", "?")).ljust(name_width) + cells + str(data.get("exported_at", "")) + "\n")
-    out.write("solved/steps; h: solved after hints, r: revealed (not solved)\n")
+def _student_table(data: ClassData) -> list[str]:
+    """A row per student: their variant, then a column per lesson (solved/total, h: after
+    hints, r: revealed), then when they last shared."""
+    columns = lesson_ids(data)
+    rows = student_rows(data)
+    name_width = max([len(row.user) for row in rows] + [len("student")])
+    widths = [max([len(lesson_id)] + [len(row.cells[lesson_id]) for row in rows]) for lesson_id in columns]
+
+    def line(name: str, variant: str, cells: list[str], when: str) -> str:
+        lessons = " ".join(cell.ljust(width) for cell, width in zip(cells, widths))  # one space: 5 lessons fit 80
+        return "  ".join([name.ljust(name_width), variant.rjust(3), lessons, when]).rstrip()
+
+    lines = [line("student", "var", columns, "shared")]
+    for row, student in zip(rows, data.students):
+        when = (student.exported_at or "")[5:16].replace("T", " ")  # "01-31 10:05" of an ISO time
+        lines.append(line(row.user, "—" if row.variant is None else str(row.variant),
+                          [row.cells[lesson_id] for lesson_id in columns], when))
+    lines.append("solved/steps; h: solved after hints, r: revealed (not solved); var: variant")
+    return lines
 
 
-def _cell(lesson: dict[str, Any] | None) -> str:
-    """'5/11 1h 2r' (hints and reveals only when there are some); '—' for a lesson not in the file."""
-    if lesson is None:
-        return "—"
-    found = counts(lesson["steps"])
-    cell = f"{found['solved']}/{lesson['total']}"
-    if found["solved_after_hints"]:
-        cell += f" {found['solved_after_hints']}h"
-    if found["revealed"]:
-        cell += f" {found['revealed']}r"
-    return cell
+def _stuck_lines(stats: list[StepStats], students: int) -> list[str]:
+    """The hardest steps with their titles, then a row per step someone worked on."""
+    worst = hardest(stats)
+    lines = [f"Where the class is stuck ({students} student{'s' if students != 1 else ''})"]
+    if not worst:
+        lines.append("  nobody is stuck: no wrong answers, hints or revealed solutions yet")
+    for step in worst:
+        time = f", time {duration_text(step.median_seconds)}" if step.median_seconds is not None else ""
+        lines.append(_fit(f"  {step.label}  {step.title}"))
+        lines.append(_fit(f"    {step.stuck} stuck, {step.revealed} revealed, {step.solved} solved of {step.students};"
+                          f" median tries {step.median_tries:g}{time}"))
+        if step.slips:
+            lines.append(_fit(f"    slips: {slips_text(step.slips)}"))
+    active = [s for s in stats if s.students]
+    if active:
+        label_width = max(len(s.label) for s in active)
+        lines += ["", f"{'step':<{label_width}}  solved  rev  stuck  tries   time  slips"]
+        for s in active:
+            lines.append(_fit(f"{s.label:<{label_width}}  {s.solved:>6}  {s.revealed:>3}  {s.stuck:>5}  "
+                              f"{s.median_tries:>5g}  {duration_text(s.median_seconds):>5}  {slips_text(s.slips)}"))
+        lines += ["Of the students who worked on a step: stuck = wrong answers or hints but not",
+                  "solved or revealed; tries and time are medians; slips: how many made each."]
+    return lines
+
+
+def _fit(text: str) -> str:
+    text = text.rstrip()
+    return text if len(text) <= WIDTH else text[:WIDTH - 1] + "…"
 
 
 def cmd_reset(catalog: Catalog, lesson_id: str | None, everything: bool, yes: bool, out: IO[str]) -> int:

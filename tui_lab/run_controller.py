@@ -30,8 +30,9 @@ MAX_OWN_RECORDINGS = 20  # offered in the palette, newest first
 
 class RunController:
     def __init__(self, host: EngineHost, progress: ProgressStore, screen: MainScreen, data_dir: str,
-                 progress_changed: Callable[[], None]) -> None:
+                 progress_changed: Callable[[], None], variant: int = 0) -> None:
         self.host = host
+        self.variant = variant  # the learner's set of numbers, for engines whose inputs vary
         self.progress = progress
         self.screen = screen
         self.data_dir = data_dir
@@ -55,6 +56,8 @@ class RunController:
             self.screen.notify("A run is already going; F6 stops it.", severity="warning")
             return
         run = step.kind == "run"  # else a draw step: its engine serves the pad, with nothing to plot
+        if "variant" not in params and any(p.name == "variant" for p in registry.engine(step.engine).params):
+            params = {**params, "variant": self.variant}  # neither the step nor its form chose a set
         self.session = RunSession(
             lesson.id, step.index, step.engine, params, plots=step.plots if run else (),
             table=step.table if run else (), manual=run and step.manual, interactive=not run,

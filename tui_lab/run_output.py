@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
-from tui_lab.artifact_views import NOTES
+from tui_lab.artifact_notes import NOTES
 from tui_lab.progress import atomic_write_text
 
 

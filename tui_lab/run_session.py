@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from lessons.model import PlotSpec
-from tui_lab.artifact_views import NOTES
+from tui_lab.artifact_notes import NOTES
 from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)

@@ -5,6 +5,9 @@ streams that process's screen over a websocket. It has no authentication: whoeve
 reaches the port gets a lab and can run code on this machine and its GPU. So the default
 address is localhost, and the way in from another machine is an SSH tunnel.
 
+``serve --class DIR`` serves the teacher's class view of DIR instead (``tui-lab class``):
+no lab, no code runs, but whoever reaches the port sees every student's progress in it.
+
 Every frame crosses the network, so a lab that knows it is served (``tui_lab.refresh.served``)
 paints and polls less. textual-serve (aiohttp) is imported only by ``serve`` itself.
 """
@@ -82,26 +85,32 @@ def _bind_problem(host: str, port: int, error: OSError) -> str:
 
 
 def child_command(
-    device: str = "auto", data_dir: str | None = None, lessons: Iterable[str] = (), lang: str = "en"
+    device: str = "auto", data_dir: str | None = None, lessons: Iterable[str] = (), lang: str = "en",
+    class_dir: str | None = None,
 ) -> str:
-    """The shell command textual-serve runs for each tab: this interpreter, the lab, the options."""
+    """The shell command textual-serve runs for each tab: this interpreter, the lab (or the
+    class view of ``class_dir``), the options."""
     argv = [sys.executable, "-m", "tui_lab.served_tab", "--device", device, "--lang", lang]
     if data_dir:
         argv += ["--data-dir", str(Path(data_dir).resolve())]
     for folder in lessons:
         argv += ["--lessons", str(Path(folder).resolve())]
+    if class_dir:  # the subcommand after the lab's options, which it leaves alone
+        argv += ["class", str(Path(class_dir).expanduser().resolve())]
     return shlex.join(argv) if os.name == "posix" else subprocess.list2cmdline(argv)
 
 
-def access_text(host: str, port: int) -> str:
-    """Where the lab is, and how to reach it from another machine through SSH."""
+def access_text(host: str, port: int, class_view: bool = False) -> str:
+    """Where the lab (or the class view) is, and how to reach it from another machine through SSH."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "USER"
     server = _host_name()
     shown = server if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
-    lines = [f"TUI Lab is served at http://{shown}:{port}/ (each browser tab gets its own lab; Ctrl+C stops the server)."]
+    what = "The class view is" if class_view else "TUI Lab is"
+    tab = "its own class view" if class_view else "its own lab"
+    lines = [f"{what} served at http://{shown}:{port}/ (each browser tab gets {tab}; Ctrl+C stops the server)."]
     if is_loopback(host):
         lines += [
             "It accepts connections from this machine only. From another machine, tunnel it through SSH:",
@@ -119,10 +128,12 @@ def _host_name() -> str:
     return socket.gethostname() or "SERVER"
 
 
-def no_auth_warning(host: str, port: int) -> str:
+def no_auth_warning(host: str, port: int, class_view: bool = False) -> str:
+    gets = "sees every student's progress in the class folder" if class_view \
+        else "gets a lab and can run code on this server and its GPU"
     return (
         f"Warning: --host {host} lets other machines connect, and there is no authentication: anyone "
-        f"who can reach port {port} gets a lab and can run code on this server and its GPU. "
+        f"who can reach port {port} {gets}. "
         f"Prefer the default --host {DEFAULT_HOST} with an SSH tunnel (ssh -L)."
     )
 
@@ -135,12 +146,16 @@ def serve(
     data_dir: str | None = None,
     lessons: Iterable[str] = (),
     lang: str = "en",
+    class_dir: str | None = None,
     out: IO[str] | None = None,
     err: IO[str] | None = None,
 ) -> int:
-    """Serve the lab until Ctrl+C (or SIGTERM); 2 with a sentence when it cannot start."""
+    """Serve the lab (the class view of ``class_dir`` if given) until Ctrl+C (or SIGTERM); 2 with
+    a sentence when it cannot start."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
+        if class_dir and not Path(class_dir).expanduser().is_dir():
+            raise ServeError(f"--class {class_dir} is not a folder; give the class's shared progress folder.")
         number = parse_port(port)
         check_bindable(host, number)
         from textual_serve.server import Server
@@ -161,12 +176,13 @@ def serve(
             self.public_url = f"{request.scheme}://{request.host}"
             return await super().handle_index(request)
 
-    print(access_text(host, number), file=out, flush=True)
+    class_view = bool(class_dir)
+    print(access_text(host, number, class_view), file=out, flush=True)
     if not is_loopback(host):
-        print(no_auth_warning(host, number), file=err, flush=True)
-    command = child_command(device, data_dir, lessons, lang)
+        print(no_auth_warning(host, number, class_view), file=err, flush=True)
+    command = child_command(device, data_dir, lessons, lang, class_dir)
     try:
-        LabServer(command, host=host, port=number, title="TUI Lab").serve()
+        LabServer(command, host=host, port=number, title="TUI Lab · class" if class_view else "TUI Lab").serve()
     except OSError as error:  # taken between the check and the bind
         print(f"tui-lab: {_bind_problem(host, number, error)}", file=err)
         return EXIT_USAGE

@@ -21,23 +21,35 @@ import numpy as np
 from engines.byhand.graph import Edge, Graph, Node, plain
 
 Params = dict[str, np.ndarray]
+Vector = tuple[float, ...]
 
-# The logistic neuron of a published worked example (its numbers, corrected maths).
-NEURON_X = (0.1, 0.2, 0.3, 0.4)
-NEURON_W = (0.1, 0.2, 0.3, 0.4)
-NEURON_B = 0.5
-NEURON_Y = 1.0
 
-# The hidden layer of a published ReLU example: W₁x + b₁ = [0.25, 0.55, 0.85].
-NET_X = (0.5, 0.5)
-NET_W1 = ((0.1, 0.2), (0.3, 0.4), (0.5, 0.6))
-NET_B1 = (0.1, 0.2, 0.3)
-# Our completion of it. Its targets have three entries, so three outputs, and W₂ must be
-# 3×3; its formula puts ReLU on the output too. The third output's pre-activation is
-# negative, so ReLU blocks that output's gradient although its error is a whole 1.
-NET_W2 = ((0.2, 0.3, 0.4), (0.1, -0.2, 0.3), (-0.3, 0.1, -0.5))
-NET_B2 = (0.1, 0.0, 0.2)
-NET_Y = (1.0, 0.0, 1.0)
+@dataclass(frozen=True)
+class BackpropInputs:
+    """Every number the two models start from; a variant of the lesson is one of these."""
+
+    x: Vector  # the neuron: inputs, weights, bias, label
+    w: Vector
+    b: float
+    y: float
+    net_x: Vector  # the network: input, both layers, targets
+    W1: tuple[Vector, ...]
+    b1: Vector
+    W2: tuple[Vector, ...]
+    b2: Vector
+    net_y: Vector
+
+
+ARTICLE = BackpropInputs(
+    # The logistic neuron of a published worked example (its numbers, corrected maths).
+    x=(0.1, 0.2, 0.3, 0.4), w=(0.1, 0.2, 0.3, 0.4), b=0.5, y=1.0,
+    # The hidden layer of a published ReLU example: W₁x + b₁ = [0.25, 0.55, 0.85].
+    net_x=(0.5, 0.5), W1=((0.1, 0.2), (0.3, 0.4), (0.5, 0.6)), b1=(0.1, 0.2, 0.3),
+    # Our completion of it. Its targets have three entries, so three outputs, and W₂ must be
+    # 3×3; its formula puts ReLU on the output too. The third output's pre-activation is
+    # negative, so ReLU blocks that output's gradient although its error is a whole 1.
+    W2=((0.2, 0.3, 0.4), (0.1, -0.2, 0.3), (-0.3, 0.1, -0.5)), b2=(0.1, 0.0, 0.2), net_y=(1.0, 0.0, 1.0),
+)
 
 SYMBOLS = {"w": "w", "b": "b", "W1": "W₁", "b1": "b₁", "W2": "W₂", "b2": "b₂"}
 KINK = 1e-4  # a pre-activation this close to 0 is "on the kink" for a finite difference
@@ -45,18 +57,18 @@ KINK = 1e-4  # a pre-activation this close to 0 is "on the kink" for a finite di
 
 # ----------------------------------------------------------------------------- neuron
 
-def neuron_params() -> Params:
-    return {"w": np.array(NEURON_W, dtype=np.float64), "b": np.array(NEURON_B, dtype=np.float64)}
+def neuron_params(inp: BackpropInputs = ARTICLE) -> Params:
+    return {"w": np.array(inp.w, dtype=np.float64), "b": np.array(inp.b, dtype=np.float64)}
 
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-def neuron_loss(params: Params, x=NEURON_X, y=NEURON_Y):
+def neuron_loss(params: Params, inp: BackpropInputs = ARTICLE):
     """CE in the parameters' own dtype (float32 stays float32, for the rounding lesson)."""
     dtype = params["w"].dtype
-    x, y = np.asarray(x, dtype=dtype), dtype.type(y)
+    x, y = np.asarray(inp.x, dtype=dtype), dtype.type(inp.y)
     yhat = sigmoid(params["w"] @ x + params["b"])
     return -(y * np.log(yhat) + (1 - y) * np.log(1 - yhat))
 
@@ -75,9 +87,9 @@ class NeuronPass:
     grads: dict[str, np.ndarray]  # ∂CE/∂w, ∂CE/∂b
 
 
-def neuron_pass(params: Params | None = None, x=NEURON_X, y=NEURON_Y) -> NeuronPass:
-    params = params or neuron_params()
-    x = np.asarray(x, dtype=np.float64)
+def neuron_pass(inp: BackpropInputs = ARTICLE) -> NeuronPass:
+    params, y = neuron_params(inp), inp.y
+    x = np.asarray(inp.x, dtype=np.float64)
     z = float(params["w"] @ x + params["b"])
     yhat = float(sigmoid(z))
     ce = -(y * math.log(yhat) + (1 - y) * math.log(1 - yhat))
@@ -88,9 +100,9 @@ def neuron_pass(params: Params | None = None, x=NEURON_X, y=NEURON_Y) -> NeuronP
     return NeuronPass(z, yhat, ce, dce_dyhat, dyhat_dz, dce_dz, math.log(1 - yhat) - math.log(yhat), grads)
 
 
-def neuron_graph(params: Params | None = None, x=NEURON_X, y=NEURON_Y) -> Graph:
-    params = params or neuron_params()
-    p = neuron_pass(params, x, y)
+def neuron_graph(inp: BackpropInputs = ARTICLE) -> Graph:
+    params, x, y = neuron_params(inp), inp.x, inp.y
+    p = neuron_pass(inp)
     w, b, dw, db = params["w"], params["b"], p.grads["w"], p.grads["b"]
     nodes = (
         Node("x", "x", "x", "input", plain(np.asarray(x))),
@@ -115,11 +127,8 @@ def neuron_graph(params: Params | None = None, x=NEURON_X, y=NEURON_Y) -> Graph:
 
 # ---------------------------------------------------------------------------- network
 
-def network_params() -> Params:
-    return {
-        "W1": np.array(NET_W1, dtype=np.float64), "b1": np.array(NET_B1, dtype=np.float64),
-        "W2": np.array(NET_W2, dtype=np.float64), "b2": np.array(NET_B2, dtype=np.float64),
-    }
+def network_params(inp: BackpropInputs = ARTICLE) -> Params:
+    return {name: np.array(getattr(inp, name), dtype=np.float64) for name in ("W1", "b1", "W2", "b2")}
 
 
 def relu(z):
@@ -131,9 +140,9 @@ def relu_slope(z) -> np.ndarray:
     return (np.asarray(z) > 0).astype(np.float64)
 
 
-def network_loss(params: Params, x=NET_X, y=NET_Y):
+def network_loss(params: Params, inp: BackpropInputs = ARTICLE):
     dtype = params["W1"].dtype
-    x, y = np.asarray(x, dtype=dtype), np.asarray(y, dtype=dtype)
+    x, y = np.asarray(inp.net_x, dtype=dtype), np.asarray(inp.net_y, dtype=dtype)
     yhat = relu(params["W2"] @ relu(params["W1"] @ x + params["b1"]) + params["b2"])
     return 0.5 * np.sum((y - yhat) ** 2)
 
@@ -156,9 +165,9 @@ class NetworkPass:
     grads: dict[str, np.ndarray]  # ∂L/∂W₁, ∂L/∂b₁, ∂L/∂W₂, ∂L/∂b₂
 
 
-def network_pass(params: Params | None = None, x=NET_X, y=NET_Y) -> NetworkPass:
-    params = params or network_params()
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+def network_pass(inp: BackpropInputs = ARTICLE) -> NetworkPass:
+    params = network_params(inp)
+    x, y = np.asarray(inp.net_x, dtype=np.float64), np.asarray(inp.net_y, dtype=np.float64)
     z1 = params["W1"] @ x + params["b1"]
     h = relu(z1)
     z2 = params["W2"] @ h + params["b2"]
@@ -172,9 +181,9 @@ def network_pass(params: Params | None = None, x=NET_X, y=NET_Y) -> NetworkPass:
     return NetworkPass(x, y, z1, h, z2, yhat, loss, dL_dyhat, dL_dz2, dL_dh, dL_dz1, grads)
 
 
-def network_graph(params: Params | None = None, x=NET_X, y=NET_Y) -> Graph:
-    params = params or network_params()
-    p = network_pass(params, x, y)
+def network_graph(inp: BackpropInputs = ARTICLE) -> Graph:
+    params = network_params(inp)
+    p = network_pass(inp)
     g = p.grads
     nodes = (
         Node("x", "x", "x", "input", plain(p.x)),

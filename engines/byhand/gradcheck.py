@@ -1,7 +1,7 @@
 """Every backprop gradient proved two more ways: a central finite difference and torch autograd.
 
 ``gradient_check`` compares the hand-derived gradients of ``backprop_models`` with finite
-differences (in float64 or float32, for the rounding lesson); ``checks`` adds autograd.
+differences (in float64 or float32, for the rounding lesson); ``cross_checks`` adds autograd.
 torch is imported only inside the functions that ask it.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, Callable
 import numpy as np
 
 from engines.byhand.backprop_models import (
-    NET_B1, NET_B2, NET_W1, NET_W2, NET_X, NET_Y, NEURON_B, NEURON_W, NEURON_X, NEURON_Y, SYMBOLS, Params,
-    network_loss, network_params, network_pass, neuron_loss, neuron_params, neuron_pass,
+    ARTICLE, SYMBOLS, BackpropInputs, Params, network_loss, network_params, network_pass, neuron_loss,
+    neuron_params, neuron_pass,
 )
 
 GRADCHECK_H = 1e-6  # central-difference step in float64 (see gradient_check)
@@ -26,14 +26,14 @@ FLOAT32_H = 1e-3  # a reasonable step for float32; smaller ones drown in roundin
 @dataclass(frozen=True)
 class Model:
     name: str
-    params: Callable[[], Params]
-    loss: Callable[..., Any]  # loss(params) in the params' dtype
-    hand: Callable[[Params], dict[str, np.ndarray]]  # float64 gradients by the chain rule
+    params: Callable[[BackpropInputs], Params]
+    loss: Callable[[Params, BackpropInputs], Any]  # in the params' dtype
+    hand: Callable[[BackpropInputs], dict[str, np.ndarray]]  # float64 gradients by the chain rule
 
 
 MODELS = {
-    "neuron": Model("neuron", neuron_params, neuron_loss, lambda p: neuron_pass(p).grads),
-    "network": Model("network", network_params, network_loss, lambda p: network_pass(p).grads),
+    "neuron": Model("neuron", neuron_params, neuron_loss, lambda inp: neuron_pass(inp).grads),
+    "network": Model("network", network_params, network_loss, lambda inp: network_pass(inp).grads),
 }
 MODEL_CHOICES = ("both", "neuron", "network")
 
@@ -83,7 +83,7 @@ class CheckRow:
 
 
 def gradient_check(model: str = "both", h: float = GRADCHECK_H, dtype: str = "float64",
-                   with_autograd: bool = False) -> list[CheckRow]:
+                   with_autograd: bool = False, inp: BackpropInputs = ARTICLE) -> list[CheckRow]:
     """Hand gradients against central differences (and autograd) for every parameter entry.
 
     Why float64: the central difference's error is truncation, about h²·|L'''|/6, plus
@@ -96,11 +96,11 @@ def gradient_check(model: str = "both", h: float = GRADCHECK_H, dtype: str = "fl
     rows = []
     for name in (("neuron", "network") if model == "both" else (model,)):
         spec = MODELS[name]
-        params = spec.params()
-        hand = spec.hand(params)
-        numeric = central_differences(spec.loss, params, h, dtype)
-        auto = autograd_gradients(name) if with_autograd else None
-        loss = float(spec.loss(params))
+        params = spec.params(inp)
+        hand = spec.hand(inp)
+        numeric = central_differences(partial(spec.loss, inp=inp), params, h, dtype)
+        auto = autograd_forward_and_gradients(name, inp)[1] if with_autograd else None
+        loss = float(spec.loss(params, inp))
         for pname, index, label in entries(params):
             a, n = float(hand[pname][index]), float(numeric[pname][index])
             rows.append(CheckRow(name, label, loss, a, n, relative_error(a, n),
@@ -115,37 +115,34 @@ def matching_digits(rel_error: float) -> float:
 
 # ------------------------------------------------------------------------- autograd
 
-def autograd_forward_and_gradients(model: str) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+def autograd_forward_and_gradients(model: str, inp: BackpropInputs = ARTICLE
+                                   ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
     """The same model in torch (float64): forward values and autograd's gradients."""
     import torch
 
     t = partial(torch.tensor, dtype=torch.float64)
     if model == "neuron":
-        w, b = t(NEURON_W, requires_grad=True), t(NEURON_B, requires_grad=True)
-        z = w @ t(NEURON_X) + b
+        w, b = t(inp.w, requires_grad=True), t(inp.b, requires_grad=True)
+        z = w @ t(inp.x) + b
         yhat = torch.sigmoid(z)
-        ce = torch.nn.functional.binary_cross_entropy(yhat, t(NEURON_Y))
+        ce = torch.nn.functional.binary_cross_entropy(yhat, t(inp.y))
         ce.backward()
         forward = {"z": z.item(), "ŷ": yhat.item(), "CE": ce.item()}
         return forward, {"w": w.grad.numpy().copy(), "b": b.grad.numpy().copy()}
-    leaves = {name: t(value, requires_grad=True) for name, value in
-              (("W1", NET_W1), ("b1", NET_B1), ("W2", NET_W2), ("b2", NET_B2))}
-    h = torch.relu(leaves["W1"] @ t(NET_X) + leaves["b1"])
+    leaves = {name: t(getattr(inp, name), requires_grad=True) for name in ("W1", "b1", "W2", "b2")}
+    h = torch.relu(leaves["W1"] @ t(inp.net_x) + leaves["b1"])
     yhat = torch.relu(leaves["W2"] @ h + leaves["b2"])
-    loss = 0.5 * ((t(NET_Y) - yhat) ** 2).sum()
+    loss = 0.5 * ((t(inp.net_y) - yhat) ** 2).sum()
     loss.backward()
     forward = {**{f"h[{i}]": v for i, v in enumerate(h.tolist(), 1)},
                **{f"ŷ[{i}]": v for i, v in enumerate(yhat.tolist(), 1)}, "L": loss.item()}
     return forward, {name: leaf.grad.numpy().copy() for name, leaf in leaves.items()}
 
 
-def autograd_gradients(model: str) -> dict[str, np.ndarray]:
-    return autograd_forward_and_gradients(model)[1]
-
-
-def checks() -> list[tuple[str, float, float]]:
-    """For every parameter entry: hand vs autograd and hand vs finite difference (float64)."""
-    neuron, network = neuron_pass(), network_pass()
+def cross_checks(inp: BackpropInputs = ARTICLE) -> list[tuple[str, float, float]]:
+    """For every forward value and parameter entry: hand vs autograd, and for every
+    parameter entry hand vs finite difference (float64)."""
+    neuron, network = neuron_pass(inp), network_pass(inp)
     hand_forward = {
         "neuron": {"z": neuron.z, "ŷ": neuron.yhat, "CE": neuron.ce},
         "network": {**{f"h[{i}]": v for i, v in enumerate(network.h, 1)},
@@ -153,13 +150,13 @@ def checks() -> list[tuple[str, float, float]]:
     }
     out: list[tuple[str, float, float]] = []
     for model in ("neuron", "network"):
-        forward, auto = autograd_forward_and_gradients(model)
+        forward, auto = autograd_forward_and_gradients(model, inp)
         for name, value in hand_forward[model].items():
             out.append((f"{model}: {name} by hand vs torch", float(value), forward[name]))
         spec = MODELS[model]
-        params = spec.params()
-        hand = spec.hand(params)
-        numeric = central_differences(spec.loss, params, GRADCHECK_H)
+        params = spec.params(inp)
+        hand = spec.hand(inp)
+        numeric = central_differences(partial(spec.loss, inp=inp), params, GRADCHECK_H)
         for pname, index, label in entries(params):
             a = float(hand[pname][index])
             out.append((f"{model}: ∂/∂{label} hand vs autograd", a, float(auto[pname][index])))

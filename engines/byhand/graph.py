@@ -15,10 +15,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Union
 
+from engines.byhand.walks import WALKS
+
 Value = Union[float, tuple]  # float, tuple[float, ...] or tuple[tuple[float, ...], ...]
 
 LEAF_OPS = ("input", "parameter", "target")
-WALKS = ("forward", "backward", "both")  # how a view may walk a graph (see walk_order)
 
 
 @dataclass(frozen=True)

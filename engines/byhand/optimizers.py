@@ -1,9 +1,11 @@
 """The optimizers lesson: the numbers it quotes, its two runs and its cross-checks.
 
 The update rules themselves are in ``update_rules`` (plain floats, no torch); their
-torch.optim counterparts in ``torch_twins``. Two problems: the gradient-descent lesson's
-y = θx (one parameter) and Rosenbrock's valley, where SGD, momentum and Adam race.
-``checks`` and the ``opt.compare`` run replay the same steps with ``torch.optim``.
+torch.optim counterparts in ``torch_twins``. Two problems: a line y = θx (one parameter;
+its numbers depend on the learner's variant, see ``optimizer_variants``) and
+Rosenbrock's valley, where SGD, momentum and Adam race (the same for every variant: it
+is watched, not computed by hand). ``checks`` and the ``opt.compare`` run replay the
+same steps with ``torch.optim``.
 """
 
 from __future__ import annotations
@@ -11,25 +13,16 @@ from __future__ import annotations
 import math
 from typing import Any, Iterator, Sequence
 
-from engines.byhand import gradient_descent as gd
+from engines.byhand.optimizer_variants import (PORT_STEPS, TABLE_STEPS, OptimizerInputs, inputs, port_error,
+                                                slip_values)
 from engines.byhand.torch_twins import TorchRun, line_loss
-from engines.byhand.update_rules import BETA1, BETA2, EPS, MOMENTUM, OPTIMIZERS, Vector, make, trajectory
+from engines.byhand.update_rules import BETA1, BETA2, EPS, MOMENTUM, OPTIMIZERS, Vector, make
 from engines.core.events import Event, Finished, Progress, Started
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 
-# The shared problem is the gradient-descent lesson's: y = θx on three points, θ₀ = 0.
-LR = gd.LR  # 0.1
-TABLE_STEPS = 20  # step 1 of the lesson tables θ up to here
-
-
-def line_grad(theta: Vector) -> Vector:
-    """∂L/∂θ of the shared problem, as a one-element vector."""
-    return [gd.grad(theta[0])]
-
-
-def line_thetas(name: str, steps: int, lr: float = LR, **hyper: float) -> list[float]:
-    return [t[0] for t in trajectory(make(name, lr, **hyper), line_grad, [gd.THETA0], steps)]
+LR = inputs(0).lr  # opt.compare's default rate: variant 0's α
+VARIANT = Param("variant", int, 0, "which set of numbers (0 = the article's)", minimum=0)
 
 
 # --- the race surface ----------------------------------------------------------------
@@ -143,22 +136,23 @@ RACE = EngineSpec(
 
 
 def compare(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
-    """The shared problem stepped by the formula and by torch.optim side by side."""
+    """The variant's line stepped by the formula and by torch.optim side by side."""
     name, lr, steps = config["optimizer"], config["lr"], config["steps"]
     hyper = {k: config[k] for k in ("momentum", "beta1", "beta2")}
+    problem = inputs(config["variant"])
     yield Started(device="cpu", config=dict(config), total_steps=steps)
     ours = make(name, lr, **hyper)
-    theirs = TorchRun(name, line_loss, [gd.THETA0], lr, dtype=config["dtype"], **hyper)
-    theta, reference = [gd.THETA0], theirs.theta
+    theirs = TorchRun(name, line_loss(problem.x, problem.y), [problem.theta0], lr, dtype=config["dtype"], **hyper)
+    theta, reference = [problem.theta0], theirs.theta
     worst = 0.0
     for k in range(steps + 1):
         if ctl.stop_requested:
             return
         ctl.poll()
-        grad = line_grad(theta)
+        grad = problem.line_grad(theta)
         diff = theta[0] - reference[0]
         worst = max(worst, abs(diff))
-        yield Progress(step=k, loss=gd.loss(theta[0]), lr=lr,
+        yield Progress(step=k, loss=problem.loss(theta[0]), lr=lr,
                        values={"theta": theta[0], "theta_torch": reference[0], "diff": diff, "grad": grad[0]})
         if k < steps:
             theta, reference = ours.step(theta, grad), theirs.step()
@@ -178,6 +172,7 @@ COMPARE = EngineSpec(
         Param("steps", int, 10, "steps after θ₀", minimum=1, maximum=1000),
         Param("dtype", str, "float64", "torch's number type (float32 is torch's default)",
               choices=("float64", "float32")),
+        VARIANT,
     ),
     run=compare,
     needs_torch=True,
@@ -189,109 +184,78 @@ COMPARE = EngineSpec(
 
 
 # The article's ε placement against the correct one, in three situations:
-EPS_STEPS = 10  # ordinary gradients: the shared problem
+EPS_STEPS = 10  # ordinary gradients: the variant's line
 ZERO_W0 = 0.5  # a weight whose gradient is exactly 0 (e.g. one feeding a dead ReLU)
 TINY_GRAD = 1e-10  # a gradient far below ε, e.g. rounding noise
 EQUIV_STEPS = 20
-PORT_LR, PORT_STEPS = 0.3, 50
 
 
-def _first_step(name: str, grad: float, theta0: float = 0.0) -> float:
-    """The change in θ after one Adam step on a constant gradient."""
-    return make(name, LR).step([theta0], [grad])[0] - theta0
+def _first_step(name: str, grad: float, lr: float) -> float:
+    """The change in θ (from 0) after one Adam step on a constant gradient."""
+    return make(name, lr).step([0.0], [grad])[0]
 
 
-def values() -> dict[str, Any]:
+def values(variant: int = 0) -> dict[str, Any]:
     """Every number the lesson text quotes (placeholders use these names). No torch here."""
-    k = TABLE_STEPS
+    problem = inputs(variant)
+    lr, gamma, k = problem.lr, problem.momentum, TABLE_STEPS
     out: dict[str, Any] = {
-        "x": list(gd.X), "y": list(gd.Y), "theta0": gd.THETA0,
-        "theta_star": sum(a * b for a, b in zip(gd.X, gd.Y)) / sum(a * a for a in gd.X),
-        "lr": LR, "momentum": MOMENTUM, "beta1": BETA1, "beta2": BETA2, "eps": EPS,
-        "sum_x2": sum(v * v for v in gd.X), "grad0": gd.grad(gd.THETA0), "table_steps": k,
+        "x": list(problem.x), "y": list(problem.y), "theta0": problem.theta0, "theta_star": problem.theta_star,
+        "lr": lr, "momentum": gamma, "beta1": BETA1, "beta2": BETA2, "eps": EPS,
+        "sum_x2": problem.sum_x2, "grad0": problem.grad(problem.theta0), "table_steps": k,
     }
 
     # One table per optimizer, k = 0..TABLE_STEPS: θₖ, the gradient at θₖ, and the
     # optimizer's state after k steps (0 before the first step).
     for name, key, state in (("sgd", "sgd", ()), ("momentum", "momentum", ("v",)),
                              ("momentum_ema", "ema", ("v",)), ("adam", "adam", ("m", "v", "m_hat", "v_hat"))):
-        opt = make(name, LR)
-        thetas = [gd.THETA0]
+        opt = make(name, lr, gamma)
+        thetas = [problem.theta0]
         table: dict[str, list[float]] = {n: [0.0] for n in state}
         for _ in range(k):
-            thetas.append(opt.step([thetas[-1]], line_grad([thetas[-1]]))[0])
+            thetas.append(opt.step([thetas[-1]], problem.line_grad([thetas[-1]]))[0])
             for n in state:
                 table[n].append(getattr(opt, n)[0])
-        out.update({f"{key}_theta": thetas, f"{key}_grad": [gd.grad(t) for t in thetas],
-                    f"{key}_theta1": thetas[1], f"{key}_theta2": thetas[2]})
+        out.update({f"{key}_theta": thetas, f"{key}_grad": [problem.grad(t) for t in thetas],
+                    f"{key}_theta1": thetas[1], f"{key}_theta2": thetas[2], f"{key}_step1": thetas[1] - thetas[0]})
         for n, column in table.items():
             out.update({f"{key}_{n}": column, f"{key}_{n}1": column[1], f"{key}_{n}2": column[2]})
-    out["adam_step1"] = out["adam_theta1"] - gd.THETA0
     # m̂₁/(√v̂₁ + ε) = g/(|g| + ε): Adam's first step is ±α whatever the gradient's size.
     out["adam_ratio1"] = out["adam_m_hat1"] / (math.sqrt(out["adam_v_hat1"]) + EPS)
 
     # EMA at α and PyTorch's form at α(1−γ): one trajectory (v differs by the factor 1−γ).
-    equiv_lr = LR * (1.0 - MOMENTUM)
-    ema = line_thetas("momentum_ema", EQUIV_STEPS)
-    pytorch_form = line_thetas("momentum", EQUIV_STEPS, lr=equiv_lr)
+    equiv_lr = lr * (1.0 - gamma)
+    ema = problem.thetas("momentum_ema", EQUIV_STEPS)
+    pytorch_form = problem.thetas("momentum", EQUIV_STEPS, lr=equiv_lr)
     out.update({
         "equiv_lr": equiv_lr, "equiv_steps": EQUIV_STEPS,
-        "one_minus_momentum": 1.0 - MOMENTUM, "ema_scale": 1.0 / (1.0 - MOMENTUM),
+        "one_minus_momentum": 1.0 - gamma, "ema_scale": 1.0 / (1.0 - gamma),
         "equiv_ema_theta": ema[: k + 1], "equiv_pytorch_theta": pytorch_form[: k + 1],
         "equiv_max_diff": max(abs(a - b) for a, b in zip(ema, pytorch_form)),
         "equiv_ema_final": ema[-1], "equiv_pytorch_final": pytorch_form[-1],
     })
     # Stability of heavy-ball momentum on a quadratic of curvature Σx²: lr·Σx² < 2(1+γ).
-    sum_x2 = out["sum_x2"]
-    out["momentum_critical_lr"] = 2.0 * (1.0 + MOMENTUM) / sum_x2
-    out["ema_critical_lr"] = out["momentum_critical_lr"] / (1.0 - MOMENTUM)
+    out["momentum_critical_lr"] = problem.momentum_critical_lr
+    out["ema_critical_lr"] = problem.momentum_critical_lr / (1.0 - gamma)
     # Copying the article's rate into torch.optim.SGD(momentum=γ) unchanged.
-    out.update({
-        "port_lr": PORT_LR, "port_steps": PORT_STEPS,
-        "port_ema_error": abs(line_thetas("momentum_ema", PORT_STEPS, lr=PORT_LR)[-1] - out["theta_star"]),
-        "port_pytorch_error": abs(line_thetas("momentum", PORT_STEPS, lr=PORT_LR)[-1] - out["theta_star"]),
-    })
+    out.update({"port_lr": problem.port_lr, "port_steps": PORT_STEPS,
+                "port_ema_error": port_error(problem, "momentum_ema"),
+                "port_pytorch_error": port_error(problem, "momentum")})
 
-    out.update(_eps_values())
+    out.update(_eps_values(problem))
     out.update(_race_values())
-    out.update(_slip_values())
+    out.update(slip_values(problem))
     return out
 
 
-def _slip_values() -> dict[str, float]:
-    """What the usual slips give on the compute steps: the same steps, one mistake each."""
-    theta0, g0 = gd.THETA0, gd.grad(gd.THETA0)
-    theta1 = theta0 - LR * g0  # both momentum forms' first step from v₀ = 0 is SGD's
-    g1 = gd.grad(theta1)
-    v1 = g0
-    v2 = MOMENTUM * v1 + g1
-    ema_v1 = (1.0 - MOMENTUM) * g0
-    m1, v1_adam = (1.0 - BETA1) * g0, (1.0 - BETA2) * g0 * g0
-    m_hat1, v_hat1 = m1 / (1.0 - BETA1), v1_adam / (1.0 - BETA2)
-    return {
-        "momentum_theta2_slip_no_momentum": line_thetas("sgd", 2)[2],
-        "momentum_theta2_slip_ema": line_thetas("momentum_ema", 2)[2],
-        "momentum_theta2_slip_old_grad": theta1 - LR * (MOMENTUM * v1 + g0),
-        "momentum_theta2_slip_step_size": LR * v2,
-        "momentum_theta2_slip_update": -LR * v2,  # the change in θ (also θ₁ stepped the wrong way)
-        "momentum_theta2_slip_gamma_swapped": theta1 - LR * (v1 + MOMENTUM * g1),
-        "ema_theta1_slip_pytorch_form": line_thetas("momentum", 1)[1],
-        "ema_theta1_slip_gamma_swapped": theta0 - LR * MOMENTUM * g0,
-        "ema_theta1_slip_sign": theta0 + LR * ema_v1,
-        "adam_theta1_slip_no_bias_correction": theta0 - LR * m1 / (math.sqrt(v1_adam) + EPS),
-        "adam_theta1_slip_sign": theta0 + LR * m_hat1 / (math.sqrt(v_hat1) + EPS),
-        "adam_theta1_slip_sgd": line_thetas("sgd", 1)[1],
-        "adam_theta1_slip_no_sqrt": theta0 - LR * m_hat1 / (v_hat1 + EPS),
-    }
-
-
-def _eps_values() -> dict[str, Any]:
-    right = line_thetas("adam", EPS_STEPS)
-    wrong = line_thetas("adam_article", EPS_STEPS)
-    zero_right = make("adam", LR).step([ZERO_W0], [0.0])[0]
-    zero_wrong = make("adam_article", LR).step([ZERO_W0], [0.0])[0]  # 0/0
-    tiny_right = _first_step("adam", TINY_GRAD)
-    tiny_wrong = _first_step("adam_article", TINY_GRAD)
+def _eps_values(problem: OptimizerInputs) -> dict[str, Any]:
+    lr = problem.lr
+    right = problem.thetas("adam", EPS_STEPS)
+    wrong = problem.thetas("adam_article", EPS_STEPS)
+    zero_right = make("adam", lr).step([ZERO_W0], [0.0])[0]
+    zero_wrong = make("adam_article", lr).step([ZERO_W0], [0.0])[0]  # 0/0
+    tiny_right = _first_step("adam", TINY_GRAD, lr)
+    tiny_wrong = _first_step("adam_article", TINY_GRAD, lr)
     return {
         "eps_steps": EPS_STEPS,
         "eps_right_theta": right[-1], "eps_wrong_theta": wrong[-1],
@@ -340,34 +304,41 @@ CHECK_STEPS = 10
 RACE_CHECK_STEPS = 30
 
 
-def checks() -> list[tuple[str, float, float]]:
+def checks(variant: int = 0) -> list[tuple[str, float, float]]:
     """(label, from the formula, torch.optim) for every step compared; float64 throughout."""
+    problem = inputs(variant)
+    lr, gamma = problem.lr, problem.momentum
     out: list[tuple[str, float, float]] = []
     for name in ("sgd", "momentum", "momentum_ema", "adam"):
-        ours = line_thetas(name, CHECK_STEPS)
-        theirs = TorchRun(name, line_loss, [gd.THETA0], LR)
+        ours = problem.thetas(name, CHECK_STEPS)
+        theirs = TorchRun(name, line_loss(problem.x, problem.y), [problem.theta0], lr, momentum=gamma)
         reference = [theirs.theta[0]] + [theirs.step()[0] for _ in range(CHECK_STEPS)]
         out += [(f"y = θx, {name}: θ{k}", a, b) for k, (a, b) in enumerate(zip(ours, reference)) if k]
 
     # The equivalence again, formula against formula, over a longer run.
-    ema = line_thetas("momentum_ema", EQUIV_STEPS)
-    scaled = line_thetas("momentum", EQUIV_STEPS, lr=LR * (1.0 - MOMENTUM))
+    ema = problem.thetas("momentum_ema", EQUIV_STEPS)
+    scaled = problem.thetas("momentum", EQUIV_STEPS, lr=lr * (1.0 - gamma))
     out += [(f"EMA momentum at α vs PyTorch momentum at α(1−γ): θ{k}", a, b)
             for k, (a, b) in enumerate(zip(ema, scaled)) if k]
 
-    # The race at its defaults: each racer's first steps, and where it ends (values quote it).
-    ours_race = list(race_positions(RACERS, RACE_LR, MOMENTUM, BETA1, BETA2, RACE_STEPS))
+    # The ε demonstrations: the correct form is what torch.optim.Adam does.
+    still = TorchRun("adam", lambda p: 0.0 * p.sum(), [ZERO_W0], lr).step()[0]
+    out.append(("Adam on a zero gradient: w₁", make("adam", lr).step([ZERO_W0], [0.0])[0], still))
+    tiny = TorchRun("adam", lambda p: TINY_GRAD * p.sum(), [0.0], lr).step()[0]
+    out.append((f"Adam on a gradient of {TINY_GRAD:g}: θ₁", _first_step("adam", TINY_GRAD, lr), tiny))
+    # The race is the same for every variant: checking it once, with variant 0, covers all.
+    return out + _race_checks() if variant == 0 else out
+
+
+def _race_checks() -> list[tuple[str, float, float]]:
+    """The race at its defaults: each racer's first steps, and where it ends (values quote it)."""
+    out: list[tuple[str, float, float]] = []
+    ours = list(race_positions(RACERS, RACE_LR, MOMENTUM, BETA1, BETA2, RACE_STEPS))
     for name in RACERS:
         theirs = TorchRun(name, rosenbrock_loss, START, race_lr(name, RACE_LR, True))
         for k in range(1, RACE_STEPS + 1):
             tx, ty = theirs.step()
             if k <= RACE_CHECK_STEPS or k == RACE_STEPS:
-                x, y = ours_race[k][name]
+                x, y = ours[k][name]
                 out += [(f"Rosenbrock race, {name}: x{k}", x, tx), (f"Rosenbrock race, {name}: y{k}", y, ty)]
-
-    # The ε demonstrations: the correct form is what torch.optim.Adam does.
-    still = TorchRun("adam", lambda p: 0.0 * p.sum(), [ZERO_W0], LR).step()[0]
-    out.append(("Adam on a zero gradient: w₁", make("adam", LR).step([ZERO_W0], [0.0])[0], still))
-    tiny = TorchRun("adam", lambda p: TINY_GRAD * p.sum(), [0.0], LR).step()[0]
-    out.append((f"Adam on a gradient of {TINY_GRAD:g}: θ₁", _first_step("adam", TINY_GRAD), tiny))
     return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from engines.byhand import gradient_descent as gd
 from engines.byhand.update_rules import BETA1, BETA2, EPS, MOMENTUM, Vector
 
 
@@ -48,10 +47,13 @@ class TorchRun:
         return self.theta
 
 
-def line_loss(p):
-    """The gradient-descent lesson's loss ½ Σ (yᵢ − θxᵢ)² on a torch tensor θ."""
-    import torch
+def line_loss(x: Sequence[float], y: Sequence[float]) -> Callable:
+    """The line problem's loss ½ Σ (yᵢ − θxᵢ)² on these points, for a torch tensor θ."""
 
-    x = torch.tensor(gd.X, dtype=p.dtype)
-    y = torch.tensor(gd.Y, dtype=p.dtype)
-    return 0.5 * ((y - p[0] * x) ** 2).sum()
+    def loss(p):
+        import torch
+
+        xs, ys = torch.tensor(list(x), dtype=p.dtype), torch.tensor(list(y), dtype=p.dtype)
+        return 0.5 * ((ys - p[0] * xs) ** 2).sum()
+
+    return loss

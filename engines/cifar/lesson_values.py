@@ -13,8 +13,9 @@ from engines.cifar.recipe import AIRBENCH_STEP_SCALE, RECIPES
 from engines.training.model_checks import parameter_checks
 
 
-def values() -> dict[str, Any]:
-    """Numbers for lesson placeholders: datasets, models, recipes, the article's analysis."""
+def values(variant: int = 0) -> dict[str, Any]:
+    """Numbers for lesson placeholders: datasets, models, recipes, the article's analysis;
+    the same for every variant (the training lessons keep their data)."""
     out: dict[str, Any] = {}
     for name in cifar_models.MODEL_NAMES:
         key = name.replace("-", "_")
@@ -122,7 +123,7 @@ def _fast_analysis() -> dict[str, Any]:
     }
 
 
-def checks() -> list[tuple[str, float, float]]:
+def checks(variant: int = 0) -> list[tuple[str, float, float]]:
     from engines.cifar import nets as cifar_nets  # torch: only when checking
 
     return parameter_checks(cifar_models.MODEL_NAMES, cifar_models.parameter_count, cifar_nets.build)

@@ -8,7 +8,7 @@ engines without importing torch.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Callable
 
 from engines.core.runtime import EngineSpec
 
@@ -27,7 +27,8 @@ ENGINES: dict[str, str] = {
     "backprop.explore": "engines.byhand.backprop:EXPLORE",
 }
 
-# Value tables for placeholders: name -> "module:function() -> dict".
+# Value tables for placeholders: name -> "module:function(variant=0) -> dict". A variant is
+# a learner's set of numbers (0: the articles'); tables that do not vary ignore it.
 VALUES: dict[str, str] = {
     "gd.values": "engines.byhand.gradient_descent:values",
     "mnist.values": "engines.mnist.lesson_values:values",
@@ -36,13 +37,22 @@ VALUES: dict[str, str] = {
     "opt.values": "engines.byhand.optimizers:values",
 }
 
-# Cross-checks: name -> "module:function() -> [(label, value, reference), ...]".
+# Cross-checks: name -> "module:function(variant=0) -> [(label, value, reference), ...]".
 CHECKS: dict[str, str] = {
     "gd.checks": "engines.byhand.gradient_descent:checks",
     "mnist.checks": "engines.mnist.lesson_values:checks",
     "cifar10.checks": "engines.cifar.lesson_values:checks",
-    "backprop.checks": "engines.byhand.gradcheck:checks",
+    "backprop.checks": "engines.byhand.backprop:checks",
     "opt.checks": "engines.byhand.optimizers:checks",
+}
+
+
+# Value tables that vary: values name -> "module:variant_problems", a function giving one
+# sentence per lesson condition a variant's inputs break (empty when the variant is fine).
+VARIANTS: dict[str, str] = {
+    "gd.values": "engines.byhand.gd_problem:variant_problems",
+    "opt.values": "engines.byhand.optimizer_variants:variant_problems",
+    "backprop.values": "engines.byhand.backprop_variants:variant_problems",
 }
 
 
@@ -70,6 +80,11 @@ def values(name: str) -> Any:
 
 def checks(name: str) -> Any:
     return _resolve(CHECKS, "check", name)
+
+
+def variant_problems(name: str) -> Callable[[int], list[str]] | None:
+    """The condition check of a value table that varies; None for a table with one set of numbers."""
+    return _resolve(VARIANTS, "variant table", name) if name in VARIANTS else None
 
 
 def source_location(kind: str, name: str) -> tuple[str, str] | None:

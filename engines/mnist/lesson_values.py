@@ -12,8 +12,9 @@ from engines.mnist import models as mnist_models
 from engines.training.model_checks import parameter_checks
 
 
-def values() -> dict[str, Any]:
-    """Numbers for lesson placeholders: model sizes, dataset sizes, the articles' errata."""
+def values(variant: int = 0) -> dict[str, Any]:
+    """Numbers for lesson placeholders: model sizes, dataset sizes, the articles' errata;
+    the same for every variant (the training lessons keep their data)."""
     out: dict[str, Any] = {}
     for name, count in mnist_models.parameter_counts().items():
         key = name.replace("-", "_")
@@ -68,5 +69,5 @@ def _mlp_128_counts() -> dict[str, int]:
     }
 
 
-def checks() -> list[tuple[str, float, float]]:
+def checks(variant: int = 0) -> list[tuple[str, float, float]]:
     return parameter_checks(mnist_models.MODEL_NAMES, mnist_models.parameter_count, mnist_models.build)

@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from lessons import placeholders
-from lessons.judge import say
+from lessons.sayings import say
 from tui_lab.messages import HintOpened, StepSolved, WrongTry
 from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession

@@ -10,7 +10,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
 from lessons import placeholders
-from lessons.judge import judge_answer, say
+from lessons.judge import judge_answer
+from lessons.sayings import say
 from tui_lab.widgets.steps.base import StepBody
 
 

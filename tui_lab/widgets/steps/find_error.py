@@ -13,7 +13,8 @@ from textual.containers import Horizontal
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
-from lessons.judge import judge_lines, lines_phrase, say
+from lessons.judge import judge_lines, lines_phrase
+from lessons.sayings import say
 from tui_lab.widgets.steps.base import StepBody, fill_placeholders
 
 # How a line's box looks: not marked, marked, and the verdicts of a check on marked lines.

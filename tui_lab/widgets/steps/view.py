@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from lessons.judge import say
+from lessons.sayings import say
 from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession
 from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
