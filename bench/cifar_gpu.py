@@ -18,7 +18,7 @@ Published anchors on one A100 (the lesson quotes them): airbench94 3.83 s uncomp
 V100-seconds. To compare on the same GPU, run the anchor's own script beside this one.
 
 Without CIFAR-10 in the data root (and no ``--download``), the runs use the engine's
-generated stand-in (``data=synthetic``): then only images/s mean anything, and only they
+generated stand-in (``dataset=synthetic``): then only images/s mean anything, and only they
 are printed.
 ``--ablation`` adds one run per trick switched off (each seed), as a table. On a machine
 without a CUDA GPU it says so and exits with status 2.
@@ -166,10 +166,10 @@ def main() -> int:
         cifar_data.load(root, download=args.download)
         real, source = True, f"CIFAR-10 in {cifar_data.folder_of(root)}"
     except cifar_data.DataError as error:
-        real, source = False, f"the generated stand-in (data=synthetic; {error.message.split(';')[0]}): images/s only"
+        real, source = False, f"the generated stand-in (dataset=synthetic; {error.message.split(';')[0]}): images/s only"
     print(f"device: {device.label}, torch {torch.__version__}, cuDNN {torch.backends.cudnn.version()}; data: {source}")
     base = {"checkpoint": "off", "download": False, "compile": "on" if args.compile else "auto", "log_every": 50,
-            "data": "cifar10" if real else "synthetic"}
+            "dataset": "cifar10" if real else "synthetic"}
     if args.warmup:
         one_run(root, {**base, "seed": 10_000}, device)
     runs = []

@@ -13,7 +13,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "empty": "Type a number first, then press Enter.",
         "zero_division": "{raw} divides by zero; type a number like 2.8.",
-        "not_a_number": "{raw} is not a number; type something like 2.8, -28 or 1/7.",
+        "not_a_number": "{raw} is not a number; type something like 0.25, -3 or 2/9.",
         "nan": "NaN is not an answer here: the value is an ordinary number.",
         "infinite": "Infinity is not an answer here: the value is an ordinary, finite number.",
         "no_lines": "Type the numbers of the wrong lines first, e.g. 2,5.",
@@ -23,7 +23,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "zh": {
         "empty": "请先输入一个数，再按回车。",
         "zero_division": "{raw} 除以了零；请输入像 2.8 这样的数。",
-        "not_a_number": "{raw} 不是一个数；请输入像 2.8、-28 或 1/7 这样的数。",
+        "not_a_number": "{raw} 不是一个数；请输入像 0.25、-3 或 2/9 这样的数。",
         "nan": "NaN 不能作为答案：这个值是一个普通的数。",
         "infinite": "无穷大不能作为答案：这个值是一个普通的有限数。",
         "no_lines": "请先输入错误行的行号，例如 2,5。",
@@ -46,7 +46,7 @@ class AnswerError(ValueError):
 
 
 def parse_answer(text: str) -> float:
-    """'2.8', '-28', '−28' (typographic minus), '1/7', '1e-3', '2,8' → float."""
+    """'0.25', '-3', '−3' (typographic minus), '2/9', '1e-3', '2,8' → float."""
     raw = text.strip()
     if not raw:
         raise AnswerError("empty")

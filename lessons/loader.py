@@ -28,7 +28,7 @@ SLIP_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 SLIP_KEYS = ("id", "value", "message")
 
 TOP_KEYS = {"id", "title", "group", "order", "summary", "values", "checks", "expect", "expect_tolerance",
-            "run_step", "steps"}
+            "run_step", "lab_wide", "steps"}
 # The TOML keys each kind of step accepts (its fields in lessons/model.py, read by KIND_FIELDS below).
 COMMON_STEP_KEYS = {"kind", "title", "text", "hints"}
 STEP_KEYS: dict[StepKind, set[str]] = {
@@ -167,9 +167,14 @@ def load_lesson(folder: Path) -> Lesson:
         isinstance(run_step, int) and 1 <= run_step <= len(steps) and steps[run_step - 1].kind == "run"
     ):
         raise fail(f"run_step = {run_step!r} is not the number of one of this lesson's run steps", "run_step")
+    lab_wide = _strings(data.get("lab_wide", []), "lab_wide", fail, "lab_wide", None)
+    for name in lab_wide:
+        if not _plain_name(name):
+            raise fail(f"lab_wide entry {name!r} must name a run parameter, e.g. \"dataset\"", "lab_wide")
     return Lesson(
         id=lesson_id,
         run_step=run_step,
+        lab_wide=lab_wide,
         title=data["title"].strip(),
         group=str(data.get("group", "Lessons")),
         order=int(data.get("order", 100)) if isinstance(data.get("order", 100), int) else 100,

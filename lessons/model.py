@@ -145,6 +145,7 @@ class Lesson:
     expect: dict[str, float] = field(default_factory=dict)  # values the engine must reproduce
     expect_tolerance: float = 1e-6
     run_step: int | None = None  # what `tui-lab run LESSON` runs (default: the first run step)
+    lab_wide: tuple[str, ...] = ()  # run parameters chosen once for every step of the lesson (e.g. dataset)
     language: str = "en"  # the language the texts are in
 
     def step(self, index: int) -> AnyStep:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import socket
 import tarfile
 import tempfile
 from pathlib import Path
@@ -91,7 +92,7 @@ class FakeServer:
         self.requested.append(url)
         name = url.rsplit("/", 1)[1]
         if self.damage == "offline":
-            raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+            raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))  # as urllib does
         data = self.files[name]
         length = len(data)
         if self.damage == "flip":

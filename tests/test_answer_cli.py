@@ -57,7 +57,7 @@ def answer(tmp_path, capsys):
     (["answers:2", "-2.8"], 1, "-2.8 has the sign flipped."),
     (["answers:2", "5.6"], 1, "Twice the step: the ½ went missing."),
     (["answers:2", "28"], 1, "That is about 10× too large: check the order of magnitude."),
-    (["answers:2", "[/i]"], 1, "'[/i]' is not a number; type something like 2.8, -28 or 1/7."),
+    (["answers:2", "[/i]"], 1, "'[/i]' is not a number; type something like 0.25, -3 or 2/9."),
     (["answers:2", ""], 1, "Type a number first, then press Enter."),
     (["answers:3", "2,5,6"], 0, "Right: lines 2, 5 and 6."),
     (["answers:3", "2"], 1, "2 more wrong lines to find."),

@@ -21,8 +21,8 @@ def test_bad_answers_get_a_sentence(text, words):
 def test_a_bad_answer_is_told_in_the_lessons_language():
     with pytest.raises(AnswerError) as error:
         parse_answer("[/i]")
-    assert str(error.value) == "'[/i]' is not a number; type something like 2.8, -28 or 1/7."
-    assert error.value.sentence("zh") == "'[/i]' 不是一个数；请输入像 2.8、-28 或 1/7 这样的数。"
+    assert str(error.value) == "'[/i]' is not a number; type something like 0.25, -3 or 2/9."
+    assert error.value.sentence("zh") == "'[/i]' 不是一个数；请输入像 0.25、-3 或 2/9 这样的数。"
 
 
 @pytest.mark.parametrize("text, lines", [("2,5,6", {2, 5, 6}), ("2 5  6", {2, 5, 6}), ("6, 2", {2, 6}), ("2，5", {2, 5})])

@@ -33,7 +33,7 @@ engine = "cifar10"
 plots = ["loss"]
 """
 # Every parameter that matters is given, so the run is the same whatever the lesson's defaults.
-PARAMS = {"model": "small-cnn", "data": "cifar10", "resume": "none", "epochs": 20, "batch_size": 40, "lr": 0.02, "subset": 200, "seed": 2,
+PARAMS = {"model": "small-cnn", "dataset": "cifar10", "resume": "none", "epochs": 20, "batch_size": 40, "lr": 0.02, "subset": 200, "seed": 2,
           "flip": "on", "translate": "on", "label_smoothing": "on", "tta": "off", "ema": "off", "whitening": "off",
           "bf16": "off", "channels_last": "off", "compile": "off", "schedule": "onecycle", "log_every": 1,
           "download": "false", "threads": 1}

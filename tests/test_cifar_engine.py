@@ -143,10 +143,10 @@ def test_a_short_run_learns_and_reports_everything(data_dir):
 
 
 def test_the_synthetic_stand_in_needs_no_files_and_says_what_it_is(tmp_path):
-    events = run(str(tmp_path / "no-data"), **{**QUICK, "data": "synthetic", "subset": 200, "epochs": 1})
+    events = run(str(tmp_path / "no-data"), **{**QUICK, "dataset": "synthetic", "subset": 200, "epochs": 1})
     assert isinstance(events[-1], Finished) and events[-1].reason == "completed"
     notes = [e.payload for e in of(events, Artifact, "note")]
-    assert len(notes) == 1 and "not CIFAR-10 (data=synthetic)" in notes[0]
+    assert len(notes) == 1 and "not CIFAR-10 (dataset=synthetic)" in notes[0]
     dataset = of(events, Artifact, "dataset")[0].payload
     assert dataset["dataset"] == "synthetic" and dataset["official"] is False and dataset["test_size"] == 2000
     assert not (tmp_path / "no-data").exists()  # nothing looked for, nothing downloaded

@@ -115,7 +115,8 @@ def test_absurd_training_parameters_are_refused_before_anything_starts(param, se
 def test_a_data_root_that_cannot_exist_is_a_sentence(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result = run_cli("run", "mnist", "--data-dir", str(blocker / "data"), "--param", "download=false", "--json")
+    result = run_cli("run", "mnist", "--data-dir", str(blocker / "data"), "--param", "dataset=mnist", "--param",
+                     "download=false", "--json")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     import json
 

@@ -196,7 +196,7 @@ async def test_plot_readout_and_csv_export(make_lab, isolated_home):
         assert len(exports) == 1
         rows = list(csv.DictReader(exports[0].open()))
         thetas = [r for r in rows if r["series"] == "theta"]
-        assert len(thetas) == 41 and float(thetas[1]["y"]) == pytest.approx(0.12 * 28)
+        assert len(thetas) == 41 and float(thetas[1]["y"]) == pytest.approx(0.1 * 28)  # α = 0.1: variant 0's own rate
         await pilot.press("S")
         assert list((isolated_home / "home" / "exports").glob("screen-*.svg"))
 
@@ -248,3 +248,50 @@ async def test_apply_lr_now_accepts_and_refuses_what_the_engine_does(make_lab, t
         assert [c for c in sent if c["cmd"] == "set_lr"] == [{"cmd": "set_lr", "lr": 0.5}]
         await pilot.press("f6")
         await wait_until(pilot, lambda: not app.session.active, timeout=60, what="the stop")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_the_paced_controls_step_says_paused_and_marks_an_lr_change(open_lab, tmp_path, size):
+    root = tmp_path / "mnist-data"
+    write_root(root, "mnist", train=200, test=100)
+    async with open_lab("mnist:5", size=size, data_dir=str(root)) as pilot:
+        app = pilot.app
+        body = app.step_view.body
+        body.form.set_value("epochs", 200)  # still going while the controls are tried
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == RunState.RUNNING and app.session.step,
+                         timeout=120, what="the training run")
+        assert app.session.params["step_seconds"] > 0  # the step runs paced, to be steerable on a CPU
+        body.query_one("#pause").press()
+        await wait_until(pilot, lambda: app.status.state == "paused", what="the status bar saying paused")
+        assert "running" not in app.status.text
+        await wait_until(pilot, lambda: "Paused at step" in shown_text(body.query_one(".notes")), what="its note")
+        body.query_one("#pause").press()
+        await wait_until(pilot, lambda: app.status.state.startswith("running"), what="running again")
+        body.form.set_value("lr", 0.05)
+        body.query_one("#set-lr").press()
+        plot = app.panel.plot_area.plot("training loss")
+        await wait_until(pilot, lambda: [label for _, label in plot.markers] == ["lr 0.05"], what="the lr marker")
+        await wait_until(pilot, lambda: "Learning rate set to 0.05 from step" in shown_text(body.query_one(".notes")),
+                         what="the engine's confirmation")
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: not app.session.active, timeout=60, what="the stop")
+
+
+def test_a_paced_run_waits_after_every_step_from_its_start(tmp_path):
+    """``step_seconds`` as a run parameter paces the run from its start, as slow motion does
+    mid-run: each step is reported (an unpaced run reports every ``log_every`` steps)."""
+    from engines.core.events import Progress
+    from engines.core.runtime import run_engine
+    from engines.mnist.engine import TRAIN
+
+    from conftest import cpu_control
+
+    write_root(tmp_path / "data", "mnist", train=200, test=100)
+    quick = {"dataset": "mnist", "epochs": 1, "batch_size": 50, "checkpoint": "off", "log_every": 10}
+    steps = {}
+    for pace in (0.0, 0.05):
+        events = run_engine(TRAIN, {**quick, "step_seconds": pace}, cpu_control(str(tmp_path / "data")))
+        steps[pace] = [e.step for e in events if isinstance(e, Progress)]
+    assert steps[0.0] == [4]  # one report: the epoch's end
+    assert steps[0.05] == [1, 2, 3, 4]

@@ -1,6 +1,6 @@
 """The CIFAR-10 lesson with the keyboard, on generated CIFAR-shaped data: one test per thing a student does."""
 
-from textual.widgets import DataTable, Input, OptionList
+from textual.widgets import DataTable, OptionList
 
 from tui_lab.progress import ProgressStore
 
@@ -12,7 +12,7 @@ TRAINING = 300  # seconds: a hang guard for runs that train a network on a loade
 
 def set_fields(app, **values) -> None:
     for name, value in values.items():
-        app.screen.query_one(f"#param-{name}" if name != "processes" else "#processes", Input).value = str(value)
+        app.step_view.body.form.set_value(name, value)
 
 
 async def run_and_wait(pilot, state: str = "completed") -> None:
@@ -28,7 +28,7 @@ def cifar_lab(open_lab, step: int):
 async def test_the_pictures_in_colour_say_when_they_are_a_stand_in(open_lab):
     async with cifar_lab(open_lab, 2) as pilot:
         app = pilot.app
-        set_fields(app, data="synthetic")
+        set_fields(app, dataset="synthetic")
         await run_and_wait(pilot)
         image = app.session.latest["samples"]["images"][0]["pixels"]
         assert len(image) == 32 and len(image[0]) == 32 and len(image[0][0]) == 3
@@ -55,7 +55,7 @@ async def test_the_first_line_that_works_against_the_pretrained_weights(open_lab
 async def test_offline_the_missing_pretrained_weights_are_said_then_trained_from_scratch(open_lab):
     async with cifar_lab(open_lab, 6) as pilot:
         app = pilot.app
-        set_fields(app, data="synthetic", subset=40)
+        set_fields(app, dataset="synthetic", subset=40)
         await run_and_wait(pilot)
         assert any("pretrained" in note.lower() for note in app.session.notes)
         await step_done(pilot)
@@ -64,7 +64,7 @@ async def test_offline_the_missing_pretrained_weights_are_said_then_trained_from
 async def test_the_small_cnn_plots_accuracy_per_epoch(open_lab):
     async with cifar_lab(open_lab, 7) as pilot:
         app = pilot.app
-        set_fields(app, data="synthetic", subset=1000, epochs=2, batch_size=100)
+        set_fields(app, dataset="synthetic", subset=1000, epochs=2, batch_size=100)
         await run_and_wait(pilot)
         assert len(app.panel.plot_area.plot("accuracy per epoch").series["test_accuracy"]) == 2
         await step_done(pilot)
@@ -73,7 +73,7 @@ async def test_the_small_cnn_plots_accuracy_per_epoch(open_lab):
 async def test_the_runs_table_collects_the_recipe_and_one_trick_off(open_lab):
     async with cifar_lab(open_lab, 8) as pilot:
         app = pilot.app
-        set_fields(app, data="synthetic", subset=512, epochs=1, tta="off")
+        set_fields(app, dataset="synthetic", subset=512, epochs=1, tta="off")
         await run_and_wait(pilot)
         set_fields(app, flip="off")
         await run_and_wait(pilot)
@@ -86,7 +86,7 @@ async def test_the_runs_table_collects_the_recipe_and_one_trick_off(open_lab):
 
 async def test_a_bad_process_count_is_refused(open_lab):
     async with cifar_lab(open_lab, 9) as pilot:
-        set_fields(pilot.app, data="synthetic", subset=1000, epochs=1, batch_size=100, processes="zero")
+        set_fields(pilot.app, dataset="synthetic", subset=1000, epochs=1, batch_size=100, processes="zero")
         pilot.app.step_view.focus_first()
         await pilot.press("f5")
         await feedback_shows(pilot, "processes must be a whole number")
@@ -96,7 +96,7 @@ async def test_a_bad_process_count_is_refused(open_lab):
 async def test_two_processes_train_together(open_lab):
     async with cifar_lab(open_lab, 9) as pilot:
         app = pilot.app
-        set_fields(app, data="synthetic", subset=1000, epochs=1, batch_size=100, processes=2)
+        set_fields(app, dataset="synthetic", subset=1000, epochs=1, batch_size=100, processes=2)
         await run_and_wait(pilot)
         assert app.session.summary.get("processes") == 2
         await step_done(pilot)

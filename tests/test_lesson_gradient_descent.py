@@ -67,9 +67,10 @@ async def test_each_enter_runs_one_iteration_into_the_table_then_to_the_end(open
         await wait_until(pilot, lambda: app.session and app.session.state == "running", what="the paused run")
         await wait_until(pilot, lambda: app.screen.focused.id == "next-iteration", what="focus on Next")
         rows = app.screen.query_one("#rows", DataTable)
+        await wait_until(pilot, lambda: rows.row_count == 1, what="θ₀ in row 0, before any Enter")
         for presses in (1, 2, 3):
             await pilot.press("enter")
-            await wait_until(pilot, lambda: rows.row_count == presses, what=f"row {presses}")
+            await wait_until(pilot, lambda: rows.row_count == presses + 1, what=f"row {presses}")
         assert [str(c) for c in rows.get_row_at(1)][:2] == ["1", "2.8"]
         assert [str(c) for c in rows.get_row_at(2)][:2] == ["2", "1.68"]
         await text_shown(pilot, "1 − αΣx² = -0.4", within=".notes")
@@ -94,8 +95,8 @@ async def test_a_student_with_other_numbers_steps_and_iterates_their_own_problem
         await pilot.press("f5")
         await wait_until(pilot, lambda: app.screen.focused.id == "next-iteration", what="focus on Next")
         rows = app.screen.query_one("#rows", DataTable)
-        await pilot.press("enter", "enter")
-        await wait_until(pilot, lambda: rows.row_count == 2, what="two rows")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: rows.row_count == 2, what="θ₀ and one step")
         assert [str(c) for c in rows.get_row_at(0)][:2] == ["0", f"{mine['theta0']:g}"]
         assert [str(c) for c in rows.get_row_at(1)][:2] == ["1", f"{mine['theta1']:g}"]
         await text_shown(pilot, f"1 − αΣx² = {mine['factor']:.4g}", within=".notes")

@@ -1,4 +1,7 @@
-"""The plot buffer keeps every point but draws at most ~2k, whatever the run's length."""
+"""The plot buffer keeps every point but draws at most ~2k, whatever the run's length;
+markers (a learning rate changed here) are drawn with their label."""
+
+import pytest
 
 from tui_lab.widgets.live_plot import MAX_PLOTTED, SeriesBuffer
 
@@ -34,3 +37,25 @@ def test_extending_in_batches_keeps_the_same_points_as_appending_one_by_one():
         many.extend(chunk, [x * 2 for x in chunk])
     assert many.xs == one.xs and many.stride == one.stride
     assert many.view() == one.view()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_marker_is_drawn_as_a_line_with_its_label(size):
+    from textual.app import App
+
+    from pilot import shown_text, wait_until
+    from tui_lab.widgets.live_plot import LivePlot
+
+    class OnePlot(App):
+        def compose(self):
+            yield LivePlot("training loss")
+
+    app = OnePlot()
+    async with app.run_test(size=size) as pilot:
+        plot = app.query_one(LivePlot)
+        plot.extend("loss", [float(x) for x in range(100)], [1 / (x + 1) for x in range(100)])
+        await wait_until(pilot, lambda: plot.builds and plot.drawn, what="the curve drawn")
+        assert "lr 0.05" not in shown_text(plot.query_one("PlotextPlot"))
+        plot.add_marker(40, "lr 0.05")
+        await wait_until(pilot, lambda: plot.drawn, what="the marker drawn")
+        assert "lr 0.05" in shown_text(plot.query_one("PlotextPlot"))

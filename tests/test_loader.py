@@ -299,3 +299,11 @@ def test_a_translated_slip_message_must_use_its_english_placeholders(tmp_path):
         "step 2: slip 'sign' uses no placeholders, the English theta1_slip_sign",
         "step 2: slip 'half' uses theta1_slip_sign, the English no placeholders",
     ]
+
+
+def test_lab_wide_names_run_parameters_chosen_once_for_the_lesson(tmp_path):
+    with_it = GOOD.format(id="x").replace('values = "gd.values"', 'values = "gd.values"\nlab_wide = ["dataset"]')
+    assert load_lesson(write_lesson(tmp_path, "good", with_it)).lab_wide == ("dataset",)
+    problem = problem_of(tmp_path, with_it.replace('["dataset"]', '"dataset"'))
+    assert problem.line == 4 and "lab_wide must be a list of strings" in problem.message
+    assert "must name a run parameter" in problem_of(tmp_path / "2", with_it.replace("dataset", "data set")).message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import socket
 import urllib.error
 from pathlib import Path
 
@@ -54,21 +55,38 @@ def test_our_reader_agrees_with_torchvision_on_the_same_folder(tmp_path):
 
 
 def offline(url):
-    raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
+    raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))  # as urllib does
 
 
-def test_missing_data_offline_says_where_and_how_in_one_sentence(tmp_path):
+def test_missing_data_offline_says_what_where_and_how_in_two_lines(tmp_path):
     debian = tmp_path / "no-such-package-dir"
     with pytest.raises(DataError) as caught:
         drain(mnist_data.fetch(FASHION, tmp_path / "root", system_dirs=(str(debian),), opener=offline))
     error = caught.value
     raw = tmp_path / "root" / "FashionMNIST" / "raw"
     assert str(raw) in error.message and str(debian) in error.message
-    assert "could not be downloaded" in error.message and "name resolution" in error.message
-    assert error.message.count(". ") == 0 and error.message.endswith(".")  # one sentence
-    assert "apt-get install dataset-fashion-mnist" in error.hint
-    assert FASHION.mirrors[0] in error.hint and str(raw) in error.hint
+    assert error.message.endswith(", and there is no internet connection to download it.")
+    assert "Errno" not in error.message
+    assert "\n" not in error.message + error.hint  # one line each
+    assert error.hint.startswith("To fix it, connect to the internet and run again")
+    assert "`sudo apt-get install dataset-fashion-mnist`" in error.hint
+    assert f"copy the four files from {FASHION.mirrors[0]} into {raw}." in error.hint
     assert files_in(raw) == []  # nothing half-written left behind
+
+
+def test_each_mirror_offline_is_told_once_and_other_failures_each(tmp_path):
+    with pytest.raises(DataError) as caught:
+        drain(mnist_data.fetch(MNIST, tmp_path, system_dirs=(), opener=offline))
+    assert caught.value.message.count("internet") == 1 and "Errno" not in caught.value.message
+
+    def refused(url):
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    with pytest.raises(DataError) as caught:
+        drain(mnist_data.fetch(MNIST, tmp_path, system_dirs=(), opener=refused))
+    message = caught.value.message
+    assert message.count("Connection refused") == 2 and "internet" not in message and "Errno" not in message
+    assert "run again later" in caught.value.hint
 
 
 def test_download_turned_off_is_refused_without_touching_the_network(tmp_path):

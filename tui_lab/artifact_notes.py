@@ -18,14 +18,16 @@ NOTES: dict[str, Callable[[Any], str]] = {
 
 
 def _command_note(payload: dict[str, Any]) -> str:
+    """One sentence confirming what a live command did (or why the run refused it)."""
     name = payload.get("cmd")
     if not payload.get("applied", True):
-        return f"{name}: not applied ({payload.get('reason', 'refused')})."
+        return f"{name}: not applied ({str(payload.get('message', 'refused')).rstrip('.')})."
     if name == "set_lr":
         return f"Learning rate set to {payload.get('lr'):g} from step {payload.get('step')}."
     if name == "one_more_epoch":
-        return f"One more epoch added (now {payload.get('epochs', '?')})."
+        return f"One more epoch added at step {payload.get('step')}: {payload.get('epochs', '?')} epochs in all."
     if name == "slow":
         seconds = payload.get("step_seconds", 0)
-        return "Full speed again." if not seconds else f"Slow motion: one step every {seconds:g} s."
+        return "Full speed: no wait between steps." if not seconds \
+            else f"Paced: a wait of {seconds:g} s after every step (from step {payload.get('step')})."
     return f"{name} applied at step {payload.get('step')}."

@@ -8,12 +8,15 @@ teacher shares with a whole class):
     share_dir = "/srv/class"    # progress is copied there after every change, for the teacher
 
 Environment variables win over the file: ``TUI_LAB_HIDE_SOLUTIONS=1``, ``TUI_LAB_VARIANT=17``.
-A broken file or setting is reported once and ignored — it never stops the lab.
+A broken file or setting is reported once and ignored — it never stops the lab. A file
+that is not valid TOML is named with the line to fix, and left exactly as it is (never
+renamed or rewritten): it is written by a person, and may be one a whole class shares.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +46,20 @@ def load_config() -> Config:
     data: dict[str, Any] = {}
     problems: list[str] = []
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
-        pass
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        problems.append(f"The settings file {path} was ignored: {error}.")
+        raw = b""
+    except OSError as error:
+        problems.append(f"The settings file {path} was ignored: it could not be read "
+                        f"({error.strerror.lower() if error.strerror else error}).")
+        raw = b""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        problems.append(f"The settings file {path} was ignored because line {line} is not UTF-8 text.")
+    except tomllib.TOMLDecodeError as error:
+        problems.append(f"The settings file {path} was ignored {_toml_problem(error, raw.decode('utf-8'))}.")
     hide = data.get("hide_solutions", False)
     if not isinstance(hide, bool):
         problems.append(f"The setting hide_solutions in {path} was ignored: it must be true or false.")
@@ -64,6 +76,15 @@ def load_config() -> Config:
                 problems.append(f"{where} was ignored: {error}.")
     return Config(hide_solutions=hide, variant=variant, share_dir=_share_dir(data.get("share_dir"), path, problems),
                   problems=tuple(problems))
+
+
+def _toml_problem(error: tomllib.TOMLDecodeError, text: str) -> str:
+    """Why tomllib refused the file, by line: "because of line 3: expected '=' after a key …"."""
+    found = re.fullmatch(r"(.*) \(at (?:line (\d+), column \d+|end of document)\)", str(error), re.DOTALL)
+    if not found:  # tomllib names a position in every message it raises; this is in case one day it won't
+        return f"({error})"
+    message, line = found.group(1), int(found.group(2) or max(len(text.splitlines()), 1))
+    return f"because of line {line}: {message[:1].lower()}{message[1:]}"
 
 
 def parse_variant(value: Any) -> int:

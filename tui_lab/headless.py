@@ -9,16 +9,17 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shlex
 import signal
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from engines.core import registry
 from engines.core.data_root import resolve_data_root
 from engines.core.device import DeviceError, configure_torch, cpu_device, detect, parse_device
 from engines.core.events import Event, Failed, Finished
-from engines.core.params import ParamError
+from engines.core.params import ParamError, current_names
 from engines.core.recording import Recorder, RecordingError, locate, read_recording, replay_events
 from engines.core.runtime import Control, EngineSpec, run_validated
 from lessons import Catalog, Lesson, Step
@@ -68,7 +69,10 @@ def cmd_run(
     lesson = find_lesson(catalog, lesson_id)
     step = run_step(lesson, step_number)
     spec = registry.engine(step.engine)
-    config = run_config(spec, {**step.params, **overrides})  # refused before anything starts
+    root, _ = resolve_data_root(data_dir)
+    overrides = renamed(spec, overrides)
+    params = with_default_dataset(spec, {**step.params, **overrides}, root)
+    config = run_config(spec, params)  # refused before anything starts
     try:
         choice = parse_device(device)  # a misspelt device is refused even for NumPy engines
         info = detect(choice) if spec.needs_torch else cpu_device()
@@ -77,12 +81,12 @@ def cmd_run(
     processes = _processes(nproc, step.engine, choice)
     if spec.needs_torch:
         configure_torch(info)
-    root, _ = resolve_data_root(data_dir)
     recorder = _recorder(record, lesson, step, config, info.label)
     table = CsvTable(Path(csv_path)) if csv_path else None
     ctl = Control(device=info, data_dir=str(root))
     previous = _stop_on_ctrl_c(ctl)
-    view = JsonView(out) if as_json else TerminalView(out, f"{lesson.id} · step {step.index}")
+    rerun = rerun_command(lesson.id, step_number, overrides, device, data_dir)
+    view = JsonView(out) if as_json else TerminalView(out, f"{lesson.id} · step {step.index}", rerun)
     try:
         final: Event | None = None
         if processes > 1:  # the same engine under torchrun; rank 0's events come back here
@@ -108,6 +112,49 @@ def cmd_run(
         if table is not None:
             table.write()  # also after Ctrl+C: the rows so far
     return _exit_status(final)
+
+
+def renamed(spec: EngineSpec, overrides: dict[str, str]) -> dict[str, str]:
+    """``--param`` under today's names; a former name works and gets a note on stderr."""
+    try:
+        overrides, notes = current_names(spec.params, overrides)
+    except ParamError as error:
+        raise UsageError(str(error)) from None
+    for note in notes:
+        print(f"tui-lab: note: {note}", file=sys.stderr)
+    return overrides
+
+
+def with_default_dataset(spec: EngineSpec, params: dict[str, Any], root: Path) -> dict[str, Any]:
+    """An MNIST run without ``dataset`` trains on what is on this computer, as the lab's
+    form does; the choice is said once on stderr (stdout stays the run's, for --json)."""
+    if spec.name != "mnist" or "dataset" in params:
+        return params
+    from engines.mnist.data import default_dataset
+
+    name, sentence = default_dataset(root)
+    print(f"tui-lab: note: dataset={name}. {sentence}", file=sys.stderr)
+    return {**params, "dataset": name}
+
+
+def rerun_command(lesson_id: str, step_number: int | None, overrides: dict[str, str], device: str,
+                  data_dir: str | None) -> Callable[[dict[str, Any]], str]:
+    """The command line that reruns this run with some parameters changed (a failure's
+    alternative), as one copyable line."""
+
+    def command(changes: dict[str, Any]) -> str:
+        words = ["tui-lab", "run", lesson_id]
+        if step_number is not None:
+            words += ["--step", str(step_number)]
+        for name, value in {**overrides, **changes}.items():
+            words += ["--param", f"{name}={value}"]
+        if device != "auto":
+            words += ["--device", device]
+        if data_dir:
+            words += ["--data-dir", data_dir]
+        return shlex.join(words)
+
+    return command
 
 
 def run_config(spec: EngineSpec, params: dict[str, Any]) -> dict[str, Any]:

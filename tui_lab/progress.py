@@ -13,6 +13,14 @@ Stored as JSON in the user's data dir (``TUI_LAB_HOME`` overrides it). Every cha
 applied to a fresh read of the file under a lock and written atomically (temp file +
 rename), so two lab windows never lose each other's progress and a crash never leaves
 half a file. If the file cannot be written the lab keeps working and says so once.
+
+A file that is there but cannot be read (half copied, not JSON) is never written over: it
+is renamed beside itself to ``progress.json.unreadable-YYYYmmdd-HHMMSS`` and the store
+starts afresh, saying so in ``notice``; where it cannot be renamed, the store keeps the
+progress in memory only and leaves the file as it is.
+
+A step's edited run settings (``params``) and a lesson's lab-wide choices are kept here
+too; they are settings, not progress, so exports and the class share leave them out.
 """
 
 from __future__ import annotations
@@ -70,20 +78,46 @@ def atomic_write_text(path: Path, text: str, mode: int | None = None) -> None:
 class ProgressStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or lab_home() / "progress.json"
-        self.error: str | None = None  # the last write problem, as a sentence
-        self._data = self._read()
+        self.error: str | None = None  # why progress is not being saved, as a sentence
+        self.notice: str | None = None  # what was done with a file that could not be read, as a sentence
+        self._memory_only = False  # the file could not be read nor moved aside, so it is never written
+        self._data = self._open()
 
     # -- reading -------------------------------------------------------------------
 
-    def _read(self) -> dict[str, Any]:
+    def _open(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return data if isinstance(data, dict) else {}
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as error:
-            self.error = f"Progress file {self.path} could not be read ({error}); starting afresh in memory."
-            return {}
+            return read_progress(self.path)
+        except (OSError, Unreadable):
+            pass
+        try:  # look again under the lock: another window may have moved it aside already
+            with self._locked():
+                data = self._read_or_set_aside()
+        except OSError:  # no lock in a folder we may not write: look without one
+            data = self._read_or_set_aside()
+        return {} if data is None else data
+
+    def _read_or_set_aside(self) -> dict[str, Any] | None:
+        """The file's progress; None if it could not be read (then ``notice`` says what was done)."""
+        try:
+            return read_progress(self.path)
+        except OSError as error:  # e.g. no permission: nothing is wrong with it, so it stays
+            self._keep_in_memory(f"Your progress file {self.path} could not be read ({_reason(error)})")
+            return None
+        except Unreadable as damage:
+            try:
+                kept = set_aside(self.path)
+            except OSError as error:
+                self._keep_in_memory(f"Your progress file {self.path} could not be read ({damage}) "
+                                     f"nor moved aside ({_reason(error)})")
+                return None
+            self.notice = (f"Your progress file could not be read ({damage}), so it is kept as {kept} "
+                           "and the lab starts afresh.")
+            return None
+
+    def _keep_in_memory(self, problem: str) -> None:
+        self._memory_only = True
+        self.notice = self.error = f"{problem}; it is left as it is and progress is kept for this session only."
 
     def _lesson(self, lesson_id: str) -> dict[str, Any]:
         return self._data.get("lessons", {}).get(lesson_id, {})
@@ -110,6 +144,14 @@ class ProgressStore:
 
         self._update(change)
         return self._data["variant"]
+
+    def step_params(self, lesson_id: str, index: int) -> dict[str, Any]:
+        """The run settings the learner edited on a step (only those that differ from its defaults)."""
+        return dict(self.step(lesson_id, index).get("params") or {})
+
+    def lesson_params(self, lesson_id: str) -> dict[str, Any]:
+        """Lab-wide choices the learner made for a lesson (e.g. the MNIST lesson's ``dataset``)."""
+        return dict(self._lesson(lesson_id).get("params") or {})
 
     def last_position(self) -> tuple[str, int] | None:
         last = self._data.get("last")
@@ -188,6 +230,32 @@ class ProgressStore:
 
         self._update(change)
 
+    def set_step_params(self, lesson_id: str, index: int, params: dict[str, Any]) -> None:
+        """Remember a step's edited run settings; an empty dict forgets them."""
+        _check_params(params)
+
+        def change(data: dict[str, Any]) -> None:
+            entry = _entry(data, lesson_id, index)
+            if params:
+                entry["params"] = dict(params)
+            else:
+                entry.pop("params", None)
+
+        self._update(change)
+
+    def set_lesson_params(self, lesson_id: str, params: dict[str, Any]) -> None:
+        """Merge ``params`` into a lesson's lab-wide choices; a value None forgets that choice."""
+        _check_params({key: value for key, value in params.items() if value is not None})
+
+        def change(data: dict[str, Any]) -> None:
+            lesson = data.setdefault("lessons", {}).setdefault(lesson_id, {})
+            chosen = {**lesson.get("params", {}), **params}
+            lesson["params"] = {key: value for key, value in chosen.items() if value is not None}
+            if not lesson["params"]:
+                del lesson["params"]
+
+        self._update(change)
+
     def reset_step(self, lesson_id: str, index: int) -> None:
         self._update(lambda data: data.get("lessons", {}).get(lesson_id, {}).get("steps", {}).pop(str(index), None))
 
@@ -207,16 +275,23 @@ class ProgressStore:
 
     def _update(self, change: Callable[[dict[str, Any]], None]) -> None:
         change(self._data)  # memory first: the lab keeps working even if the disk won't
+        if self._memory_only:
+            return
         try:
             with self._locked():
-                fresh = self._read()
-                change(fresh)
+                fresh = self._read_or_set_aside()
+                if self._memory_only:
+                    return
+                if fresh is None:  # damaged since it was read: memory holds the latest progress
+                    fresh = self._data
+                else:
+                    change(fresh)
                 atomic_write_text(self.path, json.dumps(fresh, indent=1, sort_keys=True))
                 self._data = fresh
                 self.error = None
         except OSError as error:
-            reason = "the disk is full" if error.errno == 28 else (error.strerror or str(error))
-            self.error = f"Progress could not be saved to {self.path}: {reason}. It is kept for this session only."
+            self.error = (f"Progress could not be saved to {self.path}: {_reason(error)}. "
+                          "It is kept for this session only.")
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -232,6 +307,43 @@ class ProgressStore:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+class Unreadable(Exception):
+    """A progress file is there but holds nothing readable; the message says why (a phrase)."""
+
+
+def read_progress(path: Path) -> dict[str, Any]:
+    """The progress in ``path`` ({} if there is no file); raises Unreadable for a damaged one,
+    OSError for one that cannot be opened."""
+    try:
+        raw = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Unreadable("it is not text") from None
+    except ValueError:
+        raise Unreadable("it is empty" if not raw.strip() else "it is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Unreadable("it holds no progress")
+    return data
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a damaged file beside itself to ``<name>.unreadable-YYYYmmdd-HHMMSS`` (``-2``,
+    ``-3``, … when that name is taken), so nothing ever writes over it."""
+    stem = f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}"
+    kept, number = path.with_name(stem), 2
+    while os.path.lexists(kept):
+        kept, number = path.with_name(f"{stem}-{number}"), number + 1
+    os.rename(path, kept)
+    return kept
+
+
+def _reason(error: OSError) -> str:
+    return "the disk is full" if error.errno == 28 else error.strerror.lower() if error.strerror else str(error)
+
+
 def current_entry(entry: dict[str, Any]) -> dict[str, Any]:
     """A copy of a step's entry in today's terms (an old ``done`` is ``solved`` or ``revealed``)."""
     entry = dict(entry)
@@ -243,6 +355,13 @@ def current_entry(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _is_variant(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_params(params: dict[str, Any]) -> None:
+    """Run settings are kept as JSON: names are strings, values are scalars."""
+    for key, value in params.items():
+        if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
+            raise TypeError(f"a run setting is a name and a str, int, float or bool, not {key!r}={value!r}")
 
 
 def _entry(data: dict[str, Any], lesson_id: str, index: int) -> dict[str, Any]:

@@ -66,6 +66,8 @@ def cmd_progress(catalog: Catalog, fmt: str | None, output: str | None, share: s
     if shared_dir:
         return class_summary(Path(shared_dir), out)
     store = ProgressStore()
+    if store.notice:
+        print(f"warning: {store.notice}", file=sys.stderr)
     variant = learner_variant(variant, load_config(), store)
     if share:
         try:

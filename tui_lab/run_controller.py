@@ -1,14 +1,19 @@
 """Engine runs under the UI: starting and stopping them, taking their events in, and
 recording or replaying them.
 
-The controller owns the engine host, the run going (its ``RunSession``), the recorder of
-a recorded run and the player of a replay. It is handed what it works on (the host, the
-progress store, the screen that shows runs, and a callback for when a step's progress
-changed) and knows nothing of the app that holds it.
+The controller owns the engine host, the run going (its ``RunSession``), the last run of
+each step, the recorder of a recorded run and the player of a replay. It is handed what it
+works on (the host, the progress store, the screen that shows runs, and a callback for when
+a step's progress changed) and knows nothing of the app that holds it.
+
+Run state belongs to its step: the plots, the status bar's run state and the run's
+problems show the step on screen (``show_step``), its run going or its last run (marked
+"last run, 22:14"), never another step's.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -18,6 +23,7 @@ from engines.core.events import Artifact, Event, Failed, Finished, ProgressBatch
 from tui_lab.engine_host import EngineHost, WorkerReady
 from tui_lab.progress import ProgressStore, lab_home
 from tui_lab.run_session import RunSession, RunState
+from tui_lab.widgets.panel import NO_RUN
 from tui_lab.widgets.steps import SessionBody
 
 if TYPE_CHECKING:
@@ -38,6 +44,10 @@ class RunController:
         self.data_dir = data_dir
         self.progress_changed = progress_changed  # a step's progress was written (marks, errors)
         self.session: RunSession | None = None  # the run going, or the last one
+        self.last_runs: dict[tuple[str, int], RunSession] = {}  # each step's run going or last run
+        self.shown: tuple[str, int] | None = None  # the step on screen
+        self._shown_since = 0.0  # when it was opened (runs that ended before are "last runs")
+        self._plotted: RunSession | None = None  # the run whose points the plots show
         self.device_info: DeviceInfo | None = None  # the device the engine process settled on
         self.devices: list[DeviceInfo] = []  # every device usable here, once known
         self.record_next = False  # the next run is written to a recording file
@@ -63,8 +73,9 @@ class RunController:
             table=step.table if run else (), manual=run and step.manual, interactive=not run,
             seed=params.get("seed"),
         )
+        self.last_runs[self.session.key] = self.session
         if run:
-            await self._show_plots_for(step)
+            await self._show_plots_for(step, self.session)
         self.screen.panel.log.write_line(
             f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {params}")
         self.screen.status.set_state("starting…", "running")
@@ -77,9 +88,19 @@ class RunController:
             self.apply_events([Failed(f"The engine could not be started: {error}", "")])
 
     def command(self, command: dict[str, Any]) -> None:
-        """A live command for the run going (step, resume, pause, set_lr, …)."""
+        """A live command for the run going (step, resume, pause, set_lr, …). The engine
+        answers the ones that change the run (a note under the run); pausing and resuming
+        the controller confirms itself, as it delivers them."""
         if not self.running or not self.host.send(command):
             self.screen.notify("Nothing is running; F5 starts the run.")
+            return
+        session = self.session
+        if command.get("cmd") in ("pause", "resume") and not session.manual:
+            session.set_paused(command["cmd"] == "pause")
+            session.notes.append(f"Paused at step {session.step}: Resume continues, F6 stops." if session.paused
+                                 else f"Resumed at step {session.step}.")
+            self.screen.notify(session.notes[-1])
+            self._show(session, [])
 
     def stop(self) -> None:
         if not self.running:
@@ -90,7 +111,9 @@ class RunController:
             self.apply_events([Finished("stopped", {"message": "Replay stopped."})])
             return
         self.host.stop()
-        self.screen.status.set_state("stopping…", "running")
+        session = self.session
+        elsewhere = "" if session.key == self.shown else f"{session.lesson_id} step {session.index} "
+        self.screen.status.set_state(f"{elsewhere}stopping…", "running")
 
     def leaving_for(self, key: tuple[str, int]) -> None:
         """The student opens step ``key``: an engine serving another step (a drawing pad) ends."""
@@ -142,9 +165,17 @@ class RunController:
                 self.recorder.write(item)
                 if isinstance(item, (Finished, Failed)):
                     self._finish_recording()
-            for plot, series, xs, ys in session.apply(item):
-                if plot in plots:
-                    plots[plot].extend(series, xs, ys)
+            marked = len(session.markers)
+            points = session.apply(item)
+            if session is self._plotted:
+                for plot, series, xs, ys in points:
+                    if plot in plots:
+                        plots[plot].extend(series, xs, ys)
+                for plot, x, label in session.markers[marked:]:
+                    if plot in plots:
+                        plots[plot].add_marker(x, label)
+            if isinstance(item, Artifact) and item.kind == "command" and session.notes and not session.replay:
+                self._confirm(item.payload, session)
             if isinstance(item, (Finished, Failed)):
                 ended.append(item)
         if session is not None:
@@ -154,22 +185,28 @@ class RunController:
         body = self.screen.step_view.body
         if isinstance(body, SessionBody) and body.session is session:
             body.update_from(session)
-        status = self.screen.status
-        status.set_speed(session.speed_text())
-        failed = session.state in (RunState.FAILED, RunState.DIVERGED)
-        seed = f" · seed {session.seed}" if session.seed is not None else ""
-        status.set_state(session.state + seed, "running" if session.active else "failed" if failed else "")
+        self._show_status()
         for event in ended:
             self._run_ended(session, event)
 
+    def _confirm(self, answer: Any, session: RunSession) -> None:
+        """A live command's answer, as a notification (its note is under the run too)."""
+        refused = isinstance(answer, dict) and not answer.get("applied", True)
+        self.screen.notify(session.notes[-1], severity="warning" if refused else "information")
+
     def _run_ended(self, session: RunSession, event: Event) -> None:
         self.screen.panel.log.write_line(session.message + (f" {session.hint}" if session.hint else ""))
+        here = session.key == self.shown
+        if here:
+            self._show_run_problems(session)
+        where = "" if here else f"{session.lesson_id} step {session.index}: "  # it ran on while away
         if isinstance(event, Failed):
-            self.screen.panel.add_problem(f"{session.lesson_id} step {session.index}", session.message)
-            self.screen.notify(session.message, title="Run failed", severity="error", timeout=8)
+            self.screen.notify(session.message, title=f"{where}Run failed", severity="error", timeout=8)
             return
         if session.state == RunState.DIVERGED:
-            self.screen.notify(session.message, title="Run diverged", severity="warning", timeout=8)
+            self.screen.notify(session.message, title=f"{where}Run diverged", severity="warning", timeout=8)
+        elif where and not session.interactive:
+            self.screen.notify(session.message, title=f"{where}Run {session.state}", timeout=8)
         if session.replay:
             return  # watching a recording is not doing the step
         if not session.interactive:
@@ -184,9 +221,84 @@ class RunController:
         if isinstance(body, SessionBody) and body.step is step:
             body.attach(self.session)
 
-    async def _show_plots_for(self, step: Step) -> None:
-        await self.screen.panel.plot_area.set_plots(step.plots)
-        self.screen.show_plots()
+    # -- the step on screen --------------------------------------------------------------
+
+    def session_of(self, key: tuple[str, int]) -> RunSession | None:
+        """Step ``key``'s run going, or its last run in this lab session."""
+        return self.last_runs.get(key)
+
+    async def show_step(self, step: Step) -> None:
+        """Step ``step`` is on screen now: the plots, the status bar's run state and the run's
+        problems become its own (its run going, its last run, or none)."""
+        self.shown, self._shown_since = (step.lesson_id, step.index), time.time()
+        session = self.session_of(self.shown)
+        area = self.screen.panel.plot_area
+        if step.kind == "run" and session is not None and session.plots:
+            if session is not self._plotted or not area.plots():
+                await self._show_plots_for(step, session, switch_tab=False)
+        else:
+            self._plotted = None
+            await area.show_hint(self._no_plots(step))
+        self.screen.panel.label_plots(self._last_run_note(session))
+        self._show_run_problems(session)
+        self._show_status()
+
+    def _no_plots(self, step: Step) -> str:
+        """What the plot area says on a step without plots to show."""
+        if step.kind != "run":
+            elsewhere = self.session if self.running and not self.session.interactive else None
+            return NO_RUN if elsewhere is None else \
+                f"The run of {elsewhere.lesson_id} step {elsewhere.index} is still going; its plots are on its step."
+        saved = self.progress.step(step.lesson_id, step.index).get("last_run")
+        if isinstance(saved, dict) and isinstance(saved.get("at"), (int, float)):
+            return (f"This step last ran at {_clock(saved['at'])} ({saved.get('reason', 'ended')}); its curves "
+                    "are kept while the lab is open. F5 runs it again.")
+        return "This step has not run yet: F5 runs it."
+
+    def _last_run_note(self, session: RunSession | None) -> str:
+        """"last run, 22:14" for a run that ended before its step was opened (else nothing)."""
+        if session is None or session.ended_at is None or session.ended_at >= self._shown_since:
+            return ""
+        return f"last run, {_clock(session.ended_at)}"
+
+    def _show_run_problems(self, session: RunSession | None) -> None:
+        failed = session is not None and session.state == RunState.FAILED
+        self.screen.panel.set_run_problems(
+            [(f"{session.lesson_id} step {session.index}", session.message)] if failed else [])
+
+    def _show_status(self) -> None:
+        """The status bar's run state and speed: those of the step on screen."""
+        status = self.screen.status
+        session = self.session_of(self.shown) if self.shown else None
+        if session is None and self.running and not self.session.interactive:
+            going = self.session  # a run of another step: say it is there, busy
+            status.set_state(f"{going.lesson_id} step {going.index} {going.state_text()}", "running")
+            status.set_speed("")
+            return
+        if session is None:
+            status.set_state("idle")
+            status.set_speed("")
+            return
+        failed = session.state in (RunState.FAILED, RunState.DIVERGED)
+        note = self._last_run_note(session)
+        status.set_state((f"{note} · " if note else "") + session.state_text(),
+                         "running" if session.active else "failed" if failed else "")
+        status.set_speed(session.speed_text())
+
+    async def _show_plots_for(self, step: Step, session: RunSession, switch_tab: bool = True) -> None:
+        """The step's plots, drawn from ``session``'s points so far (it may have run while away)."""
+        plots = {p.title: p for p in await self.screen.panel.plot_area.set_plots(step.plots)}
+        for title, series in session.points.items():
+            for name, (xs, ys) in series.items():
+                if title in plots:
+                    plots[title].extend(name, xs, ys)
+        for title, x, label in session.markers:
+            if title in plots:
+                plots[title].add_marker(x, label)
+        self._plotted = session
+        if switch_tab:
+            self.screen.panel.label_plots()
+            self.screen.show_plots()
 
     # -- devices -------------------------------------------------------------------------
 
@@ -287,7 +399,8 @@ class RunController:
         params = dict(header.get("params", {}))
         self.session = RunSession(step.lesson_id, step.index, step.engine, params, plots=step.plots,
                                   table=step.table, seed=params.get("seed"), replay=True)
-        await self._show_plots_for(step)
+        self.last_runs[self.session.key] = self.session
+        await self._show_plots_for(step, self.session)
         self._follow(step)
         self.player = Player(recording, speed=speed)
         self.screen.status.set_device(f"replay of {header.get('device', '?')}")
@@ -296,6 +409,11 @@ class RunController:
                        f"{header.get('device', '?')}, speed ×{speed:g}")
         if recording.note:
             log.write_line(recording.note)
+
+
+def _clock(seconds: float) -> str:
+    """A wall-clock time of today as the learner reads it: 22:14."""
+    return time.strftime("%H:%M", time.localtime(seconds))
 
 
 def run_result(session: RunSession) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import csv
 import io
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Callable
 
 from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
 from tui_lab.artifact_notes import NOTES
@@ -26,14 +26,22 @@ class JsonView:
         pass
 
 
-class TerminalView:
-    """A progress bar on a terminal; plain lines when output is piped."""
+def param_words(changes: dict[str, Any]) -> str:
+    return " ".join(f"--param {name}={value}" for name, value in changes.items())
 
-    def __init__(self, out: IO[str], title: str) -> None:
+
+class TerminalView:
+    """A progress bar on a terminal; plain lines when output is piped.
+
+    ``rerun`` turns a failure's alternative (changed parameters) into the command line
+    that runs it."""
+
+    def __init__(self, out: IO[str], title: str, rerun: Callable[[dict[str, Any]], str] = param_words) -> None:
         from rich.console import Console
 
         self.console = Console(file=out, highlight=False)
         self.title = title
+        self.rerun = rerun
         self.progress = None
         self.task = None
         self.download_bar = None
@@ -69,9 +77,11 @@ class TerminalView:
             self.console.print(message)
         elif isinstance(event, Failed):
             self.close()
-            self.console.print(f"Error: {event.message}")
-            if event.hint:
-                self.console.print(event.hint)
+            lines = [f"Error: {event.message}", event.hint]
+            if event.alternative:
+                lines.append(f"Or, to {event.alternative['label']}: {self.rerun(event.alternative['params'])}")
+            for line in filter(None, lines):  # never wrapped: a command in them must copy and paste whole
+                self.console.print(line, markup=False, soft_wrap=True)
 
     def _artifact(self, event: Artifact) -> None:
         if event.kind == "download":

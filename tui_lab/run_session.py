@@ -17,6 +17,7 @@ from tui_lab.artifact_notes import NOTES
 from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
+Marker = tuple[str, float, str]  # (plot title, x, label): a live change drawn on a plot
 MAX_TABLE_ROWS = 500  # the table is for reading; the plots and CSV hold everything
 
 
@@ -53,6 +54,7 @@ class RunSession:
     loss: float | None = None
     message: str = ""
     hint: str = ""
+    alternative: dict[str, Any] | None = None  # a failed run's offer of one that works now (``Failed.alternative``)
     summary: dict[str, Any] = field(default_factory=dict)  # the Finished event's figures
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     evaluations: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +65,11 @@ class RunSession:
     samples_per_s: float | None = None
     steps_per_s: float | None = None
     started_at: float = field(default_factory=time.monotonic)
+    ended_at: float | None = None  # wall-clock time the run ended (``time.time()``)
+    paused: bool = False  # the learner paused it (a manual run waits for keys and is not "paused")
+    # Every point plotted and every marker, per plot, so the plots come back with the step.
+    points: dict[str, dict[str, tuple[list[float], list[float]]]] = field(default_factory=dict)
+    markers: list[Marker] = field(default_factory=list)
     _rate_mark: tuple[float, int] | None = None
 
     @property
@@ -73,8 +80,29 @@ class RunSession:
     def active(self) -> bool:
         return self.state not in TERMINAL_STATES
 
+    def set_paused(self, paused: bool) -> None:
+        """The learner paused or resumed the run; the rate is measured afresh from here."""
+        self.paused, self._rate_mark = paused, None
+
+    def state_text(self) -> str:
+        """The run's state for the status bar: ``paused``, ``running``, ``completed · seed 7``, …"""
+        if self.active and self.paused:
+            return "paused"
+        return self.state + (f" · seed {self.seed}" if self.seed is not None else "")
+
     def apply(self, event: Event | ProgressBatch) -> list[Points]:
-        """Update from one event or batch; returns (plot, series, xs, ys) to add to the plots."""
+        """Update from one event or batch; returns (plot, series, xs, ys) to add to the plots
+        (kept in ``points`` too)."""
+        points = self._apply(event)
+        for plot, series, xs, ys in points:
+            kept = self.points.setdefault(plot, {}).setdefault(series, ([], []))
+            kept[0].extend(xs)
+            kept[1].extend(ys)
+        if not self.active and self.ended_at is None:
+            self.ended_at = time.time()
+        return points
+
+    def _apply(self, event: Event | ProgressBatch) -> list[Points]:
         if isinstance(event, Started):
             self.state, self.device, self.total_steps = RunState.RUNNING, event.device, event.total_steps
             if event.seed is not None:
@@ -97,6 +125,8 @@ class RunSession:
             self.versions[event.kind] = self.versions.get(event.kind, 0) + 1
             if event.kind == "command" and isinstance(event.payload, dict) and event.payload.get("total_steps"):
                 self.total_steps = int(event.payload["total_steps"])  # e.g. one more epoch: a new ETA
+            if event.kind == "command":
+                self._mark_lr(event.payload)
             if event.kind == "note":
                 self.notes.append(str(event.payload))
             elif event.kind in NOTES:
@@ -116,7 +146,16 @@ class RunSession:
             return []
         if isinstance(event, Failed):
             self.state, self.message, self.hint = RunState.FAILED, event.message, event.hint
+            self.alternative = event.alternative
         return []
+
+    def _mark_lr(self, answer: Any) -> None:
+        """An applied learning-rate change is marked on the loss plot, where it took effect."""
+        if not isinstance(answer, dict) or answer.get("cmd") != "set_lr" or not answer.get("applied"):
+            return
+        plot = next((spec.title for spec in self.plots if "loss" in spec.series), None)
+        if plot is not None and isinstance(answer.get("step"), (int, float)):
+            self.markers.append((plot, float(answer["step"]), f"lr {answer.get('lr'):g}"))
 
     def _progress(self, batch: ProgressBatch) -> list[Points]:
         if not len(batch):
@@ -152,7 +191,7 @@ class RunSession:
         return [p for p in points if p[2]]
 
     def eta_seconds(self) -> float | None:
-        if self.manual or not self.active or not self.steps_per_s or not self.total_steps:
+        if self.manual or self.paused or not self.active or not self.steps_per_s or not self.total_steps:
             return None
         return max(0.0, (self.total_steps - self.step) / self.steps_per_s)
 
@@ -160,9 +199,10 @@ class RunSession:
         parts = []
         if self.total_steps:
             parts.append(f"step {self.step}/{self.total_steps}")
-        if self.active and self.samples_per_s:  # rates describe a run that is going
+        going = self.active and not self.paused  # rates describe a run that is going
+        if going and self.samples_per_s:
             parts.append(f"{_si(self.samples_per_s)} samples/s")
-        elif self.active and self.steps_per_s and not self.manual:
+        elif going and self.steps_per_s and not self.manual:
             parts.append(f"{_si(self.steps_per_s)} steps/s")
         eta = self.eta_seconds()
         if eta is not None:

@@ -10,8 +10,7 @@ finite differences, and they must agree.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator
 
 from engines.byhand.gd_problem import (
     ARTICLE, ARTICLE_THETA1, ARTICLE_THETA2, LR, THETA0, X, Y, GDInputs, critical_lr, grad, hand_values, inputs,
@@ -181,11 +180,14 @@ def iterate(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     yield Started(device="cpu", config=dict(config), total_steps=steps)
     yield Artifact("note", regime_note(lr, problem))
     first_loss = loss(theta, x, y)
+    g = grad(theta, x, y)
     for k in range(steps + 1):
-        if ctl.stop_requested:
-            return
-        ctl.poll()
-        g = grad(theta, x, y)
+        if k:  # step k is one update: it waits its turn (a key press, when run step by step)
+            ctl.poll()
+            if ctl.stop_requested:  # checked after the wait: a stop that ends it adds no step
+                return
+            theta = theta - lr * g
+            g = grad(theta, x, y)
         yield Progress(step=k, loss=loss(theta, x, y), lr=lr, values={"theta": theta, "grad": g, "update": -lr * g})
         if abs(theta) > OVERFLOW:
             yield Finished("diverged", {"message": (
@@ -194,8 +196,6 @@ def iterate(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                 f"pick α below {critical_lr(x):.6f}."
             )})
             return
-        if k < steps:
-            theta = theta - lr * g
     final_loss = loss(theta, x, y)
     if final_loss > first_loss * (1 + 1e-9) and steps >= 2:  # worse than where it started
         yield Finished("diverged", {"message": (
@@ -223,9 +223,9 @@ def batch_vs_sgd(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     yield Artifact("note", f"The least-squares fit of this noisy data is θ* = {theta_star:.4f}; "
                            f"the lowest possible loss is {full_loss(theta_star):.4f}.")
     for k in range(steps + 1):
-        if ctl.stop_requested:
-            return
         ctl.poll()
+        if ctl.stop_requested:  # after the wait: a stop that ends a pause adds no step
+            return
         yield Progress(step=k, loss=full_loss(batch), lr=lr, values={
             "batch_theta": batch, "sgd_theta": sgd, "batch_loss": full_loss(batch), "sgd_loss": full_loss(sgd),
         })
@@ -252,18 +252,14 @@ BATCH_VS_SGD = EngineSpec(
     smoke={"steps": 5},
 )
 
-@dataclass(frozen=True)
-class LessonDefaults(EngineSpec):
-    """An engine whose α and θ₀, when not given, are those of the chosen variant's lesson."""
 
-    def config(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        config = super().config(overrides)
-        problem = inputs(config["variant"])
-        config.update({name: getattr(problem, name) for name in ("lr", "theta0") if name not in overrides})
-        return config
+def _lesson_start(variant: int) -> dict[str, float]:
+    """The α and θ₀ of the variant's lesson: where a run starts unless it is told otherwise."""
+    problem = inputs(variant)
+    return {"lr": problem.lr, "theta0": problem.theta0}
 
 
-ITERATE = LessonDefaults(
+ITERATE = EngineSpec(
     name="gd.iterate",
     title="Gradient descent on y = θx",
     params=(
@@ -275,4 +271,5 @@ ITERATE = LessonDefaults(
     ),
     run=iterate,
     smoke={"steps": 5},
+    variant_defaults=_lesson_start,
 )

@@ -159,6 +159,12 @@ def compare(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     yield Finished("completed", {"max_abs_diff": worst})
 
 
+def _lesson_rates(variant: int) -> dict[str, float]:
+    """The α and γ of the variant's hand steps: where the comparison starts unless told otherwise."""
+    problem = inputs(variant)
+    return {"lr": problem.lr, "momentum": problem.momentum}
+
+
 COMPARE = EngineSpec(
     name="opt.compare",
     title="From the formula vs torch.optim, step by step, on y = θx",
@@ -177,6 +183,7 @@ COMPARE = EngineSpec(
     run=compare,
     needs_torch=True,
     smoke={"steps": 5},
+    variant_defaults=_lesson_rates,
 )
 
 

@@ -121,18 +121,21 @@ def fetch(root: Path | str, *, download: bool = True,
     if not archive_ok and not download:
         why = (f"{archive} is damaged (its md5 is not the official one) and downloading is turned off "
                "(download=false)" if archive.is_file() else "downloading is turned off (download=false)")
-        raise _missing_error(root, why)
+        raise _missing_error(root, why, "run again with download=true")
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=root):
             pass
     except OSError as error:
-        raise _missing_error(root, f"{root} cannot be written ({error.strerror or error})") from None
+        raise _missing_error(root, f"{root} cannot be written ({error.strerror or error})",
+                             "point --data-dir at a folder you can write to") from None
     if not archive_ok:
         try:
             yield from downloads.download(opener or _urlopen, URL, archive, md5=ARCHIVE_MD5, chunk=CHUNK)
         except downloads.NetworkError as error:
-            raise _missing_error(root, f"it could not be downloaded: {error}") from None
+            raise _missing_error(root, downloads.why_not_downloaded([error]),
+                                 "connect to the internet and run again" if error.offline else "run again later") \
+                from None
     _unpack(archive, root)
     return folder
 
@@ -167,16 +170,11 @@ def _unpack(archive: Path, root: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _missing_error(root: Path, why: str) -> DataError:
-    folder = folder_of(root)
-    message = (f"CIFAR-10 is not on this computer and {why}; its files ({', '.join(ALL_FILES)}) "
-               f"were looked for in {folder}.")
-    hint = ("To fix it: on a machine with internet, download "
-            f"{URL} ({ARCHIVE_BYTES / 1e6:.0f} MB, md5 {ARCHIVE_MD5}) and copy it to {root / ARCHIVE} "
-            f"(the lab checks and unpacks it), or unpack it so that {folder} holds the seven files; "
-            f"or run `python -c \"from torchvision.datasets import CIFAR10; CIFAR10('{root}', download=True)\"` "
-            "where there is internet; or point --data-dir or TUI_LAB_DATA at a folder that already holds "
-            f"{FOLDER}/; then run again.")
+def _missing_error(root: Path, why: str, fix: str) -> DataError:
+    """Two short lines: what is missing, where it was looked for and why it is not here;
+    then ``fix`` for this cause, and the way that works on any computer."""
+    message = f"CIFAR-10 is not on this computer (looked in {folder_of(root)}), and {why}."
+    hint = f"To fix it, {fix}, or copy {ARCHIVE} ({ARCHIVE_BYTES / 1e6:.0f} MB, from {URL}) into {root}."
     return DataError(message, hint)
 
 
@@ -305,10 +303,10 @@ def synthetic(train: int = TRAIN_SIZE, test: int = TEST_SIZE, seed: int = 0) -> 
 
     train_images, train_labels = draw(train)
     test_images, test_labels = draw(test)
-    note = (f"These are {train:,} generated training images of CIFAR-10's shape, not CIFAR-10 (data=synthetic): "
+    note = (f"These are {train:,} generated training images of CIFAR-10's shape, not CIFAR-10 (dataset=synthetic): "
             "the run measures speed and checks the pipeline, and its accuracies say nothing about CIFAR-10.")
     return Arrays(train_images, train_labels, test_images, test_labels, CLASSES,
-                  "generated stand-in (data=synthetic)", official=False, warnings=[note])
+                  "generated stand-in (dataset=synthetic)", official=False, warnings=[note])
 
 
 def load(root: Path | str, *, download: bool = True, opener: Callable[[str], Any] | None = None) -> Arrays:

@@ -8,9 +8,10 @@ Where things are: the recipes and how ``auto`` resolves in ``recipe``, the param
 weights: offline they cannot be fetched, a note says so and the run trains the same
 network from random weights.
 
-``data=synthetic`` trains on a generated stand-in of CIFAR-10's shape (learnable tinted
+``dataset=synthetic`` trains on a generated stand-in of CIFAR-10's shape (learnable tinted
 textures, a note says what it is): for ``tui-lab check`` and speed measurements on
-machines without the dataset; its accuracies say nothing about CIFAR-10.
+machines without the dataset, and is what a run offers (``Failed.alternative``) when
+CIFAR-10 is missing; its accuracies say nothing about CIFAR-10.
 
 Numbers (``epochs``, ``batch_size``, ``lr``, ``subset``) take 0 for "the recipe's";
 ``lr`` 0 scales the recipe's rate linearly with ``batch_size``. Each trick is a switch
@@ -57,7 +58,7 @@ shapes of ``engines.core.artifacts`` and ``engines.cifar.artifacts`` (Dataset, M
   test_loss, checkpoint, model, processes, train_seconds, timed_seconds, tricks[,
   test_accuracy_no_tta]})`` — ``timed_seconds`` as the records time (whitening + steps +
   final evaluation), ``tricks`` the on/off of each switch: one row of an ablation table;
-  or ``Failed(message, hint)``; a non-finite loss ends as ``Finished("diverged", ...)``.
+  or ``Failed(message, hint, alternative)`` (missing or damaged data: the stand-in); a non-finite loss ends as ``Finished("diverged", ...)``.
 
 Live commands (one process): ``pause``/``resume``/``step``/``stop``, ``{"cmd": "set_lr",
 "lr": x}`` (the peak rate from the next step on; ends the schedule; ``x`` as
@@ -79,12 +80,14 @@ from engines.cifar.params import PARAMS
 from engines.cifar.recipe import RECIPES, resolve
 from engines.core import downloads
 from engines.core.artifacts import Resumed
-from engines.core.events import Artifact, Event, Failed, Started
+from engines.core.events import Artifact, Event, Failed, Started, alternative_run
 from engines.core.params import ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.training import checkpoint_paths
 from engines.training.specs import LR
 
+STAND_IN = alternative_run("train on a generated stand-in of CIFAR-10's shape (no download)",
+                           {"dataset": "synthetic"})
 SYNTHETIC_TEST_SIZE = 2000  # enough to see a pipeline learn; evaluating 10,000 would dominate a CPU smoke run
 
 
@@ -123,7 +126,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 
     root = ctl.data_root()
     try:
-        if config["data"] == "synthetic":
+        if config["dataset"] == "synthetic":
             arrays = cifar_data.synthetic(train=config["subset"] or cifar_data.TRAIN_SIZE, test=SYNTHETIC_TEST_SIZE)
         else:
             if rank == 0:
@@ -135,7 +138,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                 folder = cifar_data.folder_of(root) if rank else folder
             arrays = cifar_data.read(folder)
     except DataError as error:
-        yield Failed(error.message, error.hint)
+        yield Failed(error.message, error.hint, STAND_IN)
         return
     full = len(arrays.train_labels)
     subset = config["subset"] or (min(recipe.cpu_subset, full) if device.kind != "cuda" else full)
@@ -165,7 +168,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     for note in notes:
         yield Artifact("note", note)
     yield Artifact("dataset", Dataset(
-        dataset=config["data"], title="CIFAR-10" if config["data"] == "cifar10" else "CIFAR-10 stand-in",
+        dataset=config["dataset"], title="CIFAR-10" if config["dataset"] == "cifar10" else "CIFAR-10 stand-in",
         source=arrays.source, official=arrays.official, train_size=data.train_size, full_train_size=full,
         test_size=len(data.test_y_cpu), classes=list(arrays.classes), mean=data.mean, std=data.std,
         threads=torch.get_num_threads(), processes=world, batch_per_process=config["batch_size"] // world))
@@ -189,6 +192,6 @@ TRAIN = EngineSpec(
     needs_torch=True,
     controls=(LR,),
     # CIFAR-10 may not be on the checking machine (CI has no internet): the stand-in checks the pipeline.
-    smoke={"model": "small-cnn", "data": "synthetic", "subset": 1000, "epochs": 1, "batch_size": 100, "tta": "off",
+    smoke={"model": "small-cnn", "dataset": "synthetic", "subset": 1000, "epochs": 1, "batch_size": 100, "tta": "off",
            "checkpoint": "off"},
 )

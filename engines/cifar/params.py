@@ -13,8 +13,9 @@ SWITCH_CHOICES = ("auto", "on", "off")
 PARAMS = (
     Param("model", str, "auto", "network and its recipe (auto: small-cnn on a CPU, fast on a GPU)",
           choices=("auto", *cifar_models.MODEL_NAMES)),
-    Param("data", str, "cifar10", "the images: cifar10, or synthetic (a generated stand-in of the same shape, "
-          "for checks and speed measurements without the dataset)", choices=("cifar10", "synthetic")),
+    Param("dataset", str, "cifar10", "the images: cifar10, or synthetic (a generated stand-in of the same shape, "
+          "for checks and speed measurements without the dataset)", choices=("cifar10", "synthetic"),
+          aliases=("data",)),
     Param("epochs", float, 0.0, "passes over the training set, may be fractional (0: the recipe's)",
           minimum=0.0, maximum=1000.0),
     Param("batch_size", int, 0, "images per step, all processes together (0: the recipe's)",

@@ -10,8 +10,10 @@ Nothing here imports torch.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +34,14 @@ class DataError(Exception):
 
 
 class NetworkError(Exception):
-    """One URL failed (unreachable, broken off, damaged); callers try the next mirror."""
+    """One URL failed (unreachable, broken off, damaged); callers try the next mirror.
+
+    ``offline`` is true when the machine reached no server at all (no name lookup, no
+    route): then the cause is this computer's connection, not the URL, and is said once."""
+
+    def __init__(self, url: str, problem: str, offline: bool = False) -> None:
+        super().__init__(f"{url}: {problem}")
+        self.url, self.problem, self.offline = url, problem, offline
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ def download(open_url: Callable[[str], Any], url: str, target: Path, *, md5: str
             try:
                 response = open_url(url)
             except (OSError, http.client.HTTPException) as error:  # URLError and timeouts are OSErrors
-                raise NetworkError(f"{url}: {reason(error)}") from None
+                raise NetworkError(url, reason(error), offline=is_offline(error)) from None
             with response:
                 length = response.headers.get("Content-Length") if hasattr(response, "headers") else None
                 total = int(length) if length and str(length).isdigit() else None
@@ -79,7 +88,7 @@ def download(open_url: Callable[[str], Any], url: str, target: Path, *, md5: str
                     try:
                         data = response.read(chunk)
                     except (OSError, http.client.HTTPException) as error:
-                        raise NetworkError(f"{url}: the connection broke ({reason(error)})") from None
+                        raise NetworkError(url, f"the connection broke ({reason(error)})") from None
                     if not data:
                         break
                     out.write(data)  # a full disk raises OSError here and is not a network problem
@@ -87,22 +96,46 @@ def download(open_url: Callable[[str], Any], url: str, target: Path, *, md5: str
                     done += len(data)
                     yield DownloadProgress(target.name, done, total)
         if total is not None and done != total:
-            raise NetworkError(f"{url}: the download stopped after {done} of {total} bytes")
+            raise NetworkError(url, f"the download stopped after {done} of {total} bytes")
         found = digest.hexdigest()
         if md5 and found != md5:
-            raise NetworkError(f"{url}: the file arrived damaged (md5 {found}, expected {md5})")
+            raise NetworkError(url, f"the file arrived damaged (md5 {found}, expected {md5})")
         if sha256_prefix and not found.startswith(sha256_prefix):
-            raise NetworkError(f"{url}: the file arrived damaged (sha256 {found[:16]}…, expected {sha256_prefix}…)")
+            raise NetworkError(url, f"the file arrived damaged (sha256 {found[:16]}…, expected {sha256_prefix}…)")
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)  # gone after a rename; removed after any failure or abandonment
 
 
+# No route out of this computer: the connection is missing, whichever server was asked.
+_NO_ROUTE = {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH}
+
+
+def is_offline(error: BaseException) -> bool:
+    """Whether ``error`` (as urlopen raises it) means no server could be reached at all:
+    a failed name lookup or no route, rather than one server's refusal or fault."""
+    cause = getattr(error, "reason", error)  # URLError wraps the socket's error
+    return isinstance(cause, socket.gaierror) or (isinstance(cause, OSError) and cause.errno in _NO_ROUTE)
+
+
 def reason(error: BaseException) -> str:
-    """The useful part of a network error, e.g. 'HTTP 404 Not Found' or 'timed out'."""
+    """The useful part of a network error in words, e.g. 'HTTP 404 Not Found', 'timed out'
+    or 'no internet connection' (never an errno's repr)."""
+    if is_offline(error):
+        return "no internet connection"
     text = getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error)
+    text = getattr(text, "strerror", None) or text  # URLError(ConnectionRefusedError(...)) -> its words
     code = getattr(error, "code", None)
     return f"HTTP {code} {text}" if isinstance(code, int) else str(text) or error.__class__.__name__
+
+
+def why_not_downloaded(errors: list[NetworkError]) -> str:
+    """Why a file could not be downloaded from any of its URLs, as the end of a sentence,
+    each cause said once: 'there is no internet connection to download it' when no
+    server could be reached, else each URL's problem."""
+    if errors and all(error.offline for error in errors):
+        return "there is no internet connection to download it"
+    return "it could not be downloaded: " + "; ".join(str(error) for error in errors)
 
 
 def file_md5(path: Path) -> str:

@@ -75,9 +75,22 @@ class Finished(Event):
 
 @dataclass(frozen=True)
 class Failed(Event):
+    """A run that could not go on: ``message`` says what, ``hint`` how to fix it, and
+    ``alternative`` (see ``alternative_run``) offers a run that works right now."""
+
     type: ClassVar[str] = "failed"
     message: str
     hint: str = ""
+    alternative: dict[str, Any] | None = None
+
+
+ALTERNATIVE_KEY = "d"  # the lab reruns a failed step with the alternative's params on this key
+
+
+def alternative_run(label: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``Failed.alternative``: the same step rerun with ``params`` merged in; ``label``
+    completes "press d to …", e.g. "train on Fashion-MNIST, which is on this computer"."""
+    return {"key": ALTERNATIVE_KEY, "label": label, "params": dict(params)}
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

@@ -25,6 +25,7 @@ class Param:
     maximum: float | None = None
     exclusive_minimum: bool = False  # True: value must be > minimum (e.g. a learning rate)
     choices: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # former names, still accepted (``current_names`` says the new one)
 
     def describe(self) -> str:
         """What is allowed, as a phrase: 'a number greater than 0'."""
@@ -101,6 +102,7 @@ def validate(
 ) -> dict[str, Any]:
     """Defaults of ``specs`` with ``overrides`` applied; the first problem raises ParamError."""
     by_name = {p.name: p for p in specs}
+    overrides, _ = current_names(by_name.values(), overrides)
     unknown = sorted(set(overrides) - set(by_name))
     if unknown:
         valid = ", ".join(by_name) or "none"
@@ -110,6 +112,25 @@ def validate(
     for name, raw in overrides.items():
         config[name] = by_name[name].parse(raw)
     return config
+
+
+def current_names(specs: Iterable[Param], overrides: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``overrides`` with former names (``Param.aliases``) replaced by today's, and one note
+    per former name used ("`data` is now called `dataset`."), for a host to show."""
+    renamed = {alias: p.name for p in specs for alias in p.aliases}
+    out: dict[str, Any] = {}
+    notes = []
+    for name, value in overrides.items():
+        new = renamed.get(name)
+        if new is None:
+            out[name] = value
+            continue
+        if new in overrides:
+            raise ParamError(f"{name} and {new} are one parameter ({name} is its former name); give it once, "
+                             f"as {new}.")
+        out[new] = value
+        notes.append(f"`{name}` is now called `{new}`.")
+    return out, notes
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:

@@ -37,12 +37,19 @@ class EngineSpec:
     # Values a live command may change while the engine runs (e.g. ``lr`` for ``set_lr``): the
     # one spec both the engine and the UI's live controls validate with.
     controls: tuple[Param, ...] = ()
+    # For by-hand engines with a ``variant`` param: variant → the values of other params that
+    # the lesson uses for that variant (its α, θ₀, …), taken where the run does not set them.
+    variant_defaults: Callable[[int], Mapping[str, Any]] | None = None
 
     def control(self, name: str) -> Param | None:
         return next((p for p in self.controls if p.name == name), None)
 
     def config(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
-        return validate(self.params, overrides, owner=self.name)
+        config = validate(self.params, overrides, owner=self.name)
+        if self.variant_defaults is not None and "variant" in config:
+            lesson = self.variant_defaults(config["variant"])
+            config.update({name: value for name, value in lesson.items() if name not in overrides})
+        return config
 
 
 class Control:

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterator
 
 from engines.core import downloads
 from engines.core.downloads import DataError, DownloadProgress
+from engines.core.events import alternative_run
 
 _urlopen = downloads.urlopen  # the tests put a fake mirror here
 
@@ -64,6 +65,7 @@ class DatasetInfo:
     std: float
     system_dirs: tuple[str, ...] = ()  # where a distribution package installs the files
     system_package: str = ""
+    download_mb: int = 0  # the four .gz files together, rounded
 
 
 DATASETS: dict[str, DatasetInfo] = {
@@ -83,6 +85,7 @@ DATASETS: dict[str, DatasetInfo] = {
         test_size=10_000,
         mean=0.1307,
         std=0.3081,
+        download_mb=12,
     ),
     "fashion-mnist": DatasetInfo(
         key="fashion-mnist",
@@ -103,6 +106,7 @@ DATASETS: dict[str, DatasetInfo] = {
         std=0.3530,
         system_dirs=("/usr/share/datasets/fashion-mnist",),
         system_package="dataset-fashion-mnist",
+        download_mb=30,
     ),
 }
 
@@ -165,6 +169,29 @@ def locate(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None = 
     return None
 
 
+def default_dataset(root: Path) -> tuple[str, str]:
+    """The dataset a run uses unless the learner chose one, and a sentence saying why:
+    MNIST if its files are here, else Fashion-MNIST if its files are here (Debian's
+    package included), else MNIST, which downloads. Only looks for the files; reading
+    and checking them is the run's job."""
+    mnist, fashion = DATASETS["mnist"], DATASETS["fashion-mnist"]
+    if locate(mnist, root) is not None:
+        return mnist.key, f"{mnist.title}: it is on this computer."
+    if locate(fashion, root) is not None:
+        return fashion.key, (f"{fashion.title}: it is on this computer; {mnist.title} is not "
+                             f"(choosing {mnist.key} downloads it, about {mnist.download_mb} MB).")
+    return mnist.key, (f"{mnist.title}: it is not on this computer yet and downloads when the run starts "
+                       f"(about {mnist.download_mb} MB).")
+
+
+def alternative(info: DatasetInfo, root: Path) -> dict[str, Any] | None:
+    """The run that works now when ``info`` is missing: another dataset that is here."""
+    for other in DATASETS.values():
+        if other.key != info.key and locate(other, root) is not None:
+            return alternative_run(f"train on {other.title}, which is on this computer", {"dataset": other.key})
+    return None
+
+
 # --- downloading ---------------------------------------------------------------------
 
 
@@ -188,27 +215,31 @@ def fetch(
     raw = raw_folder(info, root)
     missing = [name for name in ALL_FILES if _in_folder(raw, name) is None]
     if not download:
-        raise _missing_error(info, root, system_dirs, "downloading is turned off (download=false)")
+        raise _missing_error(info, root, system_dirs, "downloading is turned off (download=false)",
+                             "run again with download=true")
     try:
         raw.mkdir(parents=True, exist_ok=True)
         probe = tempfile.TemporaryFile(dir=raw)
         probe.close()
     except OSError as error:
-        raise _missing_error(info, root, system_dirs, f"{raw} cannot be written ({error.strerror or error})")
+        raise _missing_error(info, root, system_dirs, f"{raw} cannot be written ({error.strerror or error})",
+                             "point --data-dir at a folder you can write to")
     open_url = opener or _urlopen
     for name in missing:
         gz = raw / f"{name}.gz"
         if not gz.is_file():
-            problems = []
+            problems: list[downloads.NetworkError] = []
             for mirror in info.mirrors:
                 try:
                     yield from downloads.download(open_url, mirror + gz.name, gz, md5=info.md5.get(gz.name),
                                                   chunk=CHUNK)
                     break
                 except downloads.NetworkError as error:  # the next mirror is tried
-                    problems.append(str(error))
+                    problems.append(error)
             else:
-                raise _missing_error(info, root, system_dirs, "it could not be downloaded: " + "; ".join(problems))
+                offline = all(problem.offline for problem in problems)
+                raise _missing_error(info, root, system_dirs, downloads.why_not_downloaded(problems),
+                                     "connect to the internet and run again" if offline else "run again later")
         _unpack(gz, raw / name)
     return Located(info, {name: _in_folder(raw, name) for name in ALL_FILES}, f"data root {raw}")  # type: ignore[misc]
 
@@ -227,23 +258,19 @@ def _unpack(gz: Path, target: Path) -> None:
         Path(tmp_name).unlink(missing_ok=True)
 
 
-def _missing_error(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None, why: str) -> DataError:
+def _missing_error(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None, why: str,
+                   fix: str) -> DataError:
+    """Two short lines: what is missing, where it was looked for and why it is not here;
+    then ``fix`` for this cause, and the ways that work on any computer."""
     raw = raw_folder(info, root)
     dirs = info.system_dirs if system_dirs is None else system_dirs
-    looked = f"{raw}" + "".join(f" and {d}" for d in dirs)
-    names = ", ".join(ALL_FILES)
-    message = (f"{info.title} is not on this computer and {why}; its four files ({names}, "
-               f"each plain or .gz) were looked for in {looked}.")
-    ways = []
+    looked = " and ".join(str(folder) for folder in (raw, *dirs))
+    message = f"{info.title} is not on this computer (looked in {looked}), and {why}."
+    ways = [fix]
     if info.system_package:
-        ways.append(f"install it with `sudo apt-get install {info.system_package}`")
-    ways.append(f"on a machine with internet, download the four .gz files from {info.mirrors[0]} "
-                f"and copy them into {raw}")
-    ways.append(f"run `python -c \"from torchvision.datasets import {info.folder}; "
-                f"{info.folder}('{root}', download=True)\"` where there is internet")
-    ways.append("point --data-dir or TUI_LAB_DATA at a folder that already holds "
-                f"{info.folder}/raw/")
-    return DataError(message, "To fix it: " + "; or ".join(ways) + "; then run again.")
+        ways.append(f"run `sudo apt-get install {info.system_package}`")
+    ways.append(f"copy the four files from {info.mirrors[0]} into {raw}")
+    return DataError(message, "To fix it, " + ", or ".join(ways) + ".")
 
 
 # --- reading -------------------------------------------------------------------------

@@ -28,7 +28,8 @@ Events of a training run, in order; artifact payloads have the shapes of
   uint8), ``Artifact("model", Model)``, and ``Artifact("resumed", Resumed)`` when
   continuing a checkpoint;
 * ``Progress(step, loss, epoch, lr, samples_per_s)`` every ``log_every`` steps, at each
-  epoch's end, and every step in slow motion; ``loss`` is the mean over those steps;
+  epoch's end, and every step of a paced run (``step_seconds``) or in slow motion;
+  ``loss`` is the mean over those steps;
 * ``Artifact("health", Health)`` every ``HEALTH_EVERY_STEPS`` steps and at each epoch's end;
 * per epoch: ``Evaluated(epoch, {test_accuracy, test_loss, train_loss, train_accuracy,
   train_seconds, samples_per_s, lr})`` (accuracies 0–1; train figures are running
@@ -38,7 +39,8 @@ Events of a training run, in order; artifact payloads have the shapes of
 * ``Artifact("command", CommandAnswer)`` answering each live command;
 * ``Finished(reason, {steps, seconds, steps_per_s, epochs, total_steps, test_accuracy,
   test_loss, checkpoint})`` (``steps``: optimizer steps of this run; ``total_steps``:
-  of the model's whole training) or ``Failed(message, hint)``. A non-finite loss ends
+  of the model's whole training) or ``Failed(message, hint, alternative)`` (missing or damaged
+  data: the other dataset when it is on this computer). A non-finite loss ends
   the run as ``Finished("diverged", {step, message, loss, suggested_lr})``.
 
 Live commands (``Control.send``): ``pause``/``resume``/``stop``, ``{"cmd": "set_lr",
@@ -63,7 +65,7 @@ from engines.mnist.artifacts import Dataset
 from engines.mnist.checkpoint_paths import checkpoint_path, resume_path
 from engines.mnist.data import DataError
 from engines.training.checkpoint_paths import check_writable
-from engines.training.specs import LR
+from engines.training.specs import LR, STEP_SECONDS
 
 
 PARAMS = (
@@ -80,6 +82,7 @@ PARAMS = (
     Param("subset", int, 0, "train on this many random training images (0: all)", minimum=0, maximum=60_000),
     Param("log_every", int, 10, "steps between loss read-backs and progress events", minimum=1,
           maximum=100_000),
+    STEP_SECONDS,  # a paced run: a lesson's live-controls step is slow enough to steer on a CPU
     Param("checkpoint", str, "auto", "checkpoint file: auto (in the lab's folder), off, or a path"),
     Param("resume", str, "none", "continue from a checkpoint: none, last (this run's checkpoint) or a path"),
     Param("download", bool, True, "download missing data from the internet"),
@@ -109,14 +112,14 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     from engines.training.images import class_samples
 
     device = setup_device(ctl)
+    root = ctl.data_root()
     try:
-        located = yield from downloads.reporting(
-            mnist_data.fetch(info, ctl.data_root(), download=config["download"]), ctl)
+        located = yield from downloads.reporting(mnist_data.fetch(info, root, download=config["download"]), ctl)
         if located is None:
             return  # stopped while downloading
         arrays = mnist_data.read(located)
-    except DataError as error:
-        yield Failed(error.message, error.hint)
+    except DataError as error:  # missing or damaged: offer the other dataset when it is here
+        yield Failed(error.message, error.hint, mnist_data.alternative(info, root))
         return
     if device.kind == "cpu":
         torch.set_num_threads(cpu_threads(config, device))

@@ -53,7 +53,9 @@ class Trainer(abc.ABC):
         self.step = 0  # optimizer steps taken
         self.order: Any = None  # this epoch's permutation, while an epoch is under way
         self.offset = 0  # images of this epoch already trained on
-        self.step_seconds = 0.0  # slow motion: pause after every step
+        # A wait after every step: a paced run's own (the engine's ``step_seconds``, where it
+        # has one) until a ``slow`` command changes it.
+        self.step_seconds = float(self.config.get("step_seconds", 0.0))
         self.step_lr = lr  # the learning rate the last step used
         self.last_metrics: dict[str, Any] = {}
         self.running = EpochFigures(self.device.name)

@@ -1,4 +1,9 @@
-"""Slow motion: a pause after each training step that a stop cuts short."""
+"""Pacing: a wait after each training step that a stop cuts short.
+
+A paced run (``step_seconds`` > 0) can be watched and steered on any device: on a CPU the
+articles' MLP otherwise trains an epoch in a second or two, over before Pause, Apply lr
+now or +1 epoch can be pressed. Slow motion is the same wait, made longer while the run goes.
+"""
 
 from __future__ import annotations
 

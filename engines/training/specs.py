@@ -12,7 +12,7 @@ from typing import Any
 from engines.core.params import Param
 
 LR = Param("lr", float, 0.001, "learning rate", minimum=0.0, exclusive_minimum=True, maximum=10.0)
-STEP_SECONDS = Param("step_seconds", float, 0.0, "slow motion: seconds to wait after each step",
+STEP_SECONDS = Param("step_seconds", float, 0.0, "seconds to wait after each step, to watch the run (0: full speed)",
                      minimum=0.0, maximum=10.0)
 
 

@@ -82,7 +82,8 @@ class LivePlot(Widget, can_focus=True):
     """A titled line plot of one or more named series against a shared x axis.
 
     Focus it (Tab) and the arrow keys move a cursor along the curve that reads out the
-    step and every series' value there; Home/End jump to the ends.
+    step and every series' value there; Home/End jump to the ends. Markers are vertical
+    lines with a label at an x (a learning rate changed there: "lr 0.05").
     """
 
     DEFAULT_CSS = """
@@ -106,6 +107,7 @@ class LivePlot(Widget, can_focus=True):
         self.x_label = x_label
         self.log_y = log_y
         self.series: dict[str, SeriesBuffer] = {}
+        self.markers: list[tuple[float, str]] = []  # (x, label)
         self.builds = 0  # how many times the figure was rebuilt (for tests and benches)
         self._dirty = False
         self.cursor: int | None = None  # index into the first series (None: no cursor)
@@ -139,6 +141,11 @@ class LivePlot(Widget, can_focus=True):
             pairs = [(x, y) for x, y in zip(xs, ys) if math.isfinite(y)]
             xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
         self.series.setdefault(name, SeriesBuffer()).extend(xs, ys)
+        self._dirty = True
+
+    def add_marker(self, x: float, label: str) -> None:
+        """A vertical line at ``x`` with ``label`` beside it (e.g. where a learning rate changed)."""
+        self.markers.append((float(x), label))
         self._dirty = True
 
     # -- reading values off the plot --------------------------------------------------
@@ -183,6 +190,7 @@ class LivePlot(Widget, can_focus=True):
 
     def clear(self) -> None:
         self.series.clear()
+        self.markers.clear()
         self._dirty = True
 
     def _refresh_if_dirty(self) -> None:
@@ -227,6 +235,10 @@ class LivePlot(Widget, can_focus=True):
                 low, high = min(low, min(ys)), max(high, max(ys))
                 labelled = len(self.series) > 1 or not roomy
                 plt.plot(xs, ys, marker="braille", label=name if labelled else None)
+        for x, label in self.markers:
+            plt.vline(x, "orange")
+            if low <= high:  # beside the line, at the top of the curves
+                plt.text(f" {label}", x, high, color="orange", alignment="left")
         if readout:
             buffer = self._cursor_series
             plt.vline(buffer.xs[min(self.cursor, len(buffer) - 1)], "red")

@@ -14,8 +14,11 @@ from tui_lab.widgets.live_plot import LivePlot
 TABS = ("plots", "output", "problems")
 
 
+NO_RUN = "No run yet. Open a run step and press F5."
+
+
 class PlotArea(Horizontal):
-    """Side-by-side live plots for the run on screen."""
+    """Side-by-side live plots of the step on screen's run, or a sentence where there are none."""
 
     DEFAULT_CSS = """
     PlotArea { height: 1fr; }
@@ -27,7 +30,7 @@ class PlotArea(Horizontal):
         self.plot_fps = plot_fps  # the most redraws a second of each plot
 
     def compose(self) -> ComposeResult:
-        yield Static("No run yet. Open a run step and press F5.", classes="empty")
+        yield Static(NO_RUN, classes="empty")
 
     def plots(self) -> list[LivePlot]:
         return list(self.query(LivePlot))
@@ -35,12 +38,21 @@ class PlotArea(Horizontal):
     def plot(self, name: str) -> LivePlot | None:
         return next((p for p in self.query(LivePlot) if p.title == name), None)
 
+    async def show_hint(self, text: str) -> None:
+        """No plots: one sentence in their place (kept if it is already shown)."""
+        hints = list(self.query_children(".empty").results(Static))
+        if hints and not self.plots():
+            hints[0].update(text)
+            return
+        await self.remove_children()
+        await self.mount(Static(text, classes="empty"))
+
     async def set_plots(self, specs: tuple[PlotSpec, ...]) -> list[LivePlot]:
         """Replace the plots with one per spec (none: a hint)."""
-        await self.remove_children()
         if not specs:
-            await self.mount(Static("This step has nothing to plot.", classes="empty"))
+            await self.show_hint("This step has nothing to plot.")
             return []
+        await self.remove_children()
         plots = [
             LivePlot(spec.title, log_y=spec.log_y, x_label=spec.x_label or ("step" if spec.series else "x"),
                      fps=self.plot_fps)
@@ -95,6 +107,10 @@ class BottomPanel(Vertical):
     def __init__(self, plot_fps: float = TERMINAL.plot_fps, id: str | None = None) -> None:
         super().__init__(id=id)
         self.plot_fps = plot_fps
+        # PROBLEMS lists what is wrong now: the lab's own problems (lessons, settings,
+        # progress, devices), then the failure of the shown step's last run, if it failed.
+        self._lab_problems: list[tuple[str, str]] = []
+        self._run_problems: list[tuple[str, str]] = []
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="panel-tabs"):  # PLOTS first, so active by default
@@ -139,9 +155,27 @@ class BottomPanel(Vertical):
         return self.query_one(ProblemsTable)
 
     def add_problem(self, where: str, message: str) -> None:
-        self.problems.add_row(where, message)
-        count = self.problems.row_count
-        self.tabs.get_tab("problems").label = f"PROBLEMS {count}"
+        """A problem of the lab (not of one run); one already listed is not listed twice."""
+        if (where, message) not in self._lab_problems:
+            self._lab_problems.append((where, message))
+            self._list_problems()
+
+    def set_run_problems(self, rows: list[tuple[str, str]]) -> None:
+        """The problems of the run of the step on screen (none: it did not fail)."""
+        if rows != self._run_problems:
+            self._run_problems = list(rows)
+            self._list_problems()
+
+    def _list_problems(self) -> None:
+        table = self.problems
+        table.clear()
+        for row in self._lab_problems + self._run_problems:
+            table.add_row(*row)
+        self.tabs.get_tab("problems").label = f"PROBLEMS {table.row_count}" if table.row_count else "PROBLEMS"
+
+    def label_plots(self, note: str = "") -> None:
+        """The PLOTS tab says whose plots they are when they are not of a run going now ("last run, 22:14")."""
+        self.tabs.get_tab("plots").label = f"PLOTS · {note}" if note else "PLOTS"
 
     def cycle(self) -> None:
         current = TABS.index(self.active) if self.active in TABS else 0

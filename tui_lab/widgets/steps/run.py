@@ -1,9 +1,10 @@
-"""A run step: the engine's parameters as a validated form, the run's buttons and live
+"""A run step: its settings form (``widgets/run_form.py``), the run's buttons and live
 controls, and what the run produces (its table, notes, advice, artifacts, past runs).
 
 The form's values are checked by the engine's own parameter specs; the live learning
 rate by the engine's live-control spec (``EngineSpec.control("lr")``), the one the
-engine itself checks a ``set_lr`` command with.
+engine itself checks a ``set_lr`` command with. Tab moves through the form, then the
+buttons, and stays in the step.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
-from textual.widgets import Button, DataTable, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from engines.core import registry
 from engines.core.params import Param, ParamError
@@ -24,6 +25,7 @@ from tui_lab import artifact_views
 from tui_lab.advisor import Advice, advise
 from tui_lab.messages import RunCommand, RunRequested, StopRequested
 from tui_lab.run_session import RunSession, RunState
+from tui_lab.widgets.run_form import RunForm
 from tui_lab.widgets.steps.base import SessionBody
 
 if TYPE_CHECKING:
@@ -33,12 +35,11 @@ SLOW_MOTION_S = 0.5  # seconds per step in slow motion
 
 
 class RunBody(SessionBody):
-    BINDINGS = [Binding("a", "apply_advice", "apply the advice", show=False)]
+    BINDINGS = [  # Tab stays in the step: the form, then the buttons, then the form again
+        Binding("tab", "cycle_focus(1)", "next setting", show=False),
+        Binding("shift+tab", "cycle_focus(-1)", "previous setting", show=False),
+    ]
     DEFAULT_CSS = """
-    RunBody .param { height: auto; }
-    RunBody .param Label { width: 12; padding: 1 1 0 0; }
-    RunBody .param Input { width: 16; }
-    RunBody .param .help { width: 1fr; padding: 1 0 0 1; color: $text-muted; }
     RunBody .buttons { height: auto; margin: 1 0 0 0; }
     RunBody DataTable { height: auto; max-height: 16; margin: 1 0 0 0; }
     RunBody .notes { height: auto; margin: 1 0 0 0; color: $text; }
@@ -65,28 +66,13 @@ class RunBody(SessionBody):
         self.lr_control: Param | None = self.spec.control("lr")  # what "Apply lr now" may send
         self._shown_versions: dict[str, int] = {}  # artifact kind → the version drawn
         self._extra_params: dict[str, Any] = {}  # applied advice for parameters without a field
-
-    @property
-    def form_params(self) -> tuple[Param, ...]:
-        """The parameters the form shows; the others keep the step's (or engine's) values."""
-        if self.step.fields is None:
-            return self.spec.params
-        return tuple(p for p in self.spec.params if p.name in self.step.fields)
+        self.form: RunForm | None = None
 
     # -- the form and the buttons ------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        for param in self.form_params:
-            value = self.step.params.get(param.name, param.default)
-            with Horizontal(classes="param"):
-                yield Label(param.name)
-                yield Input(str(value), id=f"param-{param.name}", tooltip=param.describe())
-                yield Static(param.help, classes="help")
-        if self.step.processes:
-            with Horizontal(classes="param"):
-                yield Label("processes")
-                yield Input("1", id="processes", tooltip="a whole number, 1 or more")
-                yield Static("train in N processes (DistributedDataParallel; one per GPU)", classes="help")
+        self.form = RunForm(self.app.run_settings(self.step))
+        yield self.form
         with Horizontal(classes="buttons"):
             yield Button("Start ▶ F5" if self.step.manual else "Run ▶ F5", id="run", variant="success")
             if self.step.manual:  # one iteration per press of Enter on this button
@@ -94,7 +80,7 @@ class RunBody(SessionBody):
                 next_step.active_effect_duration = 0  # count every press, however fast
                 yield next_step
                 yield Button("To the end", id="resume", disabled=True)
-            yield Button("Stop ■ F6", id="stop", variant="error")
+            yield Button("Stop ■ F6", id="stop", variant="error", disabled=True)
         if self.step.controls:  # live controls: the engine applies them at its next step
             with Horizontal(classes="buttons controls"):
                 yield Button("Pause", id="pause", disabled=True)
@@ -128,39 +114,31 @@ class RunBody(SessionBody):
     def focus_first(self) -> None:
         self.query_one("#run", Button).focus()
 
-    def read_processes(self) -> int | None:
-        """The processes field (1 without one); None, with a sentence, if it is not a whole number ≥ 1."""
-        field = self.query("#processes")
-        if not field:
-            return 1
-        text = field.first(Input).value.strip()
-        if not text.isdigit() or int(text) < 1:
-            self.say(f"processes must be a whole number, 1 or more, not {text!r}.", ok=False)
-            return None
-        return int(text)
-
-    def read_params(self) -> dict[str, Any] | None:
-        """The form's values over the step's, checked by the engine's rules; None (and a sentence) if bad."""
-        params: dict[str, Any] = {p.name: p.parse(self.step.params[p.name]) for p in self.spec.params
-                                  if p.name in self.step.params and p not in self.form_params}
-        params.update(self._extra_params)
-        for param in self.form_params:
-            text = self.query_one(f"#param-{param.name}", Input).value
-            try:
-                params[param.name] = param.parse(text)
-            except ParamError as error:
-                self.say(str(error), ok=False)
-                self.query_one(f"#param-{param.name}", Input).focus()
-                return None
-        return params
+    def action_cycle_focus(self, direction: int) -> None:
+        """Tab and Shift+Tab: the next or previous setting or button of this step, round and round."""
+        chain = [w for w in self.screen.focus_chain if self in w.ancestors and not isinstance(w, DataTable)
+                 and not isinstance(w.parent, Select)]  # a list's open menu belongs to its list
+        focused = self.screen.focused
+        at = next((i for i, w in enumerate(chain) if focused is w or (focused and w in focused.ancestors)), -1)
+        if chain:
+            chain[(at + direction) % len(chain)].focus()
 
     @on(Button.Pressed, "#run")
-    @on(Input.Submitted, ".param Input")
-    def request_run(self) -> None:
-        params = self.read_params()
-        processes = self.read_processes() if params is not None else None
-        if params is not None and processes is not None:
-            self.post_message(RunRequested(self.step.lesson_id, self.step.index, params, processes))
+    @on(Input.Submitted, "RunForm Input")
+    def request_run(self) -> bool:
+        """Start the run with the form's values; a value its rule refuses gets its sentence and the
+        keyboard instead. The keyboard leaves the form, so that the next key is not typed into it."""
+        problem = self.form.first_problem()
+        if problem is not None:
+            control, sentence = problem
+            self.say(sentence, ok=False)
+            control.focus()
+            return False
+        params, processes = self.form.settings.run_params({**self._extra_params, **self.form.values()})
+        if self.form.has_focus_within:
+            self.query_one("#run", Button).focus()
+        self.post_message(RunRequested(self.step.lesson_id, self.step.index, params, processes))
+        return True
 
     @on(Button.Pressed, "#stop")
     def request_stop(self) -> None:
@@ -188,7 +166,7 @@ class RunBody(SessionBody):
     @on(Button.Pressed, "#set-lr")
     def apply_lr(self) -> None:
         try:
-            lr = self.lr_control.parse(self.query_one("#param-lr", Input).value)
+            lr = self.lr_control.parse(self.form.control("lr").value)
         except ParamError as error:
             self.say(str(error), ok=False)
             return
@@ -201,35 +179,67 @@ class RunBody(SessionBody):
     @on(Button.Pressed, "#slow")
     def toggle_slow_motion(self) -> None:
         self.slow_motion = not self.slow_motion
-        self.post_message(RunCommand({"cmd": "slow", "step_seconds": SLOW_MOTION_S if self.slow_motion else 0.0}))
+        pace = self.session.params.get("step_seconds", 0.0) if self.session is not None else 0.0  # the run's own
+        self.post_message(RunCommand({"cmd": "slow", "step_seconds": SLOW_MOTION_S if self.slow_motion else pace}))
 
     def watch_slow_motion(self, slow: bool) -> None:
-        self.query_one("#slow", Button).label = "Full speed" if slow else "Slow motion"
+        self.query_one("#slow", Button).label = "Normal speed" if slow else "Slow motion"
 
     def watch_advice(self, advice: Advice | None) -> None:
-        text = "" if advice is None else f"Hint: {advice.text} — press a to {advice.action}."
+        text = "" if advice is None else f"Hint: {advice.text} — press a (or F9) to {advice.action}."
         self.query_one(".advice", Static).update(text)
         button = self.query_one("#apply-advice", Button)
         button.disabled = advice is None
         button.set_class(advice is not None, "-offered")
 
     @on(Button.Pressed, "#apply-advice")
-    def action_apply_advice(self) -> None:
+    def apply_advice(self) -> bool:
+        """The advice shown under the run, applied (False: none is shown)."""
         advice = self.advice
         if advice is None:
-            return
+            return False
         if advice.command and self.session is not None and self.session.active:
             self.post_message(RunCommand(advice.command))
             self.say(f"Applied to the running run: {advice.action}.", ok=None)
         else:
-            for name, value in advice.params.items():
-                field = self.query(f"#param-{name}")
-                if field:
-                    field.first(Input).value = str(value)
-                else:
-                    self._extra_params[name] = value
+            self._set(advice.params)
             self.say(f"Applied: {advice.action}. Press F5 to run again.", ok=None)
         self.advice = None
+        return True
+
+    @property
+    def alternative(self) -> dict[str, Any] | None:
+        """The run that works now, offered by this step's failed run (``Failed.alternative``)."""
+        session = self.session
+        return session.alternative if session is not None and session.state == RunState.FAILED else None
+
+    def run_alternative(self) -> bool:
+        """Rerun with the failed run's alternative (its values kept as edits); False: none is offered."""
+        alternative = self.alternative
+        if alternative is None:
+            return False
+        self._set(alternative["params"])
+        return self.request_run()
+
+    def new_seed(self) -> str | None:
+        """Run again from a new random start; or why not (a sentence)."""
+        if "seed" not in self.form.params:
+            return "This run has no seed: it is the same every time."
+        if self.session is not None and self.session.active:
+            return "A run is going: F6 stops it, then n starts one from a new seed."
+        import random
+
+        self.form.set_value("seed", random.randrange(2**31 - 1))
+        self.request_run()
+        return None
+
+    def _set(self, params: dict[str, Any]) -> None:
+        """Settings into their rows (kept as edits); a parameter without a row, for the next runs here."""
+        for name, value in params.items():
+            if name in self.form.params:
+                self.form.set_value(name, value)
+            else:
+                self._extra_params[name] = value
 
     # -- following the run ---------------------------------------------------------------
 
@@ -273,12 +283,13 @@ class RunBody(SessionBody):
             self._add_run({"params": session.params, **session.summary,
                            "test_accuracy": (session.evaluations[-1].get("test_accuracy")
                                              if session.evaluations else session.summary.get("test_accuracy"))})
-        for button in self.query("#next-iteration, #resume, .controls Button"):
+        for button in self.query("#stop, #next-iteration, #resume, .controls Button"):
             button.disabled = not session.active
         if self.step.manual and session.active and self.query_one("#run", Button).has_focus:
             self.query_one("#next-iteration", Button).focus()
         if state in (RunState.STARTING, RunState.RUNNING):
-            seed = f" Seed {session.seed}: F5 repeats this start, n draws a new one." if session.seed is not None else ""
+            seed = "" if session.seed is None else \
+                f" Seed {session.seed}: F5 repeats this start, n (Ctrl+N) draws a new one."
             self.say(
                 "Press Enter for each next step (To the end runs the rest)." if self.step.manual
                 else "Running… progress is in the status bar and the PLOTS panel. F6 stops." + seed,
@@ -288,6 +299,8 @@ class RunBody(SessionBody):
             self.say(session.message, ok=True)
         else:
             text = session.message + (f"\n{session.hint}" if session.hint else "")
+            if self.alternative is not None:
+                text += f"\nPress {self.alternative['key']} (or F9) to {self.alternative['label']}."
             self.say(text, ok=False if state in (RunState.FAILED, RunState.DIVERGED) else None)
 
     def _add_run(self, result: dict[str, Any]) -> None:
