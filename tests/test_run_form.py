@@ -255,3 +255,14 @@ async def test_a_applies_the_advice_from_outside_the_step_and_f9_from_inside_a_f
         assert form(app).control("epochs").value == "3" and body.advice is not None
         await pilot.press("f9")
         await wait_until(pilot, lambda: form(app).control("batch_size").value == "32", what="F9 applied it")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_without_mnist_the_lesson_starts_on_fashion_mnist_and_says_why(open_lab, tmp_path, size):
+    write_root(tmp_path / "data-here", "fashion-mnist", train=60, test=20)  # no MNIST in this folder
+    async with open_lab("mnist:5", size=size, data_dir=str(tmp_path / "data-here")) as pilot:
+        app = pilot.app
+        assert form(app).control("dataset").value == "fashion-mnist"
+        note = shown_text(form(app).query_one(".note"))
+        assert "Fashion-MNIST: it is on this computer" in note and "MNIST is not" in note
+        assert mark(app, "dataset") == ""  # the default here, not an edit
