@@ -18,6 +18,7 @@ from engines.byhand.backprop_variants import inputs
 from engines.byhand.gradcheck import (
     GRADCHECK_H, MODEL_CHOICES, central_differences, cross_checks, entries, gradient_check, matching_digits,
 )
+from engines.byhand.variant_draw import VARIANT
 from engines.core.events import Artifact, Event, Finished, Progress, Started
 from engines.core.params import Param
 from engines.core.runtime import Control, EngineSpec
@@ -33,7 +34,6 @@ def checks(variant: int = 0) -> list[tuple[str, float, float]]:
     return cross_checks(inputs(variant))
 
 
-VARIANT = Param("variant", int, 0, "which set of numbers (0 = the article's)", minimum=0)
 
 
 # --------------------------------------------------------------------------- engines

@@ -25,6 +25,7 @@ from engines.byhand.backprop_models import (
 )
 from engines.byhand.backprop_table import explore_inputs, value_table
 from engines.byhand.gradcheck import GRADCHECK_H, central_differences
+from engines.byhand.variant_draw import draw
 
 MARGIN = 0.05  # a ReLU input at least this far from 0 is clearly on or off, for a finite difference too
 GAP = 2e-4  # twice the lesson's tolerance: no typed number is within the tolerance of two numbers this far apart
@@ -58,11 +59,7 @@ def variant_problems(variant: int) -> list[str]:
 
 @lru_cache(maxsize=256)
 def _drawn(variant: int) -> BackpropInputs:
-    rng = random.Random(f"backprop:{variant}")
-    while True:
-        candidate = _draw(rng)
-        if not problems(candidate):
-            return candidate
+    return draw("backprop", variant, _draw, problems)
 
 
 def _draw(rng: random.Random) -> BackpropInputs:

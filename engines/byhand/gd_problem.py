@@ -18,6 +18,8 @@ from fractions import Fraction
 from itertools import combinations
 from typing import Any
 
+from engines.byhand.variant_draw import draw
+
 
 @dataclass(frozen=True)
 class GDInputs:
@@ -224,13 +226,13 @@ def inputs(variant: int) -> GDInputs:
         raise ValueError(f"A variant is a whole number, 0 or more; got {variant}.")
     if variant == 0:
         return ARTICLE
-    rng = random.Random(f"gd:{variant}")
-    while True:
-        points, slope = rng.choice(POINTS), rng.choice(SLOPES)
-        candidate = GDInputs(tuple(float(v) for v in points), tuple(float(slope * v) for v in points),
-                             rng.choice(RATES), float(rng.choice(STARTS)))
-        if not problems(candidate):
-            return candidate
+    return draw("gd", variant, _candidate, problems)
+
+
+def _candidate(rng: random.Random) -> GDInputs:
+    points, slope = rng.choice(POINTS), rng.choice(SLOPES)
+    return GDInputs(tuple(float(v) for v in points), tuple(float(slope * v) for v in points),
+                    rng.choice(RATES), float(rng.choice(STARTS)))
 
 
 def variant_problems(variant: int) -> list[str]:

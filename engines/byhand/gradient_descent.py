@@ -16,6 +16,7 @@ from engines.byhand.gd_problem import (
     ARTICLE, ARTICLE_THETA1, ARTICLE_THETA2, LR, THETA0, X, Y, GDInputs, critical_lr, grad, hand_values, inputs,
     loss, slip_values, trajectory,
 )
+from engines.byhand.variant_draw import VARIANT
 from engines.core.events import Artifact, Event, Finished, Progress, Started
 from engines.core.params import Param
 from engines.core.runtime import Control, EngineSpec
@@ -267,7 +268,7 @@ ITERATE = EngineSpec(
               maximum=10.0),
         Param("theta0", float, THETA0, "starting value θ₀ (default: the variant's)", minimum=-1e6, maximum=1e6),
         Param("steps", int, 30, "iterations after θ₀", minimum=1, maximum=1_000_000),
-        Param("variant", int, 0, "which set of numbers (0 = the article's)", minimum=0),
+        VARIANT,
     ),
     run=iterate,
     smoke={"steps": 5},

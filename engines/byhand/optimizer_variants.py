@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from engines.byhand import gradient_descent as gd
 from engines.byhand.update_rules import BETA1, BETA2, EPS, MOMENTUM, Vector, make, trajectory
+from engines.byhand.variant_draw import draw
 
 TABLE_STEPS = 20  # the lesson tables θ up to here
 PORT_STEPS = 50  # how long the copied rate runs in both momentum forms
@@ -77,7 +78,6 @@ SLOPES = (-3, -2, -1, 1, 2, 3, 4)  # θ*, the slope the points lie on
 THETA0S = (-3, -2, -1, 0, 1, 2, 3)
 LRS = (0.1, 0.2, 0.3)
 MOMENTUMS = (0.6, 0.8, 0.9)  # not 0.5: there γ = 1 − γ and two slips would coincide
-MAX_TRIES = 10_000
 
 
 def _candidate(rng: random.Random) -> OptimizerInputs:
@@ -93,12 +93,7 @@ def inputs(variant: int) -> OptimizerInputs:
         raise ValueError(f"variant must be a whole number at least 0, not {variant!r}.")
     if variant == 0:
         return ARTICLE
-    rng = random.Random(f"opt:{variant}")
-    for _ in range(MAX_TRIES):
-        candidate = _candidate(rng)
-        if not problems(candidate):
-            return candidate
-    raise RuntimeError(f"no optimizers problem for variant {variant} after {MAX_TRIES} draws.")
+    return draw("opt", variant, _candidate, problems)
 
 
 def variant_problems(variant: int) -> list[str]:

@@ -17,12 +17,12 @@ from engines.byhand.optimizer_variants import (PORT_STEPS, TABLE_STEPS, Optimize
                                                 slip_values)
 from engines.byhand.torch_twins import TorchRun, line_loss
 from engines.byhand.update_rules import BETA1, BETA2, EPS, MOMENTUM, OPTIMIZERS, Vector, make
+from engines.byhand.variant_draw import VARIANT
 from engines.core.events import Event, Finished, Progress, Started
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 
 LR = inputs(0).lr  # opt.compare's default rate: variant 0's α
-VARIANT = Param("variant", int, 0, "which set of numbers (0 = the article's)", minimum=0)
 
 
 # --- the race surface ----------------------------------------------------------------
