@@ -6,30 +6,20 @@ from __future__ import annotations
 import math
 import re
 
+from lab_i18n import N_, gettext_in
+
 _FRACTION = re.compile(r"^([-+]?[\d.]+(?:e[-+]?\d+)?)\s*/\s*([-+]?[\d.]+(?:e[-+]?\d+)?)$", re.I)
 
-# The sentences, per language; ``str(error)`` is the English one.
-MESSAGES: dict[str, dict[str, str]] = {
-    "en": {
-        "empty": "Type a number first, then press Enter.",
-        "zero_division": "{raw} divides by zero; type a number like 2.8.",
-        "not_a_number": "{raw} is not a number; type something like 0.25, -3 or 2/9.",
-        "nan": "NaN is not an answer here: the value is an ordinary number.",
-        "infinite": "Infinity is not an answer here: the value is an ordinary, finite number.",
-        "no_lines": "Type the numbers of the wrong lines first, e.g. 2,5.",
-        "not_lines": "{raw} is not a list of line numbers; type something like 2,5.",
-        "no_such_line": "There is no line {line}: the example has lines 1 to {count}.",
-    },
-    "zh": {
-        "empty": "请先输入一个数，再按回车。",
-        "zero_division": "{raw} 除以了零；请输入像 2.8 这样的数。",
-        "not_a_number": "{raw} 不是一个数；请输入像 0.25、-3 或 2/9 这样的数。",
-        "nan": "NaN 不能作为答案：这个值是一个普通的数。",
-        "infinite": "无穷大不能作为答案：这个值是一个普通的有限数。",
-        "no_lines": "请先输入错误行的行号，例如 2,5。",
-        "not_lines": "{raw} 不是行号列表；请输入像 2,5 这样的内容。",
-        "no_such_line": "没有第 {line} 行：这个例子只有第 1 到第 {count} 行。",
-    },
+# The sentences by key: English, the catalogue's msgid; ``str(error)`` is the English one.
+MESSAGES: dict[str, str] = {
+    "empty": N_("Type a number first, then press Enter."),
+    "zero_division": N_("{raw} divides by zero; type a number like 2.8."),
+    "not_a_number": N_("{raw} is not a number; type something like 0.25, -3 or 2/9."),
+    "nan": N_("NaN is not an answer here: the value is an ordinary number."),
+    "infinite": N_("Infinity is not an answer here: the value is an ordinary, finite number."),
+    "no_lines": N_("Type the numbers of the wrong lines first, e.g. 2,5."),
+    "not_lines": N_("{raw} is not a list of line numbers; type something like 2,5."),
+    "no_such_line": N_("There is no line {line}: the example has lines 1 to {count}."),
 }
 
 
@@ -42,7 +32,7 @@ class AnswerError(ValueError):
         super().__init__(self.sentence("en"))
 
     def sentence(self, lang: str = "en") -> str:
-        return MESSAGES.get(lang, MESSAGES["en"])[self.key].format(**self.params)
+        return gettext_in(lang, MESSAGES[self.key]).format(**self.params)
 
 
 def parse_answer(text: str) -> float:

@@ -10,6 +10,10 @@ run step's smoke run (the step's parameters made small) ends as the step says it
 A learner's variant (another set of numbers) is checked the same way, less the ``[expect]``
 table (it states the articles' numbers, variant 0) and the smoke runs (they run the
 engine's defaults); instead, the variant's inputs must meet the lesson's conditions.
+
+With another language than English, the interface itself is checked too: every message
+the source marks for the catalogue must have a translation with the same placeholders
+(``interface_cases``).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from lessons.answers import is_close
 from lessons.giveaways import giveaways, visible_parts
 from lessons.model import ComputeStep, GraphStep, Lesson, RunStep
 from lessons.shown import markdown_eaten, plain_eaten
+from lessons.stray_blocks import stray_blocks
 from lessons.translation import available, placeholder_differences, translate, untranslated_slips
 from lessons.values import lesson_values
 
@@ -151,6 +156,20 @@ def _cases(lesson: Lesson, device: str, smoke: bool, variant: int) -> Iterator[C
             yield _timed(lesson.id, f"step {step.index} smoke run ({step.engine})", lambda step=step: _smoke(step, device))
 
 
+def interface_cases(lang: str, translations: dict[str, str] | None = None) -> list[CheckCase]:
+    """One failed case per interface message ``lang``'s compiled catalogue cannot show, or one
+    passing case when it shows them all (``translations`` stands in for the catalogue)."""
+    from lab_i18n.coverage import compiled, gaps
+    from lab_i18n.extract import source_messages
+
+    messages = source_messages()
+    found = gaps(lang, messages, compiled(lang) if translations is None else translations)
+    if not found:
+        total = len({m.msgid for m in messages})
+        return [CheckCase("interface", f"{lang}: all {total} messages translated", True)]
+    return [CheckCase("interface", f"{lang}: {gap.where}", False, f"{gap.problem}: {gap.msgid!r}") for gap in found]
+
+
 def _slip_problems(step: ComputeStep, values: dict[str, Any]) -> str | None:
     """Each slip is a finite number that neither the answer nor an earlier slip matches
     within the step's tolerance (such a slip could never be told apart)."""
@@ -185,7 +204,9 @@ def _eaten(lesson: Lesson, values: dict[str, Any]) -> str | None:
                   if where not in ("text", "after-text")]
         problems += [f"step {step.index} {where}: {eaten}" for where, text in plain if (eaten := plain_eaten(text))]
         for part in (step.body, step.after):
-            problems += [f"{step.source.name}: {eaten}" for eaten in markdown_eaten(placeholders.fill(part, values))]
+            filled = placeholders.fill(part, values)
+            problems += [f"{step.source.name}: {eaten}" for eaten in markdown_eaten(filled)]
+            problems += [f"{step.source.name}: {stray}" for stray in stray_blocks(part, filled)]
     return "; ".join(dict.fromkeys(problems)) or None  # a Markdown file several steps share is told once
 
 

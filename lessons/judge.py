@@ -58,13 +58,13 @@ def how_far(value: float, answer: float, tolerance: float, lang: str = "en") -> 
     if value == 0 or answer == 0:
         return say("not_it", lang)
     scale = round(math.log10(abs(value) / abs(answer)))  # whole orders of magnitude off
-    size = {} if scale == 0 else {"factor": f"{10 ** abs(scale):,}" if abs(scale) <= 6 else f"1e{abs(scale)}",
-                                  "direction": say("large" if scale > 0 else "small", lang)}
+    factor = f"{10 ** abs(scale):,}" if abs(scale) <= 6 else f"1e{abs(scale)}"
+    size = "_large" if scale > 0 else "_small"
     if (value < 0) != (answer < 0):
         if is_close(abs(value), abs(answer), tolerance):
             return say("sign", lang)
-        return say("sign_and_scale", lang, **size) if size else say("sign_and_size", lang)
-    return say("scale", lang, **size) if size else say("close", lang)
+        return say("sign_and_scale" + size, lang, factor=factor) if scale else say("sign_and_size", lang)
+    return say("scale" + size, lang, factor=factor) if scale else say("close", lang)
 
 
 def judge_lines(step: FindErrorStep, marked: Iterable[int], lang: str = "en") -> LinesVerdict:
@@ -81,12 +81,11 @@ def judge_lines(step: FindErrorStep, marked: Iterable[int], lang: str = "en") ->
     sentences = []
     innocent = sorted(chosen - wrong)
     if innocent:
-        key = "is_one" if len(innocent) == 1 else "is_many"
-        sentences.append(say("line_is_correct", lang, lines=say(key, lang, n=innocent[0], ns=_join(innocent, lang))))
+        sentences.append(say("line_is_correct", lang, n=innocent[0]) if len(innocent) == 1
+                         else say("lines_are_correct", lang, ns=_join(innocent, lang)))
     missed = len(wrong - chosen)
     if missed:
-        word = say("word_line" if missed == 1 else "word_lines", lang)
-        sentences.append(say("lines_missed", lang, count=missed, lines_word=word))
+        sentences.append(say("line_missed" if missed == 1 else "lines_missed", lang, count=missed))
     elif innocent:
         sentences.append(say("lines_all_found", lang))
     return LinesVerdict("wrong", per_line, say("sentence_sep", lang).join(sentences))
@@ -111,4 +110,7 @@ def lines_phrase(numbers: list[int], lang: str) -> str:
 
 def _join(numbers: list[int], lang: str) -> str:
     text = [str(n) for n in numbers]
-    return text[0] if len(text) == 1 else say("list_sep", lang).join(text[:-1]) + say("and", lang) + text[-1]
+    joined = text[0]
+    for n, item in enumerate(text[1:], start=2):
+        joined = say("list_last" if n == len(text) else "list_more", lang, items=joined, item=item)
+    return joined

@@ -8,6 +8,7 @@ and runs behind them work is ``tui-lab check``'s job.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from pathlib import Path
@@ -18,7 +19,7 @@ from engines.byhand.walks import WALKS
 from lessons import placeholders
 from lessons.translation import TranslationError, translate
 from lessons.model import (AFTER_MARKER, STEP_KINDS, STEP_TYPES, Catalog, Lesson, LessonProblem, PlotSpec, Slip, Step,
-                           StepKind)
+                           StepKind, plot_labels)
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 LESSON_FILE = "lesson.toml"
@@ -42,6 +43,7 @@ STEP_KEYS: dict[StepKind, set[str]] = {
 }
 
 
+PLOT_KEYS = {"title", "series", "xy", "log", "x", "labels"}
 INLINE_TABLE = re.compile(r"\{\s*[\w\"-]+\s*=")  # "{ id =": the start of an inline table, not a placeholder
 
 
@@ -359,7 +361,8 @@ KIND_FIELDS: dict[StepKind, Callable[[dict, str, Any, int], dict[str, Any]]] = {
 
 def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
     """``"loss"`` (one series, log scale for losses) or
-    ``{ title = "…", series = [...], xy = [["x", "y"], ...], log = true }``."""
+    ``{ title = "…", series = [...], xy = [["x", "y"], ...], log = true, x = "epoch",
+    labels = { series = "name shown" } }``."""
     if not isinstance(value, list):
         raise fail(f"{what}: 'plots' must be a list", "plots", i)
     specs = []
@@ -369,9 +372,9 @@ def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
             continue
         if not isinstance(entry, dict) or not isinstance(entry.get("title"), str):
             raise fail(f"{what}: each plot is a value name or a table with a 'title'", "plots", i)
-        unknown = sorted(set(entry) - {"title", "series", "xy", "log", "x"})
+        unknown = sorted(set(entry) - PLOT_KEYS)
         if unknown:
-            raise fail(f"{what}: unknown plot key {unknown[0]!r} (allowed: log, series, title, x, xy)", "plots", i)
+            raise fail(f"{what}: unknown plot key {unknown[0]!r} (allowed: {', '.join(sorted(PLOT_KEYS))})", "plots", i)
         series = entry.get("series", [])
         pairs = entry.get("xy", [])
         if not isinstance(series, list) or not all(isinstance(n, str) for n in series):
@@ -382,8 +385,12 @@ def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
             raise fail(f"{what}: plot 'xy' must be a list of [x, y] value-name pairs", "plots", i)
         if not series and not pairs:
             raise fail(f"{what}: plot {entry['title']!r} has neither 'series' nor 'xy'", "plots", i)
-        specs.append(PlotSpec(entry["title"], tuple(series), tuple(tuple(p) for p in pairs),
-                              bool(entry.get("log", False)), str(entry.get("x", ""))))
+        spec = PlotSpec(entry["title"], tuple(series), tuple(tuple(p) for p in pairs),
+                        bool(entry.get("log", False)), str(entry.get("x", "")))
+        labels = plot_labels(entry.get("labels", {}), spec)
+        if isinstance(labels, str):
+            raise fail(f"{what}: plot {entry['title']!r}: {labels}", "plots", i)
+        specs.append(dataclasses.replace(spec, labels=labels))
     return tuple(specs)
 
 

@@ -14,17 +14,43 @@ AFTER_MARKER = "<!-- after -->"
 
 @dataclass(frozen=True)
 class PlotSpec:
-    """One live plot of a run step: named series against the step, or x–y trajectories."""
+    """One live plot of a run step: named series against the step, or x–y trajectories.
+
+    ``title`` names the plot (runs file their points under it, so it stays the English
+    title in every language); ``heading`` is what the plot is called on screen, in the
+    lesson's language, and ``labels`` give series their names there."""
 
     title: str
     series: tuple[str, ...] = ()  # engine values (or "loss") plotted against the step
     xy: tuple[tuple[str, str], ...] = ()  # (x value, y value) pairs drawn as paths
     log_y: bool = False
     x_label: str = ""  # default: "step" for series, "x" for paths
+    heading: str = ""  # the title shown ("": the title)
+    labels: tuple[tuple[str, str], ...] = ()  # (series, name shown); a path is named by its x value less "_x"
 
     @property
     def names(self) -> tuple[str, ...]:
         return self.series + tuple(n for pair in self.xy for n in pair)
+
+    @property
+    def shown_title(self) -> str:
+        return self.heading or self.title
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The series the plot draws: each value plotted against the step, then each path
+        (named by its x value less ``_x``: ``sgd_x``, ``sgd_y`` → ``sgd``)."""
+        return self.series + tuple(x[:-2] if x.endswith("_x") else f"{x}/{y}" for x, y in self.xy)
+
+
+def plot_labels(value: Any, spec: PlotSpec) -> tuple[tuple[str, str], ...] | str:
+    """``labels = { sgd_loss = "SGD" }`` as pairs, or what is wrong with it (a sentence)."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) and v.strip() for v in value.values()):
+        return "'labels' must map series to the names shown, e.g. labels = { sgd_loss = \"SGD\" }"
+    unknown = sorted(set(value) - set(spec.keys))
+    if unknown:
+        return f"'labels' names {unknown[0]!r}, which the plot does not draw (it draws {', '.join(spec.keys)})"
+    return tuple((key, str(name).strip()) for key, name in value.items())
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -3,6 +3,11 @@
 Forms: ``{{ theta1 }}``, ``{{ theta1:.3f }}`` (a Python format spec) and
 ``{{ x[0] }}`` (an item of a list value). Floats default to 6 significant digits,
 lists are written ``[a, b, c]`` with the spec applied to each item.
+
+Lesson formulas write minus as ``−`` (U+2212), so a negative number filled into text
+gets the same sign (the answer box reads both). Code keeps Python's ``-``: a placeholder
+inside backticks or a fenced block of code (any fence but ``text``), a text filled with
+``code=True``, and a find-the-error listing written in plain ASCII (see ``listing_is_code``).
 """
 
 from __future__ import annotations
@@ -34,23 +39,48 @@ def malformed(text: str) -> list[tuple[int, str]]:
     return bad
 
 
-def format_value(value: Any, spec: str = "") -> str:
+MINUS = "\u2212"
+LEADING_MINUS = re.compile(r"^(\s*)-")
+# Fenced blocks (```info … ```) and inline code spans: where a number is code.
+FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)\n.*?(?:^(?P=fence)[ \t]*$|\Z)", re.M | re.S)
+INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)")
+PROSE_FENCES = {"", "text", "math"}
+
+
+def format_value(value: Any, spec: str = "", code: bool = False) -> str:
+    """``value`` as lesson text shows it; a negative number starts with ``−`` unless ``code``."""
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(format_value(v, spec) for v in value) + "]"
+        return "[" + ", ".join(format_value(v, spec, code) for v in value) + "]"
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        text = format(value, spec or ".6g")
-        return "0" if text == "-0" else text
-    if isinstance(value, int):
-        return format(value, spec)
-    return format(value, spec) if spec else str(value)
+        text = format(value, spec or ".6g") if math.isfinite(value) else str(value)
+    elif isinstance(value, int):
+        text = format(value, spec)
+    else:
+        return format(value, spec) if spec else str(value)
+    if text.lstrip().startswith("-") and not re.search(r"[1-9]|inf", text.lower().split("e")[0]):
+        text = text.replace("-", "", 1)  # -0, -0.00: a zero has no sign
+    return text if code else LEADING_MINUS.sub(lambda m: m.group(1) + MINUS, text)
 
 
-def fill(text: str, values: Mapping[str, Any]) -> str:
-    """Replace every placeholder; an unknown name raises PlaceholderError."""
+def listing_is_code(lines: Iterable[str]) -> bool:
+    """Whether a find-the-error listing is code (typed in plain ASCII, like Python) rather
+    than formulas (θ, −, ·, …): its placeholders are then filled with ``code=True``."""
+    return all(LOOSE.sub("", line).isascii() for line in lines)
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in FENCE.finditer(text)
+             if m.group("info").strip().split(" ")[0].lower() not in PROSE_FENCES]
+    prose = FENCE.sub(lambda m: " " * len(m.group(0)), text)  # no inline spans inside fences
+    return spans + [m.span() for m in INLINE_CODE.finditer(prose)]
+
+
+def fill(text: str, values: Mapping[str, Any], code: bool = False) -> str:
+    """Replace every placeholder; an unknown name raises PlaceholderError. Numbers in code
+    (all of ``text`` when ``code``, else its backtick spans and code fences) keep ``-``."""
+    spans = [] if code else _code_spans(text)
 
     def replace(match: re.Match[str]) -> str:
         name = match.group("name")
@@ -63,12 +93,13 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
             except (IndexError, TypeError):
                 raise PlaceholderError(f"{match.group(0)}: {name} has no item {match.group('index')}") from None
         try:
-            return format_value(value, (match.group("spec") or "").strip())
+            in_code = code or any(start <= match.start() < end for start, end in spans)
+            return format_value(value, (match.group("spec") or "").strip(), in_code)
         except (ValueError, TypeError) as error:
             raise PlaceholderError(f"{match.group(0)}: {error}") from None
 
     return PATTERN.sub(replace, text)
 
 
-def fill_all(texts: Iterable[str], values: Mapping[str, Any]) -> list[str]:
-    return [fill(t, values) for t in texts]
+def fill_all(texts: Iterable[str], values: Mapping[str, Any], code: bool = False) -> list[str]:
+    return [fill(t, values, code) for t in texts]

@@ -2,8 +2,9 @@
 
 A translation holds only text: ``<lang>/lesson.toml`` with the translatable keys
 (``title``, ``summary``, ``group``, and per ``[[steps]]`` in the same order ``title``,
-``prompt``, ``hints``, ``lines``, ``correct``, and ``slips``: a table of slip id → message)
-and one Markdown file per step with the same
+``prompt``, ``hints``, ``lines``, ``correct``, ``slips``: a table of slip id → message, and
+``plots``: per English plot, in order, a table of its ``title``, ``x`` label and series
+``labels``) and one Markdown file per step with the same
 name as the English one. Everything else — kinds, engines, answers, parameters — comes
 from the English lesson, so a translation cannot change what is computed. Missing keys
 fall back to English; ``tui-lab check`` verifies each translated text carries the same
@@ -18,11 +19,12 @@ import tomllib
 from pathlib import Path
 
 from lessons import placeholders
-from lessons.model import AFTER_MARKER, AnyStep, ComputeStep, Lesson, Slip
+from lessons.model import AFTER_MARKER, AnyStep, ComputeStep, Lesson, PlotSpec, RunStep, Slip, plot_labels
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 TOP_KEYS = {"title", "summary", "group", "steps"}
-STEP_KEYS = {"title", "prompt", "hints", "lines", "correct", "slips"}
+STEP_KEYS = {"title", "prompt", "hints", "lines", "correct", "slips", "plots"}
+PLOT_KEYS = {"title", "x", "labels"}
 
 
 class TranslationError(Exception):
@@ -97,7 +99,31 @@ def _translate_step(step: AnyStep, raw: dict, folder: Path, path: Path) -> AnySt
         slips = _translate_slips(step, raw["slips"], path)
         if "slips" in has:  # a step without slips: only an empty table gets here
             changes["slips"] = slips
+    if "plots" in raw and isinstance(step, RunStep):
+        changes["plots"] = _translate_plots(step, raw["plots"], path)
     return dataclasses.replace(step, **changes)
+
+
+def _translate_plots(step: RunStep, value: object, path: Path) -> tuple[PlotSpec, ...]:
+    """``plots = [{ title = "…", x = "…", labels = { sgd_loss = "…" } }, …]``: one table per
+    English plot, in order; what a table leaves out stays English. The English title still
+    names the plot (the run's points are filed under it)."""
+    if not isinstance(value, list) or len(value) != len(step.plots) or not all(isinstance(v, dict) for v in value):
+        raise TranslationError(path, None, f"step {step.index}: 'plots' must be {len(step.plots)} tables "
+                                           'like { title = "…", labels = { … } }, one per English plot')
+    plots = []
+    for spec, raw in zip(step.plots, value):
+        unknown = sorted(set(raw) - PLOT_KEYS)
+        if unknown:
+            raise TranslationError(path, None, f"step {step.index}: unknown plot key {unknown[0]!r}; "
+                                               f"translatable: {', '.join(sorted(PLOT_KEYS))}")
+        labels = plot_labels(raw.get("labels", {}), spec)
+        if isinstance(labels, str):
+            raise TranslationError(path, None, f"step {step.index}: plot {spec.title!r}: {labels}")
+        plots.append(dataclasses.replace(
+            spec, heading=str(raw.get("title", spec.heading)), x_label=str(raw.get("x", spec.x_label)),
+            labels=tuple({**dict(spec.labels), **dict(labels)}.items())))
+    return tuple(plots)
 
 
 def _translate_slips(step: AnyStep, messages: object, path: Path) -> tuple[Slip, ...]:

@@ -20,9 +20,14 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("TUI_LAB_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TUI_LAB_DATA", str(tmp_path / "data"))
     monkeypatch.setenv("TUI_LAB_VARIANT", "0")  # the articles' numbers, unless a test asks for others
-    for name in ("SSH_CONNECTION", "SSH_TTY", "NO_COLOR"):
+    for name in ("SSH_CONNECTION", "SSH_TTY", "NO_COLOR", "TUI_LAB_LANG"):
         monkeypatch.delenv(name, raising=False)
-    return tmp_path
+    import lab_i18n
+
+    lab_i18n.set_language("en")  # the interface language is process-wide: each test starts in English
+    yield tmp_path
+    lab_i18n.set_language("en")
+    os.environ.pop("TUI_LAB_LANG", None)
 
 
 @pytest.fixture

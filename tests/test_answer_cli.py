@@ -54,7 +54,7 @@ def answer(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, status, message", [
     (["answers:2", "2.8"], 0, "Correct: 2.8."),
-    (["answers:2", "-2.8"], 1, "-2.8 has the sign flipped."),
+    (["answers:2", "-2.8"], 1, "−2.8 has the sign flipped."),
     (["answers:2", "5.6"], 1, "Twice the step: the ½ went missing."),
     (["answers:2", "28"], 1, "That is about 10× too large: check the order of magnitude."),
     (["answers:2", "[/i]"], 1, "'[/i]' is not a number; type something like 0.25, -3 or 2/9."),
@@ -70,7 +70,7 @@ def test_answer_prints_the_verdicts_sentence_and_exits_0_only_when_correct(answe
 def test_answer_json_is_one_object_with_the_verdict_the_slip_and_the_message(answer):
     status, out, _ = answer("--json", "answers:2", "--", "-2.8")
     assert status == 1 and out.count("\n") == 1
-    assert json.loads(out) == {"verdict": "wrong", "slip": "sign", "message": "-2.8 has the sign flipped."}
+    assert json.loads(out) == {"verdict": "wrong", "slip": "sign", "message": "−2.8 has the sign flipped."}
     for args, verdict in ((["answers:2", "2.8"], "correct"), (["answers:2", "[/i]"], "invalid"),
                           (["answers:3", "2"], "wrong")):
         result = json.loads(answer("--json", *args)[1])
@@ -108,7 +108,7 @@ def test_answer_speaks_the_language_asked_for(answer, tmp_path):
     (zh / "lesson.toml").write_text('[[steps]]\n[[steps]]\nslips = { sign = "{{ theta1_slip_sign:g }} 的符号反了。" }\n'
                                     "[[steps]]\n", encoding="utf-8")
     assert answer("--lang", "zh", "answers:2", "28") == (1, "大约大了 10 倍：检查一下数量级。\n", "")
-    assert answer("--lang", "zh", "answers:2", "-2.8") == (1, "-2.8 的符号反了。\n", "")
+    assert answer("--lang", "zh", "answers:2", "-2.8") == (1, "−2.8 的符号反了。\n", "")
     assert answer("--lang", "zh", "answers:3", "1,2,5,6") == (1, "第 1 行是正确的（在前面各行成立的前提下）。"
                                                                  "错误的行你都找到了；请取消其余的标记。\n", "")
 

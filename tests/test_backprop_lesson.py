@@ -20,7 +20,9 @@ async def test_the_forward_walk_is_done_at_its_end_and_left_walks_back(open_lab)
         await step_done(pilot)
         assert app.screen.query_one(".after").has_class("-shown")
         await pilot.press("left")
-        assert view.current.node == "yhat" and view.card("yhat").has_class("-current")
+        await pilot.pause()
+        box = view.drawing.boxes["yhat"]
+        assert view.current.node == "yhat" and view.drawing.lines[box.y][box.x] == "┏"  # drawn as current
 
 
 async def test_bad_input_gets_a_sentence_a_wrong_value_a_hint_the_right_one_passes(open_lab):
@@ -53,9 +55,9 @@ async def test_the_backward_walk_through_the_network_forwards_and_back(open_lab)
         await pilot.press(*["right"] * 8)
         assert view.current.node == "W1"
         await step_done(pilot)
-        assert "∂L/∂W₁ = ∂L/∂z₁ · xᵀ" in view.card("W1").plain
+        assert "∂L/∂W₁ = ∂L/∂z₁ · xᵀ" in view.card_text("W1")
         await pilot.press("left", "left")
-        assert view.current.node == "z1" and "∂L/∂W₁" not in view.card("W1").plain
+        assert view.current.node == "z1" and "∂L/∂W₁" not in view.card_text("W1")
 
 
 async def test_find_the_error_a_correct_line_is_refused_a_wrong_one_solves(open_lab):

@@ -60,7 +60,7 @@ def test_run_without_json_prints_readable_lines():
     result = run_cli("run", "gradient-descent", "--param", "steps=5")
     assert result.returncode == 0
     assert "gradient-descent · step 5: lr=0.1 theta0=0 steps=5 variant=0 on cpu" in result.stdout
-    assert "Run completed: 6 steps in " in result.stdout
+    assert "Run completed: 5 steps in " in result.stdout
 
 
 def test_check_passes_the_builtin_lessons_and_writes_valid_junit(tmp_path):

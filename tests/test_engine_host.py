@@ -59,7 +59,7 @@ def test_a_run_streams_started_progress_and_finished(host):
     batches = [e for e in events if isinstance(e, ProgressBatch)]
     assert [step for batch in batches for step in batch.step] == [0, 1, 2, 3, 4]
     assert batches[0].values["theta"][:2] == [0.0, 2.8000000000000003]
-    assert events[-1].reason == "completed" and events[-1].summary["steps"] == 5
+    assert events[-1].reason == "completed" and events[-1].summary["steps"] == 4
 
 
 def test_an_exception_in_the_engine_arrives_as_failed(host):

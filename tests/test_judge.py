@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lab_i18n import gettext_in
 from lessons.judge import judge_answer, judge_lines, judge_text
 from lessons.sayings import MESSAGES
 from lessons.model import ComputeStep, FindErrorStep, Slip
@@ -34,7 +35,7 @@ def test_a_value_within_tolerance_is_correct(typed):
 def test_each_slip_is_recognised_with_its_own_message_placeholders_filled():
     step = compute(SIGN, HALF)
     sign, half = judge_answer(step, VALUES, "−2.8"), judge_answer(step, VALUES, "5.6004")
-    assert (sign.verdict, sign.slip, sign.message) == ("wrong", "sign", "-2.8 has the sign flipped: θ₁ = θ₀ − α·∂L/∂θ.")
+    assert (sign.verdict, sign.slip, sign.message) == ("wrong", "sign", "−2.8 has the sign flipped: θ₁ = θ₀ − α·∂L/∂θ.")
     assert (half.verdict, half.slip, half.message) == ("wrong", "half", HALF.message)
 
 
@@ -76,8 +77,9 @@ def test_every_sentence_has_a_chinese_one_with_the_same_blanks():
     def blanks(text: str) -> set[str]:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
-    assert set(MESSAGES["zh"]) == set(MESSAGES["en"])
-    assert [key for key, text in MESSAGES["en"].items() if blanks(text) != blanks(MESSAGES["zh"][key])] == []
+    chinese = {key: gettext_in("zh", text) for key, text in MESSAGES.items()}
+    assert [key for key, text in MESSAGES.items() if chinese[key] == text] == []
+    assert [key for key, text in MESSAGES.items() if blanks(text) != blanks(chinese[key])] == []
 
 
 def test_find_the_error_is_solved_by_exactly_the_wrong_lines():

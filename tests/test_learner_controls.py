@@ -100,10 +100,10 @@ async def test_hints_come_in_tiers_and_unlock_the_solution(make_lab):
             body.query_one("#hint").press()
             await pilot.pause()
             assert f"Hint {tier}/3" in body.query_one(".hint").visual.plain
-        assert "= -28." in body.query_one(".hint").visual.plain  # the last tier is the worked value
+        assert "= −28." in body.query_one(".hint").visual.plain  # the last tier is the worked value
         body.query_one("#reveal").press()
         await pilot.pause()
-        assert "The answer is -28 (revealed)" in feedback(app)
+        assert "The answer is −28 (revealed)" in feedback(app)
         assert app.progress.state("gradient-descent", 2) == "revealed"
 
 
@@ -187,15 +187,15 @@ async def test_plot_readout_and_csv_export(make_lab, isolated_home):
         await wait_until(pilot, lambda: plot.points == 41, what="the run's 41 points on the plot")
         plot.focus()
         await pilot.press("end", "left")  # one point back from the newest
-        assert plot.readout().startswith("step 39 · theta ")
+        assert plot.readout().startswith("step 39 · θ ")
         await pilot.press("home")
-        assert plot.readout() == "step 0 · theta 0"
+        assert plot.readout() == "step 0 · θ 0"
         app.step_view.focus_first()
         await pilot.press("e")
         exports = list((isolated_home / "home" / "exports").glob("gradient-descent-step7-*.csv"))
         assert len(exports) == 1
         rows = list(csv.DictReader(exports[0].open()))
-        thetas = [r for r in rows if r["series"] == "theta"]
+        thetas = [r for r in rows if r["key"] == "theta"]
         assert len(thetas) == 41 and float(thetas[1]["y"]) == pytest.approx(0.1 * 28)  # α = 0.1: variant 0's own rate
         await pilot.press("S")
         assert list((isolated_home / "home" / "exports").glob("screen-*.svg"))

@@ -85,7 +85,7 @@ def test_gradient_descent_run_reproduces_the_hand_computed_iterates():
     assert [round(p.values["theta"], 12) for p in progress] == [0.0, 2.8, 1.68]
     assert math.isclose(progress[0].loss, 28.0)
     assert isinstance(events[0], Started) and events[-1].reason == "completed"
-    assert events[-1].summary["steps"] == 3  # every Finished says how many steps and how fast
+    assert events[-1].summary["steps"] == 2  # every Finished says how many steps (θ₀ is no step) and how fast
 
 
 def test_a_configuration_validated_up_front_runs_as_run_engine_runs_it():
@@ -95,7 +95,7 @@ def test_a_configuration_validated_up_front_runs_as_run_engine_runs_it():
     assert validated[0].config == config == {"lr": 0.1, "theta0": 0.0, "steps": 2, "variant": 0}
     assert [e.values for e in validated if isinstance(e, Progress)] == \
         [e.values for e in events_of("gd.iterate", lr=0.1, steps=2) if isinstance(e, Progress)]
-    assert validated[-1].reason == "completed" and validated[-1].summary["steps"] == 3
+    assert validated[-1].reason == "completed" and validated[-1].summary["steps"] == 2
 
 
 @pytest.mark.parametrize("engine", sorted(registry.ENGINES))

@@ -277,7 +277,7 @@ def test_a_recorded_runs_header_holds_the_configuration_the_engine_ran_with(tmp_
 def test_a_run_recorded_without_json_replays_as_another_run_of_it_prints(tmp_path):
     path = tmp_path / "race.jsonl"
     recorded = run_cli("run", "optimizers", "--param", "steps=40", "--record", str(path))
-    assert recorded.returncode == 0 and "Run completed: 41 steps" in recorded.stdout
+    assert recorded.returncode == 0 and "Run completed: 40 steps" in recorded.stdout
     fresh = run_cli("run", "optimizers", "--param", "steps=40", "--json")
     replay = run_cli("replay", str(path), "--speed", "max", "--json")
     assert replay.returncode == 0
@@ -294,7 +294,7 @@ def test_replay_without_json_shows_the_run_view_and_says_it_is_a_replay(tmp_path
     lines = replay.stdout.splitlines()
     assert lines[0].startswith("Replay of gd.jsonl, recorded ") and lines[0].endswith(", at 10× speed.")
     assert "gradient-descent · step 5 (replay): lr=0.1 theta0=0 steps=5 variant=0 on cpu" in replay.stdout
-    assert "Run completed: 6 steps in " in replay.stdout
+    assert "Run completed: 5 steps in " in replay.stdout
 
 
 def test_replay_exits_as_the_recorded_run_did(tmp_path):

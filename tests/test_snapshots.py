@@ -5,6 +5,8 @@ and look at every changed SVG before committing it. The lab is built without a w
 engine process so the device label is the same on every machine, and cursors don't blink.
 """
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import Input
 
@@ -12,6 +14,7 @@ from conftest import wait_until
 from pilot import lab_ready, toggle_lines
 
 SIZES = [(80, 24), (120, 40)]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -20,8 +23,8 @@ def lab():
 
     apps = []
 
-    def build():
-        app = make_app(device="cpu", warm_torch=False, prewarm=False, threads=2)  # the same label everywhere
+    def build(lang: str = "en"):
+        app = make_app(device="cpu", warm_torch=False, prewarm=False, threads=2, lang=lang)  # the same label everywhere
         app.animation_level = "none"
         apps.append(app)
         return app
@@ -31,18 +34,18 @@ def lab():
         app.host.close()
 
 
-async def settle(pilot) -> None:
+async def settle(pilot, to_end: bool = True) -> None:
     app = pilot.app
     await wait_until(pilot, lambda: app.current is not None, what="first step")
     for field in app.query(Input):
         field.cursor_blink = False
     await pilot.pause()
-    # Feedback scrolls itself into view after a refresh; end every picture at one place.
-    app.step_view.scroll_end(animate=False, immediate=True)
-    await pilot.pause()
+    if to_end:  # feedback scrolls itself into view after a refresh; end every picture at one place
+        app.step_view.scroll_end(animate=False, immediate=True)
+        await pilot.pause()
 
 
-def opened(lesson: str, index: int, then=None):
+def opened(lesson: str, index: int, then=None, to_end: bool = True):
     async def run_before(pilot) -> None:
         app = pilot.app
         await lab_ready(pilot)  # a run draws into the bottom panel, mounted after the first paint
@@ -50,7 +53,7 @@ def opened(lesson: str, index: int, then=None):
         app.step_view.focus_first()
         if then is not None:
             await then(pilot)
-        await settle(pilot)
+        await settle(pilot, to_end)
 
     return run_before
 
@@ -89,11 +92,97 @@ def test_find_the_error_solved(snap_compare, lab, size):
     assert snap_compare(lab(), terminal_size=size, run_before=opened("gradient-descent", 8, solve))
 
 
-def test_graph_walk(snap_compare, lab):
+@pytest.mark.parametrize("size", SIZES)
+def test_graph_walk(snap_compare, lab, size):
+    """The neuron's backward pass, two nodes in: gradients on the edges walked so far."""
     async def walk(pilot):
         await pilot.press("right", "right")
 
-    assert snap_compare(lab(), terminal_size=(80, 24), run_before=opened("backprop", 10, walk))
+    assert snap_compare(lab(), terminal_size=size, run_before=opened("backprop", 10, walk, to_end=False))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_graph_forward(snap_compare, lab, size):
+    """The neuron's forward pass, three nodes in: values on the edges, the rest still to compute."""
+    async def walk(pilot):
+        await pilot.press("right", "right", "right")
+
+    assert snap_compare(lab(), terminal_size=size, run_before=opened("backprop", 2, walk, to_end=False))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_run_step_during_a_run(snap_compare, lab, size):
+    """Gradient descent one key press a step, three steps in: the run waits for the next key."""
+    async def three_steps(pilot):
+        app = pilot.app
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == "running" and app.session.step == 0,
+                         what="the run waiting at θ₀")
+        for step in (1, 2, 3):
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: app.session.step == step, what=f"step {step}")
+        plots = app.panel.plot_area.plots()
+        await wait_until(pilot, lambda: all(p.points == 4 and p.builds and p.drawn for p in plots), what="the plots drawn")
+
+    assert snap_compare(lab(), terminal_size=size, run_before=opened("gradient-descent", 5, three_steps))
+
+
+def replayed_to_confusion_matrix(lang: str = "en"):
+    """The shipped Fashion-MNIST recording played back at full speed, the step scrolled
+    so its confusion matrix is at the top."""
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await lab_ready(pilot)
+        await app.replay(ROOT / "recordings" / "mnist-fashion-mlp.jsonl", speed=0)
+        await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the replay")
+        matrix = app.step_view.query_one("#artifact-confusion_matrix")
+        await wait_until(pilot, lambda: bool(matrix.visual and str(matrix.visual).strip()), what="the matrix drawn")
+        await settle(pilot)
+        app.step_view.scroll_to_widget(matrix, top=True, animate=False, immediate=True)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_confusion_matrix(snap_compare, lab, size):
+    assert snap_compare(lab(), terminal_size=size, run_before=replayed_to_confusion_matrix())
+
+
+# -- the same screens with the lab in Chinese ------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_compute_step_in_chinese(snap_compare, lab, size):
+    async def wrong(pilot):
+        await pilot.press(*"28", "enter")
+
+    assert snap_compare(lab("zh"), terminal_size=size, run_before=opened("gradient-descent", 2, wrong))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_run_step_in_chinese(snap_compare, lab, size):
+    async def run(pilot):
+        app = pilot.app
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: app.session and app.session.state == "completed", what="the run")
+        plots = app.panel.plot_area.plots()
+        await wait_until(pilot, lambda: all(p.points == 41 and p.builds and p.drawn for p in plots), what="the plots")
+
+    assert snap_compare(lab("zh"), terminal_size=size, run_before=opened("gradient-descent", 7, run))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_confusion_matrix_in_chinese(snap_compare, lab, size):
+    assert snap_compare(lab("zh"), terminal_size=size, run_before=replayed_to_confusion_matrix("zh"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_graph_in_chinese(snap_compare, lab, size):
+    async def walk(pilot):
+        await pilot.press("right", "right")
+
+    assert snap_compare(lab("zh"), terminal_size=size, run_before=opened("backprop", 10, walk, to_end=False))
 
 
 def test_terminal_too_small(snap_compare, lab):

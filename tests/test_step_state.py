@@ -46,7 +46,7 @@ def test_a_manual_run_shows_its_start_at_once_then_one_step_per_command_and_none
         assert next(events).step == step
     ctl.stop()  # wakes the engine that waits for the next key
     end = next(events)
-    assert isinstance(end, Finished) and end.reason == "stopped" and end.summary["steps"] == 4
+    assert isinstance(end, Finished) and end.reason == "stopped" and end.summary["steps"] == 3
 
 
 # -- the session: paused, and lr changes as markers ----------------------------------------

@@ -84,7 +84,7 @@ async def test_reveal_leaves_the_step_revealed_until_the_answer_is_typed(open_la
     async with open_lab(f"{LESSON}:2") as pilot:
         app = pilot.app
         await reveal_with_the_keyboard(pilot)
-        await feedback_shows(pilot, "The answer is -28 (revealed).")
+        await feedback_shows(pilot, "The answer is −28 (revealed).")
         await text_shown(pilot, "◇ revealed", within=".heading.-sub")
         assert app.step_view.query_one(".after").has_class("-shown")
         await wait_until(pilot, lambda: app.progress.state(LESSON, 2) == "revealed", what="the step revealed")
@@ -96,7 +96,7 @@ async def test_reveal_leaves_the_step_revealed_until_the_answer_is_typed(open_la
 
         app.step_view.focus_first()
         await type_answer(pilot, "-28")  # typing it after all solves it
-        await feedback_shows(pilot, "✓ Correct: -28.")
+        await feedback_shows(pilot, "✓ Correct: −28.")
         await text_shown(pilot, "✓ done", within=".heading.-sub")
         await text_shown(pilot, "◐ 2. The gradient", within=LessonTree)  # solved, after hints
         await text_shown(pilot, "1/11 Gradient", within=LessonTree)
@@ -174,7 +174,7 @@ async def test_lesson_text_with_brackets_shows_as_written(brackets_lab):
         await text_shown(pilot, "z₁[i] =", within=".prompt")
         await text_shown(pilot, "Brackets [b]stay", within=LessonTree)
         await type_answer(pilot, "-2.8")  # the sign slip
-        await feedback_shows(pilot, "-2.8 flips z₁[i] [/i].")
+        await feedback_shows(pilot, "−2.8 flips z₁[i] [/i].")
         await text_shown(pilot, "Hint 1/1: Index z₁[i] [/i] before [bold]anything[/bold].", within=".hint")
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_lab.run_session import RunSession, RunState
+from lab_i18n import _
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,9 @@ class Advice:
     @property
     def action(self) -> str:
         if self.command:
-            return "apply it to this run now"
-        return "set " + ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in self.params.items())
+            return _("apply it to this run now")
+        settings = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in self.params.items())
+        return _("set {settings}").format(settings=settings)
 
 
 def advise(session: RunSession) -> Advice | None:
@@ -41,18 +43,19 @@ def advise(session: RunSession) -> Advice | None:
 def _diverged(session: RunSession, lr: float | None) -> Advice | None:
     if session.state != RunState.DIVERGED or not lr:
         return None
-    return Advice(f"The loss blew up, so lr = {lr:g} is too large for this model. Try a tenth of it.",
+    return Advice(_("The loss blew up, so lr = {lr} is too large for this model. Try a tenth of it.").format(lr=f"{lr:g}"),
                   params={"lr": _round(lr / 10)})
 
 
 def _rising(session: RunSession, lr: float | None) -> Advice | None:
     if not session.active or not lr or len(session.losses) < 20:
         return None
-    values = [loss for _, loss in session.losses if math.isfinite(loss)]
+    values = [loss for _step, loss in session.losses if math.isfinite(loss)]
     recent = sum(values[-5:]) / len(values[-5:])
     if recent > 3 * min(values) and recent > values[0]:
-        return Advice(f"The loss is climbing (now {recent:.3g}, it was down to {min(values):.3g}): "
-                      f"the learning rate is too large. Lower it to {_round(lr / 3):g} for this run.",
+        return Advice(_("The loss is climbing (now {now}, it was down to {lowest}): the learning rate is too large. "
+                        "Lower it to {lr} for this run.").format(now=f"{recent:.3g}", lowest=f"{min(values):.3g}",
+                                                                 lr=f"{_round(lr / 3):g}"),
                       command={"cmd": "set_lr", "lr": _round(lr / 3)})
     return None
 
@@ -66,8 +69,9 @@ def _dead_relus(session: RunSession, lr: float | None) -> Advice | None:
     change = {"lr": _round(lr / 3)} if lr else {}
     if session.params.get("optimizer") == "sgd":
         change["optimizer"] = "adam"
-    return Advice(f"{worst['dead_relu_share']:.0%} of the ReLUs in {worst['name']} never fire on this data: they "
-                  f"stopped learning. A smaller learning rate keeps them alive.", params=change)
+    return Advice(_("{share} of the ReLUs in {layer} never fire on this data: they stopped learning. A smaller "
+                    "learning rate keeps them alive.").format(share=f"{worst['dead_relu_share']:.0%}", layer=worst["name"]),
+                  params=change)
 
 
 def _overfitting(session: RunSession, lr: float | None) -> Advice | None:
@@ -79,9 +83,10 @@ def _overfitting(session: RunSession, lr: float | None) -> Advice | None:
     rising = evals[-1]["test_loss"] > evals[-2]["test_loss"] > evals[-3]["test_loss"]
     if gap > 0.01 and rising:
         best = min(evals, key=lambda e: e["test_loss"])["epoch"]
-        return Advice(f"Overfitting: train accuracy {last['train_accuracy']:.2%} but test {last['test_accuracy']:.2%}, "
-                      f"and the test loss has risen two epochs running. The test loss was lowest after epoch "
-                      f"{best}: train that long.", params={"epochs": int(best)})
+        return Advice(_("Overfitting: train accuracy {train} but test {test}, and the test loss has risen two epochs "
+                        "running. The test loss was lowest after epoch {best}: train that long.").format(
+                          train=f"{last['train_accuracy']:.2%}", test=f"{last['test_accuracy']:.2%}", best=best),
+                      params={"epochs": int(best)})
     return None
 
 
@@ -89,14 +94,15 @@ def _stalled(session: RunSession, lr: float | None) -> Advice | None:
     if not lr or not session.evaluations:
         return None
     accuracy = session.evaluations[-1].get("test_accuracy")
-    values = [loss for _, loss in session.losses if math.isfinite(loss)]
+    values = [loss for _step, loss in session.losses if math.isfinite(loss)]
     if accuracy is None or len(values) < 20:
         return None
     half = len(values) // 2
     early, late = sum(values[:half]) / half, sum(values[half:]) / (len(values) - half)
     if accuracy < 0.5 and late > 0.98 * early:
-        return Advice(f"Learning has stalled: the loss hardly moves and test accuracy is {accuracy:.1%}. "
-                      f"The learning rate {lr:g} is probably too small: try three times it.",
+        return Advice(_("Learning has stalled: the loss hardly moves and test accuracy is {accuracy}. The learning rate "
+                        "{lr} is probably too small: try three times it.").format(accuracy=f"{accuracy:.1%}",
+                                                                                  lr=f"{lr:g}"),
                       params={"lr": _round(lr * 3)})
     return None
 

@@ -16,16 +16,19 @@ from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
 
+import lab_i18n
 from engines.core.data_root import resolve_data_root
+from lab_i18n import N_, _
 from lessons import Catalog, Lesson, load_catalog
 from lessons.values import lesson_has_variants, lesson_values
-from lessons.translation import LANGUAGES
 from tui_lab import heap
-from tui_lab.commands import LabCommands
+from tui_lab import cjk_wrap
+from tui_lab.commands import LabCommands, system_commands
 from tui_lab.config import load_config
 from tui_lab.engine_host import EngineHost
 from tui_lab.exports import ExportActions
 from tui_lab.learner import Learner
+from tui_lab.learner_actions import LearnerActions
 from tui_lab.messages import HintOpened, OpenStep, RunCommand, RunRequested, StepSolved, StopRequested, WrongTry
 from tui_lab.progress import ANSWERED, ProgressStore
 from tui_lab.refresh import SERVED, TERMINAL, Refresh, over_ssh
@@ -33,8 +36,8 @@ from tui_lab.run_actions import RunActions
 from tui_lab.run_controller import RunController
 from tui_lab.run_session import RunSession
 from tui_lab.shell import ShellActions
-from tui_lab.widgets.confirm import Confirm
 from tui_lab.widgets.explorer import Explorer
+from tui_lab.widgets.key_hints import translate_bindings
 from tui_lab.widgets.panel import BottomPanel
 from tui_lab.widgets.status_bar import StatusBar
 from tui_lab.widgets.steps import StepView
@@ -55,39 +58,42 @@ def preload_plotting(then: Callable[[], None] | None = None) -> None:
     threading.Thread(target=load, daemon=True).start()
 
 
-class LabApp(ShellActions, RunActions, ExportActions, App):
+class LabApp(ShellActions, RunActions, ExportActions, LearnerActions, App):
     CSS_PATH = "app.tcss"
     TITLE = "TUI Lab"
     COMMANDS = App.COMMANDS | {LabCommands}
+    # Descriptions in English, marked for the catalogue: each app gets them in its language
+    # (``translate_bindings``), again whenever the learner switches.
     BINDINGS = [
-        Binding("ctrl+p,f1", "command_palette", "Commands", key_display="F1", priority=True, id="palette"),
-        Binding("f2", "focus_explorer", "Explorer", show=False, id="focus-explorer"),
-        Binding("f3", "switch_editor_tab", "Step/Code", show=False, id="editor-tab"),
-        Binding("f4", "cycle_panel", "Panel tab", show=False, id="panel-tab"),
-        Binding("f5", "run", "Run", id="run"),
-        Binding("f6", "stop", "Stop", id="stop"),
-        Binding("f7", "previous_step", "Prev", id="previous-step"),
-        Binding("f8", "next_step", "Next", id="next-step"),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar"),
-        Binding("ctrl+j", "toggle_panel", "Panel", id="toggle-panel"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("ctrl+p,f1", "command_palette", N_("Commands"), key_display="F1", priority=True, id="palette"),
+        Binding("f2", "focus_explorer", N_("Explorer"), show=False, id="focus-explorer"),
+        Binding("f3", "switch_editor_tab", N_("Step/Code"), show=False, id="editor-tab"),
+        Binding("f4", "cycle_panel", N_("Panel tab"), show=False, id="panel-tab"),
+        Binding("f5", "run", N_("Run"), id="run"),
+        Binding("f6", "stop", N_("Stop"), id="stop"),
+        Binding("f7", "previous_step", N_("Prev"), id="previous-step"),
+        Binding("f8", "next_step", N_("Next"), id="next-step"),
+        Binding("ctrl+b", "toggle_sidebar", N_("Sidebar"), id="toggle-sidebar"),
+        Binding("ctrl+j", "toggle_panel", N_("Panel"), id="toggle-panel"),
+        Binding("ctrl+q", "quit", N_("Quit"), priority=True, id="quit"),
         # A letter acts unless the keyboard is in a text field; its Ctrl or F-key twin, everywhere.
-        Binding("r,ctrl+r", "reset_step", "Reset step", show=False, id="reset-step"),
-        Binding("n,ctrl+n", "new_seed", "Run with a new seed", show=False, id="new-seed"),
-        Binding("a", "apply_advice", "Apply the advice", show=False, id="apply-advice"),
-        Binding("d", "run_alternative", "Rerun the way offered", show=False, id="run-alternative"),
-        Binding("f9", "take_offer", "Apply what is offered", show=False, id="take-offer"),
-        Binding("ctrl+z", "default_settings", "Settings back to defaults", show=False, id="default-settings"),
-        Binding("e,ctrl+o", "export_csv", "Export plot data (CSV)", show=False, id="export-csv"),
-        Binding("S,ctrl+s", "save_svg", "Save screen (SVG)", show=False, id="save-svg"),
+        Binding("r,ctrl+r", "reset_step", N_("Reset step"), show=False, id="reset-step"),
+        Binding("n,ctrl+n", "new_seed", N_("Run with a new seed"), show=False, id="new-seed"),
+        Binding("a", "apply_advice", N_("Apply the advice"), show=False, id="apply-advice"),
+        Binding("d", "run_alternative", N_("Rerun the way offered"), show=False, id="run-alternative"),
+        Binding("f9", "take_offer", N_("Apply what is offered"), show=False, id="take-offer"),
+        Binding("ctrl+z", "default_settings", N_("Settings back to defaults"), show=False, id="default-settings"),
+        Binding("e,ctrl+o", "export_csv", N_("Export plot data (CSV)"), show=False, id="export-csv"),
+        Binding("S,ctrl+s", "save_svg", N_("Save screen (SVG)"), show=False, id="save-svg"),
         # Page keys scroll the step from anywhere (lists and tables keep their own).
-        Binding("pagedown", "scroll_step(1)", "Scroll step down", show=False, id="step-page-down"),
-        Binding("pageup", "scroll_step(-1)", "Scroll step up", show=False, id="step-page-up"),
+        Binding("pagedown", "scroll_step(1)", N_("Scroll step down"), show=False, id="step-page-down"),
+        Binding("pageup", "scroll_step(-1)", N_("Scroll step up"), show=False, id="step-page-up"),
     ]
 
     def __init__(self, catalog: Catalog, progress: ProgressStore, host: EngineHost, data_dir: str | None = None,
                  prewarm: bool = True, refresh: Refresh = TERMINAL, variant: int | None = None) -> None:
         super().__init__()
+        translate_bindings(self)
         self.catalog = catalog
         self.progress = progress
         self.host = host
@@ -146,8 +152,8 @@ class LabApp(ShellActions, RunActions, ExportActions, App):
         for problem in self.config.problems:
             self.panel.add_problem("settings", problem)
         if self.catalog.problems:
-            self.notify(f"{len(self.catalog.problems)} lesson(s) could not be loaded; see PROBLEMS (F4).",
-                        severity="warning")
+            self.notify(_("{count} lesson(s) could not be loaded; see PROBLEMS (F4).").format(
+                count=len(self.catalog.problems)), severity="warning")
 
     async def _open_first_step(self) -> None:
         last = self.start_from or self.progress.last_position()
@@ -239,6 +245,7 @@ class LabApp(ShellActions, RunActions, ExportActions, App):
                                        self.runs.session_of((lesson.id, index)), lesson.language)
         self.learner.enter(lesson.id, index)
         self.main.editor.active = "tab-step"
+        self.main.fit_step(step.kind, self.runs.session_of((lesson.id, index)) is not None)
         self.show_panel_for(step.kind == "run")
         if step.kind == "read":
             self.progress.mark(lesson.id, index, "solved")
@@ -251,8 +258,11 @@ class LabApp(ShellActions, RunActions, ExportActions, App):
         if self.workbench_ready:  # else the panel, once mounted, shows this step's run state
             await self.runs.show_step(step)
         variant = self.learner.variant  # which set of numbers, where it is not the articles'
-        numbers = f" · set {variant}" if variant and lesson_has_variants(lesson) else ""
-        self.status.set_where(f"{lesson.title} · step {index}/{len(lesson.steps)}{numbers}")
+        where = _("step {index}/{total}").format(index=index, total=len(lesson.steps))
+        if variant and lesson_has_variants(lesson):
+            where = _("step {index}/{total} · set {variant}").format(index=index, total=len(lesson.steps),
+                                                                     variant=variant)
+        self.status.set_where(lesson.title, where)
         source = ("engine", step.engine) if step.kind in ("run", "draw") \
             else ("values", lesson.values) if lesson.values else (None, None)
         title = self.main.source_view.show_code(*source)
@@ -280,6 +290,10 @@ class LabApp(ShellActions, RunActions, ExportActions, App):
         self.progress.record_hints(message.lesson_id, message.index, message.opened)
         self._progress_changed(marks=False)
 
+    def get_system_commands(self, screen):
+        """Textual's own palette entries, in the lab's language, without those the lab has itself."""
+        yield from system_commands(self, screen)
+
     async def action_next_step(self) -> None:
         await self._move(+1)
 
@@ -296,7 +310,8 @@ class LabApp(ShellActions, RunActions, ExportActions, App):
         else:
             position = self.catalog.lessons.index(lesson) + delta
             if not 0 <= position < len(self.catalog.lessons):
-                self.notify("This is the " + ("last" if delta > 0 else "first") + " step of the course.")
+                self.notify(_("This is the last step of the course.") if delta > 0
+                            else _("This is the first step of the course."))
                 return
             neighbour = self.catalog.lessons[position]
             await self.open_step(neighbour.id, 1 if delta > 0 else len(neighbour.steps))
@@ -338,53 +353,12 @@ class LabApp(ShellActions, RunActions, ExportActions, App):
             await self.open_step(step.lesson_id, step.index)
             await self.runs.start_replay(path, recording, step, speed)
 
-    # -- the step's help and progress ----------------------------------------------------
+    # -- the step's help ---------------------------------------------------------------
 
     def action_hint(self) -> None:
         body = self.step_view.body
         if body is None or not body.step.hints or not body.show_next_hint():
-            self.notify("No (more) hints for this step.")
-
-    def action_reset_step(self) -> None:
-        if self.current is None:
-            return
-        lesson_id, index = self.current
-
-        async def answered(yes: bool) -> None:
-            if yes:
-                self.progress.reset_step(lesson_id, index)
-                await self.open_step(lesson_id, index)
-                self.step_view.focus_first()
-                self.notify(f"Step {index} reset.")
-
-        question = f"Reset step {index} of “{self.current_lesson().title}”? Its answer and progress are forgotten."
-        self.push_screen(Confirm(question), answered)
-
-    def reset_progress(self, lesson_id: str | None) -> None:
-        """Forget a lesson's progress, or everything (after a confirmation)."""
-        lesson = self.catalog.get(lesson_id) if lesson_id else None
-        what = f"all progress in “{lesson.title}”" if lesson else "ALL your progress in every lesson"
-
-        async def answered(yes: bool) -> None:
-            if yes:
-                self.progress.reset(lesson_id)
-                self._progress_changed()
-                if self.current:
-                    await self.open_step(*self.current)
-                self.notify("Progress reset.")
-
-        self.push_screen(Confirm(f"Reset {what}? This cannot be undone."), answered)
-
-    # -- language ------------------------------------------------------------------------
-
-    async def set_language(self, lang: str) -> None:
-        """Show the lessons in another language (English where a lesson has no translation)."""
-        self.lang = lang
-        self.catalog = load_catalog(self.lesson_dirs, lang=lang)
-        self.explorer.set_catalog(self.catalog)
-        if self.current:
-            await self.open_step(*self.current)
-        self.notify(f"Lessons in {LANGUAGES.get(lang, lang)}" + ("" if lang == "en" else " (English where not translated)."))
+            self.notify(_("No (more) hints for this step."))
 
 
 def make_app(lesson_dirs: list[str] | tuple[str, ...] = (), device: str = "auto", data_dir: str | None = None,
@@ -393,6 +367,8 @@ def make_app(lesson_dirs: list[str] | tuple[str, ...] = (), device: str = "auto"
     """Build the lab (the CLI and the tests both come through here); ``refresh``: how often
     it takes engine events in and redraws plots (``SERVED`` in a browser tab); ``variant``:
     the set of numbers to give (None: the settings', else the learner's own)."""
+    lab_i18n.set_language(lang)  # before anything is built: every widget speaks it from the start
+    cjk_wrap.install()  # Chinese lines break between characters, never before a comma
     catalog = load_catalog(lesson_dirs, lang=lang)
     host = EngineHost(device=device, warm_torch=warm_torch, threads=threads)
     app = LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm, refresh=refresh,
@@ -403,14 +379,16 @@ def make_app(lesson_dirs: list[str] | tuple[str, ...] = (), device: str = "auto"
 
 def parse_start(catalog: Catalog, text: str) -> tuple[str, int]:
     """``LESSON`` or ``LESSON:STEP`` → (lesson id, step; 0: where the student left off)."""
-    lesson_id, _, step = text.partition(":")
+    lesson_id, _colon, step = text.partition(":")
     lesson = catalog.get(lesson_id.strip())
     if lesson is None:
-        raise ValueError(f"No lesson {lesson_id!r} to start from; lessons: {', '.join(catalog.ids())}.")
+        raise ValueError(_("No lesson {lesson!r} to start from; lessons: {lessons}.").format(
+            lesson=lesson_id, lessons=", ".join(catalog.ids())))
     if not step:
         return lesson.id, 0
     if not step.strip().isdigit() or not 1 <= int(step) <= len(lesson.steps):
-        raise ValueError(f"{lesson.id!r} has steps 1–{len(lesson.steps)}; {step!r} is not one of them.")
+        raise ValueError(_("{lesson!r} has steps 1–{last}; {step!r} is not one of them.").format(
+            lesson=lesson.id, last=len(lesson.steps), step=step))
     return lesson.id, int(step)
 
 

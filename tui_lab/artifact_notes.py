@@ -2,32 +2,52 @@
 runs resumed, live commands applied, the dataset in use.
 
 Plain strings, no Rich: the run session and the headless output both use them, and the
-lab loads them at start-up without the drawing code of ``artifact_views``."""
+lab loads them at start-up without the drawing code of ``artifact_views``. Each is said
+in the lab's current language."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
+from lab_i18n import N_, _
+
+# Why a checkpoint was written (``engines.training.base``), as words.
+CHECKPOINT_REASONS = {"epoch_end": N_("epoch end"), "stopped": N_("stopped")}
+
+
+def _checkpoint_note(p: dict[str, Any]) -> str:
+    reason = str(p.get("reason", ""))
+    reason = _(CHECKPOINT_REASONS[reason]) if reason in CHECKPOINT_REASONS else reason.replace("_", " ")
+    return _("Checkpoint saved: {path} (epoch {epoch}, {reason}).").format(path=p.get("path"), epoch=p.get("epoch"),
+                                                                           reason=reason)
+
+
 NOTES: dict[str, Callable[[Any], str]] = {
-    "checkpoint": lambda p: f"Checkpoint saved: {p.get('path')} (epoch {p.get('epoch')}, {p.get('reason', '').replace('_', ' ')}).",
-    "resumed": lambda p: f"Resumed from {p.get('path')} at epoch {p.get('epoch')}, step {p.get('step')}.",
+    "checkpoint": _checkpoint_note,
+    "resumed": lambda p: _("Resumed from {path} at epoch {epoch}, step {step}.").format(
+        path=p.get("path"), epoch=p.get("epoch"), step=p.get("step")),
     "command": lambda p: _command_note(p),
-    "dataset": lambda p: f"{p.get('title', p.get('dataset'))}: {p.get('train_size'):,} training and "
-                         f"{p.get('test_size'):,} test images from {p.get('source')}.",
+    "dataset": lambda p: _("{title}: {train} training and {test} test images from {source}.").format(
+        title=p.get("title", p.get("dataset")), train=f"{p.get('train_size'):,}", test=f"{p.get('test_size'):,}",
+        source=p.get("source")),
 }
 
 
 def _command_note(payload: dict[str, Any]) -> str:
     """One sentence confirming what a live command did (or why the run refused it)."""
     name = payload.get("cmd")
+    step = payload.get("step")
     if not payload.get("applied", True):
-        return f"{name}: not applied ({str(payload.get('message', 'refused')).rstrip('.')})."
+        why = str(payload.get("message") or _("refused")).rstrip(".。")
+        return _("{command}: not applied ({reason}).").format(command=name, reason=why)
     if name == "set_lr":
-        return f"Learning rate set to {payload.get('lr'):g} from step {payload.get('step')}."
+        return _("Learning rate set to {lr} from step {step}.").format(lr=f"{payload.get('lr'):g}", step=step)
     if name == "one_more_epoch":
-        return f"One more epoch added at step {payload.get('step')}: {payload.get('epochs', '?')} epochs in all."
+        return _("One more epoch added at step {step}: {epochs} epochs in all.").format(
+            step=step, epochs=payload.get("epochs", "?"))
     if name == "slow":
         seconds = payload.get("step_seconds", 0)
-        return "Full speed: no wait between steps." if not seconds \
-            else f"Paced: a wait of {seconds:g} s after every step (from step {payload.get('step')})."
-    return f"{name} applied at step {payload.get('step')}."
+        return _("Full speed: no wait between steps.") if not seconds else \
+            _("Paced: a wait of {seconds} s after every step (from step {step}).").format(seconds=f"{seconds:g}",
+                                                                                         step=step)
+    return _("{command} applied at step {step}.").format(command=name, step=step)

@@ -14,6 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from lab_i18n import _
 from tui_lab import render
 
 
@@ -25,12 +26,12 @@ def samples(payload: dict[str, Any]) -> RenderableType:
     """One training image per class, and how many images each class has."""
     labels = [str(label) for label in payload.get("labels", [])]
     images = payload.get("images", [])
-    parts: list[RenderableType] = [_title("One training image per class"),
+    parts: list[RenderableType] = [_title(_("One training image per class")),
                                    render.digits_row([(img["pixels"], _name(labels, img["label"])[:28]) for img in images])]
     counts = payload.get("class_counts", [])
     if counts:
         total = sum(counts) or 1
-        parts.append(_title("Class balance of the training set"))
+        parts.append(_title(_("Class balance of the training set")))
         parts.append(render.bars(labels, [c / total for c in counts], width=20, fmt="{:.1%}"))
     return Group(*parts)
 
@@ -40,11 +41,12 @@ def _name(labels: list[str], index: int) -> str:
 
 
 def model(payload: dict[str, Any]) -> RenderableType:
-    table = Table(title=f"{payload.get('model')} · {payload.get('parameters', 0):,} parameters",
+    title = _("{model} · {count} parameters").format(model=payload.get("model"), count=f"{payload.get('parameters', 0):,}")
+    table = Table(title=title,
                   title_justify="left", box=None, padding=(0, 1))
-    table.add_column("layer")
-    table.add_column("shape")
-    table.add_column("parameters", justify="right")
+    table.add_column(_("layer"))
+    table.add_column(_("shape"))
+    table.add_column(_("parameters"), justify="right")
     for layer in payload.get("layers", []):
         table.add_row(layer["name"], " × ".join(str(d) for d in layer["shape"]), f"{layer['parameters']:,}")
     description = payload.get("description")
@@ -60,9 +62,11 @@ def confusion_matrix(payload: dict[str, Any]) -> RenderableType:
         ((matrix[i][j], labels[i], labels[j]) for i in range(len(matrix)) for j in range(len(matrix)) if i != j),
         reverse=True,
     )[:3]
-    worst = ", ".join(f"{t}→{p} ×{n}" for n, t, p in mistakes if n)
-    caption = Text(f"{right:,}/{total:,} right ({right / total:.2%}); most frequent mistakes: {worst or 'none'}")
-    return Group(_title(f"Confusion matrix (epoch {payload.get('epoch', '?')}): rows true, columns predicted"),
+    worst = ", ".join(f"{t}→{p} ×{n}" for n, t, p in mistakes if n) or _("none")
+    caption = Text(_("{right}/{total} right ({share}); most frequent mistakes: {worst}").format(
+        right=f"{right:,}", total=f"{total:,}", share=f"{right / total:.2%}", worst=worst))
+    title = _("Confusion matrix (epoch {epoch}): rows true, columns predicted").format(epoch=payload.get("epoch", "?"))
+    return Group(_title(title),
                  render.confusion(labels, matrix), caption)
 
 
@@ -70,23 +74,23 @@ def worst_images(payload: list[dict[str, Any]], labels: list[str] | None = None)
     """The misclassified test images the model was most sure about."""
     shown = payload[:10]
     if not shown:
-        return Text("No misclassified test images.")
+        return Text(_("No misclassified test images."))
     names = labels or [str(i) for i in range(10)]
     captions = [f"{_name(names, img['label'])}→{_name(names, img['predicted'])} {img['confidence']:.0%}"[:28]
                 for img in shown]
-    return Group(_title("Misclassified test images (true → predicted, confidence)"),
+    return Group(_title(_("Misclassified test images (true → predicted, confidence)")),
                  render.digits_row([(img["pixels"], caption) for img, caption in zip(shown, captions)]))
 
 
 def health(payload: dict[str, Any]) -> RenderableType:
     """Per layer: gradient norm, share of dead ReLUs, and weight histograms now vs at start."""
-    table = Table(title=f"Network health at step {payload.get('step', '?')}", title_justify="left",
+    table = Table(title=_("Network health at step {step}").format(step=payload.get("step", "?")), title_justify="left",
                   box=None, padding=(0, 1))
-    table.add_column("layer")
+    table.add_column(_("layer"))
     table.add_column("‖grad‖", justify="right")
-    table.add_column("dead ReLUs", justify="right")
-    table.add_column("weights now")
-    table.add_column("at start")
+    table.add_column(_("dead ReLUs"), justify="right")
+    table.add_column(_("weights now"))
+    table.add_column(_("at start"))
     for layer in payload.get("layers", []):
         dead = layer.get("dead_relu_share")
         dead_text = Text("—" if dead is None else f"{dead:.0%}", style="bold red" if (dead or 0) > 0.5 else "")
@@ -103,15 +107,16 @@ def download(payload: dict[str, Any]) -> RenderableType:
     if total:
         share = done / total
         bar = "█" * int(share * 30) + "░" * (30 - int(share * 30))
-        return Text(f"Downloading {name}: {bar} {done / 1e6:.1f}/{total / 1e6:.1f} MB")
-    return Text(f"Downloading {name}: {done / 1e6:.1f} MB")
+        return Text(_("Downloading {name}: {bar} {done}/{total} MB").format(
+            name=name, bar=bar, done=f"{done / 1e6:.1f}", total=f"{total / 1e6:.1f}"))
+    return Text(_("Downloading {name}: {done} MB").format(name=name, done=f"{done / 1e6:.1f}"))
 
 
 def probabilities(payload: dict[str, Any], labels: list[str] | None = None) -> RenderableType:
     probs = payload.get("probs", [])
     names = labels or [str(i) for i in range(len(probs))]
     best = max(range(len(probs)), key=probs.__getitem__) if probs else None
-    return Group(_title("The model's probabilities"), render.bars(names, probs, width=24, highlight=best))
+    return Group(_title(_("The model's probabilities")), render.bars(names, probs, width=24, highlight=best))
 
 
 VIEWS: dict[str, Callable[..., RenderableType]] = {

@@ -10,14 +10,22 @@ from importlib import metadata
 from pathlib import Path
 from typing import IO
 
+from rich.cells import cell_len
+
 from engines.core.data_root import resolve_data_root
+from engines.core.dataset_status import dataset_statuses
 from engines.core.device import DeviceError, available, detect
+from lab_i18n import N_, _
 from lessons import Catalog
 from lessons.check import CheckCase, check_lesson
 from lessons.values import lesson_has_variants
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, find_lesson
 from tui_lab.refresh import over_ssh
 from tui_lab.junit import write_junit
+
+
+# Where the data root came from (``resolve_data_root``): option and variable names stay as typed.
+ORIGINS = {"per-user cache": N_("per-user cache")}
 
 
 def cmd_check(catalog: Catalog, lesson_ids: list[str], junit: str | None, device: str, out: IO[str],
@@ -41,11 +49,13 @@ def cmd_check(catalog: Catalog, lesson_ids: list[str], junit: str | None, device
         cases += lesson_cases
         if variants:
             failed = sum(not c.ok for c in lesson_cases)
-            sets = f"{variants} variants" if varies else "one set of numbers"
-            out.write(f"{lesson.id}: {sets}, {len(lesson_cases) - failed} cases passed"
-                      + (f", {failed} failed" if failed else "") + "\n")
+            sets = _("{count} variants").format(count=variants) if varies else _("one set of numbers")
+            line = (_("{lesson}: {sets}, {passed} cases passed, {failed} failed") if failed
+                    else _("{lesson}: {sets}, {passed} cases passed"))
+            out.write(line.format(lesson=lesson.id, sets=sets, passed=len(lesson_cases) - failed, failed=failed)
+                      + "\n")
     failed = sum(not c.ok for c in cases)
-    out.write(f"{len(cases) - failed} passed, {failed} failed\n")
+    out.write(_("{passed} passed, {failed} failed").format(passed=len(cases) - failed, failed=failed) + "\n")
     if junit:
         write_junit(cases, Path(junit))
     return EXIT_FAILED if failed else EXIT_OK
@@ -61,7 +71,7 @@ def _version(package: str) -> str:
     try:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
-        return "not installed"
+        return _("not installed")
 
 
 def doctor_report(catalog: Catalog, device: str, data_dir: str | None) -> list[tuple[str, str]]:
@@ -73,36 +83,40 @@ def doctor_report(catalog: Catalog, device: str, data_dir: str | None) -> list[t
         rows.append((package, _version(package)))
     try:
         chosen = detect(device)
-        rows.append(("device", f"{chosen.label} (from --device {device})"))
+        rows.append((_("device"), _("{device} (from --device {asked})").format(device=chosen.label, asked=device)))
     except DeviceError as error:
-        rows.append(("device", f"problem: {error}"))
+        rows.append((_("device"), _("problem: {error}").format(error=error)))
     except ImportError as error:
-        rows.append(("device", f"torch cannot be imported: {error}"))
+        rows.append((_("device"), _("torch cannot be imported: {error}").format(error=error)))
     try:
-        rows.append(("devices", ", ".join(d.label for d in available())))
+        rows.append((_("devices"), ", ".join(d.label for d in available())))
     except ImportError:
         pass
     root, origin = resolve_data_root(data_dir)
-    state = "exists" if root.is_dir() else "does not exist yet"
-    if root.is_dir():
-        state += ", writable" if os.access(root, os.W_OK) else ", read-only"
-    rows.append(("data root", f"{root} ({origin}; {state})"))
+    if not root.is_dir():
+        state = _("does not exist yet")
+    else:
+        state = _("exists, writable") if os.access(root, os.W_OK) else _("exists, read-only")
+    origin = _(ORIGINS.get(origin, origin))
+    rows.append((_("data root"), _("{root} ({origin}; {state})").format(root=root, origin=origin, state=state)))
+    for dataset in dataset_statuses(root):
+        rows.append((dataset.title, _("found in {where}").format(where=dataset.found) if dataset.found
+                     else dataset.missing))
     size = shutil.get_terminal_size((0, 0))
-    rows.append(("terminal", f"TERM={os.environ.get('TERM', '')!s} COLORTERM={os.environ.get('COLORTERM', '')!s} "
+    rows.append((_("terminal"), f"TERM={os.environ.get('TERM', '')!s} COLORTERM={os.environ.get('COLORTERM', '')!s} "
                              f"size={size.columns}x{size.lines} tty={sys.stdout.isatty()}"))
-    rows.append(("colour", "off (NO_COLOR is set)" if os.environ.get("NO_COLOR") else "on"))
-    rows.append(("ssh", "yes (animations off)" if over_ssh() else "no"))
-    rows.append(("lessons", f"{len(catalog.lessons)} loaded, {len(catalog.problems)} with problems"))
+    rows.append((_("colour"), _("off (NO_COLOR is set)") if os.environ.get("NO_COLOR") else _("on")))
+    rows.append(("ssh", _("yes (animations off)") if over_ssh() else _("no")))
+    rows.append((_("lessons"), _("{loaded} loaded, {broken} with problems").format(
+        loaded=len(catalog.lessons), broken=len(catalog.problems))))
     for problem in catalog.problems:
-        rows.append(("lesson problem", str(problem)))
+        rows.append((_("lesson problem"), str(problem)))
     return rows
-
-
 
 
 def cmd_doctor(catalog: Catalog, device: str, data_dir: str | None, out: IO[str]) -> int:
     rows = doctor_report(catalog, device, data_dir)
-    width = max(len(k) for k, _ in rows)
+    width = max(cell_len(key) for key, _value in rows)  # cells: a Chinese label is two a character
     for key, value in rows:
-        out.write(f"{key:<{width}}  {value}\n")
+        out.write(f"{key}{' ' * (width - cell_len(key))}  {value}\n")
     return EXIT_OK

@@ -19,6 +19,7 @@ from typing import Any
 from tui_lab.contract import UsageError
 from tui_lab.progress import STATES, current_entry
 from tui_lab.progress_export import EXPORT_FORMAT, EXPORT_VERSION, counts
+from lab_i18n import _
 
 
 class FolderMissing(UsageError, FileNotFoundError):
@@ -84,18 +85,19 @@ class StudentRow:
 def read_class(folder: Path) -> ClassData:
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise FolderMissing(f"{folder} is not a folder.")
+        raise FolderMissing(_("{folder} is not a folder.").format(folder=folder))
     data = ClassData()
     try:
         paths = sorted(path for path in folder.iterdir() if path.suffix == ".json" and not path.name.startswith("."))
     except OSError as error:
-        data.problems.append(f"The folder {folder} could not be listed ({error.strerror or error}).")
+        data.problems.append(_("The folder {folder} could not be listed ({reason}).").format(
+            folder=folder, reason=error.strerror or error))
         return data
     for path in paths:
         try:
             data.students.append(read_student(path))
         except ValueError as error:
-            data.problems.append(f"{path.name} was skipped: {error}.")
+            data.problems.append(_("{file} was skipped: {reason}.").format(file=path.name, reason=error))
     return data
 
 
@@ -104,19 +106,22 @@ def read_student(path: Path) -> Student:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"it could not be read ({getattr(error, 'strerror', None) or error})") from None
+        raise ValueError(_("it could not be read ({reason})").format(reason=getattr(error, "strerror", None) or error)) \
+            from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
-        raise ValueError(f"it is not complete JSON, perhaps half-written ({error.msg} at line {error.lineno})") from None
+        raise ValueError(_("it is not complete JSON, perhaps half-written ({problem} at line {line})").format(
+            problem=error.msg, line=error.lineno)) from None
     if not isinstance(raw, dict) or raw.get("format") != EXPORT_FORMAT:
-        raise ValueError("it is not a tui-lab progress file")
+        raise ValueError(_("it is not a tui-lab progress file"))
     version = raw.get("version")
     if not isinstance(version, int) or not 1 <= version <= EXPORT_VERSION:
-        raise ValueError(f"its version {version!r} is not one this tui-lab reads (1 to {EXPORT_VERSION})")
+        raise ValueError(_("its version {version} is not one this tui-lab reads (1 to {newest})").format(
+            version=repr(version), newest=EXPORT_VERSION))
     lessons = raw.get("lessons")
     if not isinstance(lessons, list) or not all(_is_lesson(lesson) for lesson in lessons):
-        raise ValueError("its lessons are malformed")
+        raise ValueError(_("its lessons are malformed"))
     current = raw.get("current")
     if isinstance(current, dict) and isinstance(current.get("lesson"), str) and isinstance(current.get("step"), int):
         position = (current["lesson"], current["step"])
@@ -186,7 +191,7 @@ def hardest(stats: list[StepStats], n: int = 3) -> list[StepStats]:
     solution, then the most median tries, then the most slips made; steps nobody struggled
     on (none stuck or revealed, no tries) are never listed."""
     struggled = [s for s in stats if s.struggling or s.median_tries or s.slips]
-    return sorted(struggled, key=lambda s: (-s.struggling, -s.median_tries, -sum(c for _, c in s.slips)))[:n]
+    return sorted(struggled, key=lambda s: (-s.struggling, -s.median_tries, -sum(c for _slip, c in s.slips)))[:n]
 
 
 def lesson_ids(data: ClassData) -> list[str]:
@@ -218,7 +223,7 @@ def _last_slip(student: Student) -> tuple[str, str] | None:
             for lesson in student.lessons for step in lesson["steps"] if isinstance(step.get("last_slip"), str)]
     if not made:
         return None
-    _, slip, label = max(made)
+    slip, label = max(made)[1:]
     return slip, label
 
 

@@ -22,10 +22,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from lab_i18n import N_, _
 from tui_lab.class_data import (ClassData, FolderMissing, duration_text, hardest, lesson_ids, read_class, slips_text,
                                 step_stats)
 from tui_lab.contract import EXIT_OK, EXIT_USAGE
 from tui_lab.widgets.class_table import ClassTable, legend, short_label
+from tui_lab.widgets.key_hints import translate_bindings
 
 
 class FolderWatch:
@@ -77,7 +79,7 @@ def stuck_text(data: ClassData) -> Text:
     """Two lines per hard step: which one and its commonest slips; how the class fares on it."""
     worst = hardest(step_stats(data), STUCK_STEPS)
     if not worst:
-        return Text("Nobody is stuck anywhere yet.", style="dim")
+        return Text(_("Nobody is stuck anywhere yet."), style="dim")
     text = Text()
     for stats in worst:
         if text:
@@ -85,10 +87,16 @@ def stuck_text(data: ClassData) -> Text:
         text.append(f"{short_label(stats.label)} {stats.title}", style="bold")
         if stats.slips:
             text.append("  ").append(slips_text(stats.slips), style="red")
-        tries = f"{stats.median_tries:g} {'try' if stats.median_tries == 1 else 'tries'}"
-        spent = "" if stats.median_seconds is None else f" · {duration_text(stats.median_seconds)} on it"
-        text.append(f"\n  {stats.stuck} stuck · {stats.revealed} revealed · {stats.solved} solved of "
-                    f"{stats.students} · median {tries}{spent}", style="dim")
+        tries = _("1 try") if stats.median_tries == 1 else _("{count} tries").format(count=f"{stats.median_tries:g}")
+        figures = dict(stuck=stats.stuck, revealed=stats.revealed, solved=stats.solved, students=stats.students,
+                       tries=tries)
+        if stats.median_seconds is None:
+            line = _("{stuck} stuck · {revealed} revealed · {solved} solved of {students} · median {tries}")
+        else:
+            line = _("{stuck} stuck · {revealed} revealed · {solved} solved of {students} · median {tries}"
+                     " · {time} on it")
+            figures["time"] = duration_text(stats.median_seconds)
+        text.append("\n  " + line.format(**figures), style="dim")
     return text
 
 
@@ -96,8 +104,9 @@ def notice_text(problems: list[str], skipped: list[str]) -> str:
     """One line: the one problem's sentence, or the names of the files skipped."""
     if len(problems) == 1:
         return problems[0]
-    named = f": {', '.join(skipped)}" if skipped else ""
-    return f"{len(problems)} files were skipped{named}."
+    if skipped:
+        return _("{count} files were skipped: {names}.").format(count=len(problems), names=", ".join(skipped))
+    return _("{count} files were skipped.").format(count=len(problems))
 
 
 class ClassViewApp(App):
@@ -105,13 +114,14 @@ class ClassViewApp(App):
     TITLE = "TUI Lab · class"
     ENABLE_COMMAND_PALETTE = False  # read-only: nothing to run, no screenshots written where it is served
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("r", "read_now", "Refresh"),
-        Binding("l", "next_lesson", "Next lesson"),
+        Binding("q", "quit", N_("Quit")),
+        Binding("r", "read_now", N_("Refresh")),
+        Binding("l", "next_lesson", N_("Next lesson")),
     ]
 
     def __init__(self, folder: str | Path, interval: float = 2.0) -> None:
         super().__init__()
+        translate_bindings(self)  # the footer's words, in the current language
         self.folder = Path(folder).expanduser()
         self.interval = interval
         self.watch = FolderWatch(self.folder)
@@ -130,7 +140,7 @@ class ClassViewApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#stuck").border_title = "Where the class is stuck"
+        self.query_one("#stuck").border_title = _("Where the class is stuck")
         self._show_header()
         self.read_folder(force=True)
         self.set_interval(self.interval, self.read_folder)
@@ -164,7 +174,8 @@ class ClassViewApp(App):
         lesson = self.lesson
         self.query_one(ClassTable).show(self.data, lesson)
         bar = Text.assemble((lesson, "bold"), "  ", legend()) if lesson else \
-            Text(f"No progress files yet: students share with `tui-lab progress --share {self.folder}`.", style="dim")
+            Text(_("No progress files yet: students share with `tui-lab progress --share {folder}`.").format(
+                folder=self.folder), style="dim")
         self.query_one("#lesson-bar", Static).update(bar)
         self.query_one("#stuck-text", Static).update(stuck_text(self.data))
         notice = self.query_one("#class-notice", Static)
@@ -174,8 +185,9 @@ class ClassViewApp(App):
 
     def _show_header(self) -> None:
         count = len(self.data.students)
-        header = Text.assemble((str(self.folder), "bold"), f" · {count} student{'' if count == 1 else 's'}",
-                               (f" · read {self.read_at}, every {self.interval:g} s", "dim"))
+        students = _("1 student") if count == 1 else _("{count} students").format(count=count)
+        read = _("read {time}, every {seconds} s").format(time=self.read_at, seconds=f"{self.interval:g}")
+        header = Text.assemble((str(self.folder), "bold"), f" · {students}", (f" · {read}", "dim"))
         self.query_one("#class-header", Static).update(header)
 
 
@@ -183,10 +195,12 @@ def run_class_view(folder: str, interval: float = 2.0) -> int:
     """The view until q; 2 with a sentence when the folder is missing or the interval is not positive."""
     path = Path(folder).expanduser()
     if not path.is_dir():
-        print(f"tui-lab: {path} is not a folder; give the class's shared progress folder.", file=sys.stderr)
+        print("tui-lab: " + _("{path} is not a folder; give the class's shared progress folder.").format(path=path),
+              file=sys.stderr)
         return EXIT_USAGE
     if not interval > 0:
-        print(f"tui-lab: --interval must be a number of seconds above 0, not {interval:g}.", file=sys.stderr)
+        print("tui-lab: " + _("--interval must be a number of seconds above 0, not {interval}.").format(
+            interval=f"{interval:g}"), file=sys.stderr)
         return EXIT_USAGE
     ClassViewApp(path, interval).run()
     return EXIT_OK

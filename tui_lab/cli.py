@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from argparse import Namespace
+from typing import IO
 
 from engines.core.device import DeviceError, parse_device
 from engines.core.params import ParamError, parse_assignments
-from tui_lab.contract import EXIT_OK, EXIT_USAGE, UsageError
+from lab_i18n import set_language
+from tui_lab.contract import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 from tui_lab.options import build_parser
 from tui_lab.refresh import SERVED, TERMINAL, over_ssh, served
 
@@ -17,6 +19,9 @@ SSH_FPS = 30  # screen repaints a second over SSH: every frame crosses the netwo
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Every sentence printed or shown from here on, and the engines' workers; `check` reports
+    # to lesson authors in English, and its --lang names the translation to verify.
+    set_language("en" if args.command == "check" else args.lang)
     try:
         parse_device(args.device)
     except DeviceError as error:
@@ -52,7 +57,7 @@ def open_lab(args: Namespace) -> int:
     textual-dev's ``textual serve``) started, whose lab takes in events and redraws less often."""
     if over_ssh():
         os.environ.setdefault("TEXTUAL_FPS", str(SSH_FPS))  # Textual reads it once, when imported below
-    from tui_lab.app import run_app  # Textual is imported only when the lab opens
+    from tui_lab.app import run_app  # Textual is imported only when the lab opens (make_app breaks Chinese lines)
 
     return run_app(device=args.device, data_dir=args.data_dir, lesson_dirs=args.lessons, lang=args.lang,
                    start_from=args.start_from, refresh=SERVED if served() else TERMINAL, variant=args.variant)
@@ -78,17 +83,24 @@ def _lesson_command(args: Namespace) -> int:
     # `check` always starts from English and verifies the translations against it.
     catalog = load_catalog(args.lessons, lang="en" if args.command == "check" else args.lang)
     out = sys.stdout
+    if args.lang != "en":
+        from tui_lab.cjk_wrap import install
+
+        install(textual=False)  # the run's sentences wrap as Chinese wraps, in Rich's output
     if args.command == "list":
         return headless.cmd_list(catalog, out)
     if args.command == "run":
         return headless.cmd_run(catalog, args.lesson, args.step, parse_assignments(args.param), args.device,
                                 args.data_dir, args.json, out, record=args.record, nproc=args.nproc,
-                                csv_path=args.csv)
+                                csv_path=args.csv, graph=args.graph)
     if args.command == "replay":
         return headless.cmd_replay(args.file, args.speed, args.json, out)
     if args.command == "check":
         device = "cpu" if args.device == "auto" else args.device
-        return checkup.cmd_check(catalog, args.lesson_ids, args.junit, device, out, variants=args.variants)
+        # In another language the interface comes first: the lessons' summary line stays last.
+        interface = _check_interface(args.lang, out) if args.lang != "en" else EXIT_OK
+        return max(interface, checkup.cmd_check(catalog, args.lesson_ids, args.junit, device, out,
+                                                variants=args.variants))
     if args.command == "answer":
         return answer_cli.cmd_answer(catalog, args.target, args.value, args.json, out, variant=args.variant or 0)
     if args.command == "values":
@@ -101,6 +113,21 @@ def _lesson_command(args: Namespace) -> int:
         return progress_cli.cmd_progress(catalog, args.export, args.output, args.share, args.dir, out,
                                          variant=args.variant)
     raise AssertionError(f"no handler for the command {args.command!r}")
+
+
+def _check_interface(lang: str, out: IO[str]) -> int:
+    """``check --lang LANG``: also every interface message in LANG, one line per one missing
+    (or whose placeholders differ from the English)."""
+    from lessons.check import interface_cases
+
+    cases = interface_cases(lang)
+    for case in cases:
+        out.write(f"{'ok  ' if case.ok else 'FAIL'} {case.lesson} {case.name}"
+                  + (f" — {case.message}" if case.message else "") + "\n")
+    failed = sum(not c.ok for c in cases)
+    if failed:
+        out.write(f"{failed} interface messages without a faithful {lang} translation\n")
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

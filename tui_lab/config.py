@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_lab.progress import ProgressStore, lab_home
+from lab_i18n import _
 
 YES_WORDS = ("1", "true", "yes", "on")  # what an environment variable says to mean true
 ENV_VARIANT = "TUI_LAB_VARIANT"
@@ -50,41 +51,43 @@ def load_config() -> Config:
     except FileNotFoundError:
         raw = b""
     except OSError as error:
-        problems.append(f"The settings file {path} was ignored: it could not be read "
-                        f"({error.strerror.lower() if error.strerror else error}).")
+        problems.append(_("The settings file {path} was ignored: it could not be read ({reason}).").format(
+            path=path, reason=error.strerror.lower() if error.strerror else error))
         raw = b""
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
         line = raw[:error.start].count(b"\n") + 1
-        problems.append(f"The settings file {path} was ignored because line {line} is not UTF-8 text.")
+        problems.append(_("The settings file {path} was ignored because line {line} is not UTF-8 text.").format(
+            path=path, line=line))
     except tomllib.TOMLDecodeError as error:
-        problems.append(f"The settings file {path} was ignored {_toml_problem(error, raw.decode('utf-8'))}.")
+        problems.append(_toml_problem(error, raw.decode("utf-8"), path))
     hide = data.get("hide_solutions", False)
     if not isinstance(hide, bool):
-        problems.append(f"The setting hide_solutions in {path} was ignored: it must be true or false.")
+        problems.append(_("The setting hide_solutions in {path} was ignored: it must be true or false.").format(path=path))
         hide = False
     if os.environ.get("TUI_LAB_HIDE_SOLUTIONS") is not None:
         hide = os.environ["TUI_LAB_HIDE_SOLUTIONS"].strip().lower() in YES_WORDS
     variant = None
-    for where, value in ((f"The setting variant in {path}", data.get("variant")),
-                         (ENV_VARIANT, os.environ.get(ENV_VARIANT))):  # later wins
+    for ignored, value in ((_("The setting variant in {path} was ignored: {reason}."), data.get("variant")),
+                           (_("{name} was ignored: {reason}."), os.environ.get(ENV_VARIANT))):  # later wins
         if value is not None:
             try:
                 variant = parse_variant(value)
             except ValueError as error:
-                problems.append(f"{where} was ignored: {error}.")
+                problems.append(ignored.format(path=path, name=ENV_VARIANT, reason=error))
     return Config(hide_solutions=hide, variant=variant, share_dir=_share_dir(data.get("share_dir"), path, problems),
                   problems=tuple(problems))
 
 
-def _toml_problem(error: tomllib.TOMLDecodeError, text: str) -> str:
-    """Why tomllib refused the file, by line: "because of line 3: expected '=' after a key …"."""
+def _toml_problem(error: tomllib.TOMLDecodeError, text: str, path: Path) -> str:
+    """Why tomllib refused the file, by line: "… because of line 3: expected '=' after a key …"."""
     found = re.fullmatch(r"(.*) \(at (?:line (\d+), column \d+|end of document)\)", str(error), re.DOTALL)
     if not found:  # tomllib names a position in every message it raises; this is in case one day it won't
-        return f"({error})"
+        return _("The settings file {path} was ignored ({error}).").format(path=path, error=error)
     message, line = found.group(1), int(found.group(2) or max(len(text.splitlines()), 1))
-    return f"because of line {line}: {message[:1].lower()}{message[1:]}"
+    return _("The settings file {path} was ignored because of line {line}: {problem}.").format(
+        path=path, line=line, problem=message[:1].lower() + message[1:])
 
 
 def parse_variant(value: Any) -> int:
@@ -94,7 +97,7 @@ def parse_variant(value: Any) -> int:
         return int(number)
     if isinstance(number, int) and not isinstance(number, bool) and number >= 0:
         return number
-    raise ValueError(f"a variant is a whole number from 0 up, not {value!r}")
+    raise ValueError(_("a variant is a whole number from 0 up, not {given}").format(given=repr(value)))
 
 
 def _share_dir(value: Any, path: Path, problems: list[str]) -> Path | None:
@@ -102,11 +105,12 @@ def _share_dir(value: Any, path: Path, problems: list[str]) -> Path | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        problems.append(f"The setting share_dir in {path} was ignored: it must be the path of a folder.")
+        problems.append(_("The setting share_dir in {path} was ignored: it must be the path of a folder.").format(path=path))
         return None
     folder = path.parent / Path(value.strip()).expanduser()
     if not folder.is_dir():
-        problems.append(f"Progress is not shared: the folder {folder} (share_dir in {path}) does not exist.")
+        problems.append(_("Progress is not shared: the folder {folder} (share_dir in {path}) does not exist.").format(
+            folder=folder, path=path))
         return None
     return folder
 

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lab_i18n import N_, _
+
 if TYPE_CHECKING:  # the catalogue is the caller's; importing this module stays cheap
     from lessons import Catalog, Lesson
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# A step's kind as the commands name it in a sentence ("step 3 is a read step").
+STEP_KINDS = {"read": N_("read"), "compute": N_("compute"), "find-error": N_("find-error"), "run": N_("run"),
+              "graph": N_("graph"), "draw": N_("draw")}
+
+
+def kind_name(kind: str) -> str:
+    return _(STEP_KINDS[kind]) if kind in STEP_KINDS else kind
 
 
 class UsageError(Exception):
@@ -21,5 +31,6 @@ class UsageError(Exception):
 def find_lesson(catalog: Catalog, lesson_id: str) -> Lesson:
     lesson = catalog.get(lesson_id)
     if lesson is None:
-        raise UsageError(f"No lesson {lesson_id!r}; lessons: {', '.join(catalog.ids()) or 'none'}.")
+        raise UsageError(_("No lesson {lesson}; lessons: {lessons}.").format(lesson=repr(lesson_id),
+                                                                              lessons=", ".join(catalog.ids()) or _("none")))
     return lesson

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 from engines.core.device import DeviceInfo
 from engines.core.events import Event, Failed, Finished, ProgressBatch, from_dict
+from lab_i18n import _, language
 
 ROOT = Path(__file__).resolve().parent.parent
 STOP_GRACE_S = 0.8  # cooperative stop first; then terminate, so a stop lands within ~1 s
@@ -118,7 +119,9 @@ class EngineHost:
             if worker is None or worker.process.poll() is not None:
                 worker = self._spawn()
             self._active = worker
-        job = {"engine": engine, "params": params, "data_dir": data_dir, "paused": paused, "nproc": nproc}
+        # the lab's language now: a spare started before the learner switched must speak it too
+        job = {"engine": engine, "params": params, "data_dir": data_dir, "paused": paused, "nproc": nproc,
+               "lang": language()}
         self._write(worker, job)
 
     def send(self, command: dict[str, Any]) -> bool:
@@ -262,19 +265,20 @@ class EngineHost:
 
     def _explain_exit(self, worker: _Worker, code: int) -> Event:
         if worker.stop_requested:
-            return Finished("stopped", {"message": "Stopped (the engine was terminated)."})
+            return Finished("stopped", {"message": _("Stopped (the engine was terminated).")})
         if code < 0:
             try:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            cause = f"was killed by {name}"
-            if -code == signal.SIGKILL:
-                cause += " (often the system running out of memory)"
+            ended = (_("The engine process was killed by {signal} (often the system running out of memory) before "
+                       "the run finished.") if -code == signal.SIGKILL else
+                     _("The engine process was killed by {signal} before the run finished.")).format(signal=name)
         else:
-            cause = f"exited with status {code}"
+            ended = _("The engine process exited with status {code} before the run finished.").format(code=code)
         last = next((l for l in reversed(worker.stderr_tail) if l.strip()), "")
         return Failed(
-            f"The engine process {cause} before the run finished.",
-            f"Last message: {last}" if last else "Run it again; if it keeps happening, run `tui-lab doctor`.",
+            ended,
+            _("Last message: {line}").format(line=last) if last else
+            _("Run it again; if it keeps happening, run `tui-lab doctor`."),
         )

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from lab_i18n import _
+from tui_lab import plot_axes
 from tui_lab.progress import lab_home
 
 if TYPE_CHECKING:
@@ -28,16 +30,22 @@ def stamped(name: str, suffix: str) -> str:
 
 
 def write_plot_csv(plots: Iterable[LivePlot], name: str) -> Path:
-    """Every point of every series (not just the drawn ones), one row each; raises OSError."""
+    """Every point of every series (not just the drawn ones), one row each, under the names
+    the plots show and by the plots' number rules (steps as integers, no -0.0); the
+    series' key is kept beside its name for scripts. Raises OSError."""
     import csv
 
     path = exports_dir() / stamped(name, "csv")
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["plot", "series", "x", "y"])
+        writer.writerow(["plot", "series", "key", "x", "y"])
         for plot in plots:
-            for series_name, series in plot.series.items():
-                writer.writerows((plot.title, series_name, x, y) for x, y in zip(series.xs, series.ys))
+            names = plot.names()
+            for key, series in plot.series.items():
+                writer.writerows(
+                    (plot.heading, names[key], key, plot_axes.data_number(x, counted=plot.counted_x),
+                     plot_axes.data_number(y))
+                    for x, y in zip(series.xs, series.ys))
     return path
 
 
@@ -51,20 +59,22 @@ class ExportActions:
         """Every point behind the plots (not just the drawn ones) as a CSV file."""
         plots = [p for p in self.main.panel.plot_area.plots() if p.points]
         if not plots:
-            self.notify("No plot data to export yet: run a step first.")
+            self.notify(_("No plot data to export yet: run a step first."))
             return
         session = self.session
         try:
             path = write_plot_csv(plots, f"{session.lesson_id}-step{session.index}" if session else "plots")
         except OSError as error:
-            self.notify(f"Could not write the CSV file: {error.strerror or error}.", severity="error")
+            self.notify(_("Could not write the CSV file: {error}.").format(error=error.strerror or error),
+                        severity="error")
             return
-        self.notify(f"Plot data saved to {path}", timeout=8)
+        self.notify(_("Plot data saved to {path}").format(path=path), timeout=8)
 
     def action_save_svg(self) -> None:
         try:
             path = self.save_screenshot(path=str(exports_dir()), filename=stamped("screen", "svg"))
         except OSError as error:
-            self.notify(f"Could not save the screen: {error.strerror or error}.", severity="error")
+            self.notify(_("Could not save the screen: {error}.").format(error=error.strerror or error),
+                        severity="error")
             return
-        self.notify(f"Screen saved to {path}", timeout=8)
+        self.notify(_("Screen saved to {path}").format(path=path), timeout=8)

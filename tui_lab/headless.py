@@ -24,32 +24,34 @@ from engines.core.recording import Recorder, RecordingError, locate, read_record
 from engines.core.runtime import Control, EngineSpec, run_validated
 from lessons import Catalog, Lesson, Step
 from tui_lab import __version__
-from tui_lab.contract import EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, find_lesson
-from tui_lab.run_output import CsvTable, JsonView, TerminalView
+from tui_lab.contract import (EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, find_lesson,
+                              kind_name)
+from tui_lab.run_output import CsvTable, JsonView, TerminalView, lesson_graphs
+from lab_i18n import _, sentences
 
 
 def cmd_list(catalog: Catalog, out: IO[str]) -> int:
     for lesson in catalog.lessons:
         out.write(f"{lesson.id}\t{lesson.title}\n")
     for problem in catalog.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(_("warning: {problem}").format(problem=problem), file=sys.stderr)
     return EXIT_OK
 
 
 def run_step(lesson: Lesson, step_number: int | None) -> Step:
     runs = [s for s in lesson.steps if s.kind == "run"]
     if not runs:
-        raise UsageError(f"Lesson {lesson.id!r} has no run step.")
+        raise UsageError(_("Lesson {lesson} has no run step.").format(lesson=repr(lesson.id)))
     if step_number is None:
         return lesson.step(lesson.run_step) if lesson.run_step else runs[0]
     if not 1 <= step_number <= len(lesson.steps):
-        raise UsageError(f"Lesson {lesson.id!r} has steps 1–{len(lesson.steps)}, not {step_number}.")
+        raise UsageError(_("Lesson {lesson} has steps 1–{last}, not {step}.").format(
+            lesson=repr(lesson.id), last=len(lesson.steps), step=step_number))
     step = lesson.step(step_number)
     if step.kind != "run":
         numbers = ", ".join(str(s.index) for s in runs)
-        raise UsageError(
-            f"Step {step_number} of {lesson.id!r} is a {step.kind} step; its run steps are: {numbers}."
-        )
+        raise UsageError(_("Step {step} of {lesson} is a {kind} step; its run steps are: {numbers}.").format(
+            step=step_number, lesson=repr(lesson.id), kind=kind_name(step.kind), numbers=numbers))
     return step
 
 
@@ -65,11 +67,12 @@ def cmd_run(
     record: str | None = None,
     nproc: str | None = None,
     csv_path: str | None = None,
+    graph: bool = False,
 ) -> int:
     lesson = find_lesson(catalog, lesson_id)
     step = run_step(lesson, step_number)
     spec = registry.engine(step.engine)
-    root, _ = resolve_data_root(data_dir)
+    root = resolve_data_root(data_dir)[0]
     overrides = renamed(spec, overrides)
     params = with_default_dataset(spec, {**step.params, **overrides}, root)
     config = run_config(spec, params)  # refused before anything starts
@@ -86,7 +89,9 @@ def cmd_run(
     ctl = Control(device=info, data_dir=str(root))
     previous = _stop_on_ctrl_c(ctl)
     rerun = rerun_command(lesson.id, step_number, overrides, device, data_dir)
-    view = JsonView(out) if as_json else TerminalView(out, f"{lesson.id} · step {step.index}", rerun)
+    graphs = lesson_graphs(lesson, config.get("variant", 0)) if graph else None  # --graph: draw the lesson's graphs
+    title = _("{lesson} · step {step}").format(lesson=lesson.id, step=step.index)
+    view = JsonView(out) if as_json else TerminalView(out, title, rerun, graphs=graphs)
     try:
         final: Event | None = None
         if processes > 1:  # the same engine under torchrun; rank 0's events come back here
@@ -108,7 +113,7 @@ def cmd_run(
         if recorder is not None:
             recorder.close()
             if recorder.error:
-                print(f"tui-lab: warning: {recorder.error}", file=sys.stderr)
+                print("tui-lab: " + _("warning: {problem}").format(problem=recorder.error), file=sys.stderr)
         if table is not None:
             table.write()  # also after Ctrl+C: the rows so far
     return _exit_status(final)
@@ -121,7 +126,7 @@ def renamed(spec: EngineSpec, overrides: dict[str, str]) -> dict[str, str]:
     except ParamError as error:
         raise UsageError(str(error)) from None
     for note in notes:
-        print(f"tui-lab: note: {note}", file=sys.stderr)
+        print("tui-lab: " + _("note: {note}").format(note=note), file=sys.stderr)
     return overrides
 
 
@@ -133,7 +138,7 @@ def with_default_dataset(spec: EngineSpec, params: dict[str, Any], root: Path) -
     from engines.mnist.data import default_dataset
 
     name, sentence = default_dataset(root)
-    print(f"tui-lab: note: dataset={name}. {sentence}", file=sys.stderr)
+    print("tui-lab: " + _("note: {note}").format(note=sentences(f"dataset={name}.", sentence)), file=sys.stderr)
     return {**params, "dataset": name}
 
 
@@ -164,8 +169,9 @@ def run_config(spec: EngineSpec, params: dict[str, Any]) -> dict[str, Any]:
         return spec.config(params)
     except ParamError as error:
         text = str(error)
-        if "valid parameters" not in text:
-            text += f" Valid parameters: {', '.join(p.name for p in spec.params)}."
+        if not all(p.name in text for p in spec.params):  # a refused value: say which names there are
+            text = sentences(text, _("Valid parameters: {parameters}.").format(
+                parameters=", ".join(p.name for p in spec.params)))
         raise UsageError(text) from None
 
 
@@ -197,28 +203,32 @@ def cmd_replay(source: str, speed: float, as_json: bool, out: IO[str]) -> int:
     except RecordingError as error:
         raise UsageError(str(error)) from None
     if recording.note:
-        print(f"tui-lab: note: {recording.note}", file=sys.stderr)
+        print("tui-lab: " + _("note: {note}").format(note=recording.note), file=sys.stderr)
     header = recording.header
     if as_json:
         view: JsonView | TerminalView = JsonView(out)
     else:
-        pace = "as fast as possible" if not speed else ("at the recorded pace" if speed == 1 else f"at {speed:g}× speed")
-        out.write(f"Replay of {recording.path.name}, recorded {header['recorded_at']} on {header['device']}, {pace}.\n")
-        step = f" · step {header['step']}" if header["step"] is not None else ""
-        view = TerminalView(out, f"{header['lesson'] or header['engine']}{step} (replay)")
+        replay = (_("Replay of {file}, recorded {when} on {device}, as fast as possible.") if not speed else
+                  _("Replay of {file}, recorded {when} on {device}, at the recorded pace.") if speed == 1 else
+                  _("Replay of {file}, recorded {when} on {device}, at {speed}× speed."))
+        out.write(replay.format(file=recording.path.name, when=header["recorded_at"], device=header["device"],
+                                speed=f"{speed:g}") + "\n")
+        what = header["lesson"] or header["engine"]
+        title = (_("{lesson} · step {step} (replay)") if header["step"] is not None else _("{lesson} (replay)"))
+        view = TerminalView(out, title.format(lesson=what, step=header["step"]))
     try:
         with signal_aware_sleep() as sleep:
             for event in replay_events(recording, speed, sleep=sleep):
                 view.show(event)
     except KeyboardInterrupt:
         view.close()
-        print("\nReplay stopped.", file=sys.stderr)
+        print("\n" + _("Replay stopped."), file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
         view.close()
     if recording.final is None:
-        print(f"tui-lab: note: {recording.path} ends before the run did (it was stopped or killed while recording).",
-              file=sys.stderr)
+        print("tui-lab: " + _("note: {file} ends before the run did (it was stopped or killed while recording).")
+              .format(file=recording.path), file=sys.stderr)
         return EXIT_INTERRUPTED
     return _exit_status(recording.final)
 
@@ -234,7 +244,7 @@ def signal_aware_sleep():
     os.set_blocking(write_end, False)
 
     def sleep(seconds: float) -> None:
-        ready, _, _ = select.select([read_end], [], [], seconds)
+        ready = select.select([read_end], [], [], seconds)[0]
         if ready:
             os.read(read_end, 512)  # a signal came: its handler runs as this returns
 
@@ -266,6 +276,6 @@ def _stop_on_ctrl_c(ctl: Control):
         if ctl.stop_requested:
             raise KeyboardInterrupt
         ctl.stop()
-        print("\nStopping… (Ctrl+C again to abort at once)", file=sys.stderr)
+        print("\n" + _("Stopping… (Ctrl+C again to abort at once)"), file=sys.stderr)
 
     return signal.signal(signal.SIGINT, handler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lab_i18n import _
 from lessons.translation import LANGUAGES
 from tui_lab import __version__
 from tui_lab.serve import DEFAULT_HOST, DEFAULT_PORT
@@ -23,7 +24,7 @@ def _shared_options(parser: argparse.ArgumentParser, defaults: bool = True) -> N
     parser.add_argument("--data-dir", default=default(None), metavar="PATH",
                         help="dataset root (default: $TUI_LAB_DATA, then a per-user cache)")
     parser.add_argument("--lang", default=default("en"), choices=list(LANGUAGES),
-                        help="language of the lesson texts (default en; zh: Simplified Chinese)")
+                        help="language of the lessons and the interface (default en; zh: Simplified Chinese)")
 
 
 def _replay_speed(text: str) -> float:
@@ -87,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--nproc", default=None, metavar="N",
                      help="train in N processes with DistributedDataParallel under torchrun (cifar10)")
     run.add_argument("--csv", metavar="FILE", help="also write the run's data (the plots' points) as CSV")
+    run.add_argument("--graph", action="store_true",
+                     help=_("also draw the computational graph, values and gradients on its edges (backprop)"))
     run.add_argument("--record", metavar="FILE",
                      help="also write the run to FILE (config, device, every event) for `tui-lab replay`")
 

@@ -33,6 +33,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from lab_i18n import _
 
 try:
     import fcntl
@@ -102,22 +103,25 @@ class ProgressStore:
         try:
             return read_progress(self.path)
         except OSError as error:  # e.g. no permission: nothing is wrong with it, so it stays
-            self._keep_in_memory(f"Your progress file {self.path} could not be read ({_reason(error)})")
+            self._keep_in_memory(_("Your progress file {path} could not be read ({reason}); it is left as it is and "
+                                   "progress is kept for this session only.").format(path=self.path,
+                                                                                     reason=_reason(error)))
             return None
         except Unreadable as damage:
             try:
                 kept = set_aside(self.path)
             except OSError as error:
-                self._keep_in_memory(f"Your progress file {self.path} could not be read ({damage}) "
-                                     f"nor moved aside ({_reason(error)})")
+                self._keep_in_memory(_("Your progress file {path} could not be read ({damage}) nor moved aside "
+                                       "({reason}); it is left as it is and progress is kept for this session only.")
+                                     .format(path=self.path, damage=damage, reason=_reason(error)))
                 return None
-            self.notice = (f"Your progress file could not be read ({damage}), so it is kept as {kept} "
-                           "and the lab starts afresh.")
+            self.notice = _("Your progress file could not be read ({damage}), so it is kept as {kept} and the lab "
+                            "starts afresh.").format(damage=damage, kept=kept)
             return None
 
-    def _keep_in_memory(self, problem: str) -> None:
+    def _keep_in_memory(self, sentence: str) -> None:
         self._memory_only = True
-        self.notice = self.error = f"{problem}; it is left as it is and progress is kept for this session only."
+        self.notice = self.error = sentence
 
     def _lesson(self, lesson_id: str) -> dict[str, Any]:
         return self._data.get("lessons", {}).get(lesson_id, {})
@@ -290,8 +294,8 @@ class ProgressStore:
                 self._data = fresh
                 self.error = None
         except OSError as error:
-            self.error = (f"Progress could not be saved to {self.path}: {_reason(error)}. "
-                          "It is kept for this session only.")
+            self.error = _("Progress could not be saved to {path}: {reason}. It is kept for this session only.").format(
+                path=self.path, reason=_reason(error))
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -321,11 +325,11 @@ def read_progress(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise Unreadable("it is not text") from None
+        raise Unreadable(_("it is not text")) from None
     except ValueError:
-        raise Unreadable("it is empty" if not raw.strip() else "it is not valid JSON") from None
+        raise Unreadable(_("it is empty") if not raw.strip() else _("it is not valid JSON")) from None
     if not isinstance(data, dict):
-        raise Unreadable("it holds no progress")
+        raise Unreadable(_("it holds no progress"))
     return data
 
 
@@ -341,7 +345,7 @@ def set_aside(path: Path) -> Path:
 
 
 def _reason(error: OSError) -> str:
-    return "the disk is full" if error.errno == 28 else error.strerror.lower() if error.strerror else str(error)
+    return _("the disk is full") if error.errno == 28 else error.strerror.lower() if error.strerror else str(error)
 
 
 def current_entry(entry: dict[str, Any]) -> dict[str, Any]:

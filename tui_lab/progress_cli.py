@@ -25,6 +25,7 @@ from tui_lab.contract import EXIT_FAILED, EXIT_OK, UsageError, find_lesson
 from tui_lab.progress import ProgressStore, atomic_write_text
 from tui_lab.progress_export import export
 from tui_lab.sharing import ShareError, share_progress
+from lab_i18n import _
 
 WIDTH = 80  # the class summary fits a terminal this wide
 
@@ -48,10 +49,12 @@ def summary_lines(data: dict[str, Any]) -> list[str]:
     lines = []
     for lesson in data["lessons"]:
         best = [s["best_test_accuracy"] for s in lesson["steps"] if s["best_test_accuracy"] is not None]
-        extra = f"  best test accuracy {max(best):.2%}" if best else ""
         solved = lesson["solved"]
-        lines.append(f"{lesson['id']:<18} {solved:>3}/{lesson['total']:<3} {_bar(solved, lesson['total'])}"
-                     f"  {lesson['solved_after_hints']} after hints, {lesson['revealed']} revealed{extra}")
+        counts = _("{hints} after hints, {revealed} revealed").format(hints=lesson["solved_after_hints"],
+                                                                     revealed=lesson["revealed"])
+        if best:
+            counts += "  " + _("best test accuracy {accuracy}").format(accuracy=f"{max(best):.2%}")
+        lines.append(f"{lesson['id']:<18} {solved:>3}/{lesson['total']:<3} {_bar(solved, lesson['total'])}  {counts}")
     return lines
 
 
@@ -67,14 +70,14 @@ def cmd_progress(catalog: Catalog, fmt: str | None, output: str | None, share: s
         return class_summary(Path(shared_dir), out)
     store = ProgressStore()
     if store.notice:
-        print(f"warning: {store.notice}", file=sys.stderr)
+        print(_("warning: {problem}").format(problem=store.notice), file=sys.stderr)
     variant = learner_variant(variant, load_config(), store)
     if share:
         try:
             target = share_progress(catalog, store, Path(share), variant)
         except ShareError as error:
             raise UsageError(str(error)) from None
-        out.write(f"Your progress is in {target}.\n")
+        out.write(_("Your progress is in {path}.").format(path=target) + "\n")
         return EXIT_OK
     data = export(catalog, store, variant)
     text = json.dumps(data, indent=1) + "\n" if fmt == "json" else as_csv(data) if fmt == "csv" \
@@ -83,8 +86,9 @@ def cmd_progress(catalog: Catalog, fmt: str | None, output: str | None, share: s
         try:
             atomic_write_text(Path(output).expanduser(), text)
         except OSError as error:
-            raise UsageError(f"Could not write {output}: {error.strerror or error}.") from None
-        out.write(f"Written to {output}.\n")
+            raise UsageError(_("Could not write {path}: {reason}.").format(path=output,
+                                                                           reason=error.strerror or error)) from None
+        out.write(_("Written to {path}.").format(path=output) + "\n")
     else:
         out.write(text)
     return EXIT_OK
@@ -95,11 +99,12 @@ def class_summary(folder: Path, out: IO[str]) -> int:
     cannot be used are named on stderr, not fatal (exit status 1)."""
     data = read_class(folder)
     if not data.students:
-        out.write(f"No progress files in {folder} yet (students write them with `tui-lab progress --share {folder}`).\n")
+        out.write(_("No progress files in {folder} yet (students write them with `tui-lab progress --share {folder}`).")
+                  .format(folder=folder) + "\n")
     else:
         out.write("\n".join(_student_table(data) + [""] + _stuck_lines(step_stats(data), len(data.students))) + "\n")
     for problem in data.problems:
-        print(f"warning: {problem}", file=sys.stderr)
+        print(_("warning: {problem}").format(problem=problem), file=sys.stderr)
     return EXIT_OK if not data.problems else EXIT_FAILED
 
 
@@ -120,23 +125,27 @@ def _student_table(data: ClassData) -> list[str]:
         when = (student.exported_at or "")[5:16].replace("T", " ")  # "01-31 10:05" of an ISO time
         lines.append(line(row.user, "—" if row.variant is None else str(row.variant),
                           [row.cells[lesson_id] for lesson_id in columns], when))
-    lines.append("solved/steps; h: solved after hints, r: revealed (not solved); var: variant")
+    lines.append(_("solved/steps; h: solved after hints, r: revealed (not solved); var: variant"))
     return lines
 
 
 def _stuck_lines(stats: list[StepStats], students: int) -> list[str]:
     """The hardest steps with their titles, then a row per step someone worked on."""
     worst = hardest(stats)
-    lines = [f"Where the class is stuck ({students} student{'s' if students != 1 else ''})"]
+    lines = [(_("Where the class is stuck ({count} student)") if students == 1 else
+              _("Where the class is stuck ({count} students)")).format(count=students)]
     if not worst:
-        lines.append("  nobody is stuck: no wrong answers, hints or revealed solutions yet")
+        lines.append("  " + _("nobody is stuck: no wrong answers, hints or revealed solutions yet"))
     for step in worst:
-        time = f", time {duration_text(step.median_seconds)}" if step.median_seconds is not None else ""
+        figures = dict(stuck=step.stuck, revealed=step.revealed, solved=step.solved, students=step.students,
+                       tries=f"{step.median_tries:g}", time=duration_text(step.median_seconds))
         lines.append(_fit(f"  {step.label}  {step.title}"))
-        lines.append(_fit(f"    {step.stuck} stuck, {step.revealed} revealed, {step.solved} solved of {step.students};"
-                          f" median tries {step.median_tries:g}{time}"))
+        lines.append(_fit("    " + (_("{stuck} stuck, {revealed} revealed, {solved} solved of {students}; median tries "
+                                      "{tries}, time {time}") if step.median_seconds is not None else
+                                    _("{stuck} stuck, {revealed} revealed, {solved} solved of {students}; median tries "
+                                      "{tries}")).format(**figures)))
         if step.slips:
-            lines.append(_fit(f"    slips: {slips_text(step.slips)}"))
+            lines.append(_fit("    " + _("slips: {slips}").format(slips=slips_text(step.slips))))
     active = [s for s in stats if s.students]
     if active:
         label_width = max(len(s.label) for s in active)
@@ -144,8 +153,8 @@ def _stuck_lines(stats: list[StepStats], students: int) -> list[str]:
         for s in active:
             lines.append(_fit(f"{s.label:<{label_width}}  {s.solved:>6}  {s.revealed:>3}  {s.stuck:>5}  "
                               f"{s.median_tries:>5g}  {duration_text(s.median_seconds):>5}  {slips_text(s.slips)}"))
-        lines += ["Of the students who worked on a step: stuck = wrong answers or hints but not",
-                  "solved or revealed; tries and time are medians; slips: how many made each."]
+        lines += _("Of the students who worked on a step: stuck = wrong answers or hints but not\nsolved or revealed; "
+                   "tries and time are medians; slips: how many made each.").split("\n")
     return lines
 
 
@@ -156,20 +165,21 @@ def _fit(text: str) -> str:
 
 def cmd_reset(catalog: Catalog, lesson_id: str | None, everything: bool, yes: bool, out: IO[str]) -> int:
     if everything == bool(lesson_id):
-        raise UsageError("Name one lesson to reset, or --all for every lesson (not both).")
+        raise UsageError(_("Name one lesson to reset, or --all for every lesson (not both)."))
     lesson = find_lesson(catalog, lesson_id) if lesson_id else None
-    what = f"all progress in {lesson.id!r}" if lesson else "ALL your progress in every lesson"
+    what = _("all progress in {lesson}").format(lesson=repr(lesson.id)) if lesson else \
+        _("ALL your progress in every lesson")
     if not yes:
         if not sys.stdin.isatty():
-            raise UsageError(f"Not resetting {what} without confirmation: add --yes.")
-        answer = input(f"Reset {what}? This cannot be undone. [y/N] ").strip().lower()
+            raise UsageError(_("Not resetting {what} without confirmation: add --yes.").format(what=what))
+        answer = input(_("Reset {what}? This cannot be undone. [y/N] ").format(what=what)).strip().lower()
         if answer not in ("y", "yes"):
-            out.write("Nothing was reset.\n")
+            out.write(_("Nothing was reset.") + "\n")
             return EXIT_OK
     store = ProgressStore()
     store.reset(lesson.id if lesson else None)
     if store.error:
         out.write(store.error + "\n")
         return EXIT_FAILED
-    out.write(f"Reset {what}.\n")
+    out.write(_("Reset {what}.").format(what=what) + "\n")
     return EXIT_OK

@@ -13,6 +13,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from lab_i18n import N_, _
+
 SPARK = "▁▂▃▄▅▆▇█"
 SHADES = " ░▒▓█"
 
@@ -95,26 +97,73 @@ def bars(labels: Sequence[str], values: Sequence[float], width: int = 24, fmt: s
     return table
 
 
-def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> Table:
+CORNER = N_("true╲pred")  # the header over the row labels: rows true, columns predicted
+
+
+def confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> "Confusion":
+    """The confusion matrix, laid out for the width it is drawn in (see ``Confusion``)."""
+    return Confusion(labels, matrix)
+
+
+class Confusion:
     """Rows are true classes, columns predictions; the diagonal (right) in green, the largest
-    mistakes on a red background of growing strength."""
-    table = Table(box=None, padding=(0, 0), show_edge=False, pad_edge=False)
-    table.add_column("true╲pred", justify="right", style="dim")
-    for label in labels:
-        table.add_column(str(label)[:5], justify="right", min_width=5)
-    worst = max((v for i, row in enumerate(matrix) for j, v in enumerate(row) if i != j), default=0) or 1
-    for i, row in enumerate(matrix):
-        cells = []
-        for j, value in enumerate(row):
-            if i == j:
-                cells.append(Text(str(value), style="bold green"))
-            elif value:
-                strength = int(40 + 160 * value / worst)
-                cells.append(Text(str(value), style=f"bold on rgb({strength},0,0)"))
+    mistakes on a red background of growing strength. Where the class names fit as column
+    headers they are the headers; where they do not (80 columns for Fashion-MNIST's ten
+    names), the columns are numbered, each row says its number and name, and a key line
+    under the table maps numbers to names."""
+
+    def __init__(self, labels: Sequence[str], matrix: Sequence[Sequence[int]]) -> None:
+        self.labels, self.matrix = [str(label) for label in labels], matrix
+
+    def table(self, numbered: bool) -> Table:
+        table = Table(box=None, padding=(0, 0, 0, 1), show_edge=False, pad_edge=False)
+        table.add_column(_(CORNER), justify="right", style="dim", no_wrap=True)
+        digits = max((len(str(v)) for row in self.matrix for v in row), default=1)
+        for i, label in enumerate(self.labels):
+            table.add_column(str(i) if numbered else label, justify="right", min_width=digits, no_wrap=True)
+        worst = max((v for i, row in enumerate(self.matrix) for j, v in enumerate(row) if i != j), default=0) or 1
+        for i, row in enumerate(self.matrix):
+            cells = []
+            for j, value in enumerate(row):
+                if i == j:
+                    cells.append(Text(str(value), style="bold green"))
+                elif value:
+                    strength = int(40 + 160 * value / worst)
+                    cells.append(Text(str(value), style=f"bold on rgb({strength},0,0)"))
+                else:
+                    cells.append(Text("·", style="dim"))
+            name = self.labels[i]
+            table.add_row(f"{name} {i}" if numbered and name != str(i) else name, *cells)
+        return table
+
+    def key(self, width: int) -> Text:
+        """'0 T-shirt/top  1 Trouser …', broken between entries, never inside one."""
+        lines: list[str] = []
+        for entry in (f"{i} {label}" for i, label in enumerate(self.labels)):
+            if lines and len(lines[-1]) + 2 + len(entry) <= width:
+                lines[-1] += "  " + entry
             else:
-                cells.append(Text("·", style="dim"))
-        table.add_row(str(labels[i])[:8], *cells)
-    return table
+                lines.append(entry)
+        return Text("\n".join(lines), style="dim")
+
+    def _numbers_only(self) -> bool:
+        return self.labels == [str(i) for i in range(len(self.labels))]
+
+    def __rich_console__(self, console, options):
+        from rich.measure import Measurement
+
+        full = self.table(numbered=False)
+        natural = Measurement.get(console, options.update_width(10_000), full).maximum  # unclamped
+        if self._numbers_only() or natural <= options.max_width:
+            yield full
+            return
+        yield self.table(numbered=True)
+        yield self.key(options.max_width)
+
+    def __rich_measure__(self, console, options):
+        from rich.measure import Measurement
+
+        return Measurement.get(console, options, self.table(numbered=not self._numbers_only()))
 
 
 def sparkline(values: Sequence[float]) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from lab_i18n import _
+
 if TYPE_CHECKING:
     from lessons.model import RunStep
     from tui_lab.run_settings import RunSettings
@@ -20,12 +22,12 @@ if TYPE_CHECKING:
 class RunActions:
     """Mixed into ``LabApp``."""
 
-    def _run_body(self, missing: str = "This step has nothing to run.") -> RunBody | None:
+    def _run_body(self, missing: str | None = None) -> RunBody | None:
         """The run step shown, or None (and ``missing`` said)."""
         body = self.step_view.body
         if body is not None and body.step.kind == "run":
             return body
-        self.notify(missing)
+        self.notify(missing or _("This step has nothing to run."))
         return None
 
     def action_run(self) -> None:
@@ -35,12 +37,15 @@ class RunActions:
             return
         lesson = self.current_lesson()
         run_steps = [str(s.index) for s in lesson.steps if s.kind == "run"] if lesson else []
-        where = f" (this lesson's run steps: {', '.join(run_steps)})" if run_steps else ""
-        self.notify(f"This step has nothing to run{where}.", severity="warning")
+        if run_steps:
+            self.notify(_("This step has nothing to run (this lesson's run steps: {steps}).").format(
+                steps=", ".join(run_steps)), severity="warning")
+        else:
+            self.notify(_("This step has nothing to run."), severity="warning")
 
     def action_new_seed(self) -> None:
         """Run the step again from a different random start (F5 repeats the same one)."""
-        body = self._run_body("Only run steps have seeds.")
+        body = self._run_body(_("Only run steps have seeds."))
         refused = body.new_seed() if body is not None else None
         if refused:
             self.notify(refused)
@@ -48,24 +53,24 @@ class RunActions:
     def action_apply_advice(self) -> None:
         body = self._run_body()
         if body is not None and not body.apply_advice():
-            self.notify("There is no advice to apply: the lab gives some when a training run looks wrong.")
+            self.notify(_("There is no advice to apply: the lab gives some when a training run looks wrong."))
 
     def action_run_alternative(self) -> None:
         body = self._run_body()
         if body is not None and not body.run_alternative():
-            self.notify("Nothing to rerun instead: d answers a failed run that offers another way.")
+            self.notify(_("Nothing to rerun instead: d answers a failed run that offers another way."))
 
     def action_take_offer(self) -> None:
         """F9: what the step offers under its run — a failed run's alternative, else the advice."""
         body = self._run_body()
         if body is not None and not body.run_alternative() and not body.apply_advice():
-            self.notify("Nothing is offered under the run just now (F9 applies advice or a way round a failure).")
+            self.notify(_("Nothing is offered under the run just now (F9 applies advice or a way round a failure)."))
 
     def action_default_settings(self) -> None:
-        body = self._run_body("Only run steps have settings.")
+        body = self._run_body(_("Only run steps have settings."))
         if body is not None:
             body.form.reset()
-            self.notify("The run settings are back to this step's defaults.")
+            self.notify(_("The run settings are back to this step's defaults."))
 
     def run_settings(self, step: RunStep) -> RunSettings:
         """The settings of a run step for this learner, on this computer."""

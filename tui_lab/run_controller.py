@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from engines.core import registry
 from engines.core.device import DeviceInfo
 from engines.core.events import Artifact, Event, Failed, Finished, ProgressBatch, Started
+from lab_i18n import N_, _
 from tui_lab.engine_host import EngineHost, WorkerReady
 from tui_lab.progress import ProgressStore, lab_home
 from tui_lab.run_session import RunSession, RunState
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
     from tui_lab.workbench import MainScreen
 
 MAX_OWN_RECORDINGS = 20  # offered in the palette, newest first
+# How a run ended, as the lab says it ("This step last ran at 22:14 (stopped)").
+REASONS = {"completed": N_("completed"), "stopped": N_("stopped"), "diverged": N_("diverged"),
+           "failed": N_("failed"), "interrupted": N_("interrupted"), "ended": N_("ended")}
+ENDED = {"completed": N_("Run completed"), "stopped": N_("Run stopped"), "diverged": N_("Run diverged")}
 
 
 class RunController:
@@ -63,7 +68,7 @@ class RunController:
     async def start(self, lesson: Lesson, step: Step, params: dict[str, Any], processes: int = 1) -> None:
         """Start a run step's engine (or the engine a draw step keeps running) with checked parameters."""
         if self.running:
-            self.screen.notify("A run is already going; F6 stops it.", severity="warning")
+            self.screen.notify(_("A run is already going; F6 stops it."), severity="warning")
             return
         run = step.kind == "run"  # else a draw step: its engine serves the pad, with nothing to plot
         if "variant" not in params and any(p.name == "variant" for p in registry.engine(step.engine).params):
@@ -76,44 +81,46 @@ class RunController:
         self.last_runs[self.session.key] = self.session
         if run:
             await self._show_plots_for(step, self.session)
-        self.screen.panel.log.write_line(
-            f"── {lesson.title} · step {step.index}: {registry.ENGINES[step.engine]} {params}")
-        self.screen.status.set_state("starting…", "running")
+        self.screen.panel.log.write_line("── " + _("{lesson} · step {index}: {engine} {params}").format(
+            lesson=lesson.title, index=step.index, engine=registry.ENGINES[step.engine], params=params))
+        self.screen.status.set_state(_("starting…"), "running")
         self._follow(step)
         if self.record_next and run:
             self._start_recording(lesson, step, params)
         try:
             self.host.start(step.engine, params, self.data_dir, paused=self.session.manual, nproc=processes)
         except (OSError, RuntimeError) as error:
-            self.apply_events([Failed(f"The engine could not be started: {error}", "")])
+            self.apply_events([Failed(_("The engine could not be started: {error}").format(error=error), "")])
 
     def command(self, command: dict[str, Any]) -> None:
         """A live command for the run going (step, resume, pause, set_lr, …). The engine
         answers the ones that change the run (a note under the run); pausing and resuming
         the controller confirms itself, as it delivers them."""
         if not self.running or not self.host.send(command):
-            self.screen.notify("Nothing is running; F5 starts the run.")
+            self.screen.notify(_("Nothing is running; F5 starts the run."))
             return
         session = self.session
         if command.get("cmd") in ("pause", "resume") and not session.manual:
             session.set_paused(command["cmd"] == "pause")
-            session.notes.append(f"Paused at step {session.step}: Resume continues, F6 stops." if session.paused
-                                 else f"Resumed at step {session.step}.")
+            note = _("Paused at step {step}: Resume continues, F6 stops.") if session.paused \
+                else _("Resumed at step {step}.")
+            session.notes.append(note.format(step=session.step))
             self.screen.notify(session.notes[-1])
             self._show(session, [])
 
     def stop(self) -> None:
         if not self.running:
-            self.screen.notify("Nothing is running.")
+            self.screen.notify(_("Nothing is running."))
             return
         if self.player is not None:  # a replay: stop reading it out
             self.player = None
-            self.apply_events([Finished("stopped", {"message": "Replay stopped."})])
+            self.apply_events([Finished("stopped", {"message": _("Replay stopped.")})])
             return
         self.host.stop()
         session = self.session
-        elsewhere = "" if session.key == self.shown else f"{session.lesson_id} step {session.index} "
-        self.screen.status.set_state(f"{elsewhere}stopping…", "running")
+        text = _("stopping…") if session.key == self.shown else _("{lesson} step {index} stopping…").format(
+            lesson=session.lesson_id, index=session.index)
+        self.screen.status.set_state(text, "running")
 
     def leaving_for(self, key: tuple[str, int]) -> None:
         """The student opens step ``key``: an engine serving another step (a drawing pad) ends."""
@@ -199,14 +206,14 @@ class RunController:
         here = session.key == self.shown
         if here:
             self._show_run_problems(session)
-        where = "" if here else f"{session.lesson_id} step {session.index}: "  # it ran on while away
-        if isinstance(event, Failed):
-            self.screen.notify(session.message, title=f"{where}Run failed", severity="error", timeout=8)
+        where = "" if here else _("{lesson} step {index}: ").format(lesson=session.lesson_id, index=session.index)
+        if isinstance(event, Failed):  # ``where``: it ran on while the student was away
+            self.screen.notify(session.message, title=where + _("Run failed"), severity="error", timeout=8)
             return
         if session.state == RunState.DIVERGED:
-            self.screen.notify(session.message, title=f"{where}Run diverged", severity="warning", timeout=8)
+            self.screen.notify(session.message, title=where + _(ENDED["diverged"]), severity="warning", timeout=8)
         elif where and not session.interactive:
-            self.screen.notify(session.message, title=f"{where}Run {session.state}", timeout=8)
+            self.screen.notify(session.message, title=where + _(ENDED.get(session.state, "Run completed")), timeout=8)
         if session.replay:
             return  # watching a recording is not doing the step
         if not session.interactive:
@@ -247,24 +254,27 @@ class RunController:
         """What the plot area says on a step without plots to show."""
         if step.kind != "run":
             elsewhere = self.session if self.running and not self.session.interactive else None
-            return NO_RUN if elsewhere is None else \
-                f"The run of {elsewhere.lesson_id} step {elsewhere.index} is still going; its plots are on its step."
+            return _(NO_RUN) if elsewhere is None else \
+                _("The run of {lesson} step {index} is still going; its plots are on its step.").format(
+                    lesson=elsewhere.lesson_id, index=elsewhere.index)
         saved = self.progress.step(step.lesson_id, step.index).get("last_run")
         if isinstance(saved, dict) and isinstance(saved.get("at"), (int, float)):
-            return (f"This step last ran at {_clock(saved['at'])} ({saved.get('reason', 'ended')}); its curves "
-                    "are kept while the lab is open. F5 runs it again.")
-        return "This step has not run yet: F5 runs it."
+            reason = _(REASONS.get(saved.get("reason"), "ended"))
+            return _("This step last ran at {time} ({reason}); its curves are kept while the lab is open. "
+                     "F5 runs it again.").format(time=_clock(saved["at"]), reason=reason)
+        return _("This step has not run yet: F5 runs it.")
 
     def _last_run_note(self, session: RunSession | None) -> str:
         """"last run, 22:14" for a run that ended before its step was opened (else nothing)."""
         if session is None or session.ended_at is None or session.ended_at >= self._shown_since:
             return ""
-        return f"last run, {_clock(session.ended_at)}"
+        return _("last run, {time}").format(time=_clock(session.ended_at))
 
     def _show_run_problems(self, session: RunSession | None) -> None:
         failed = session is not None and session.state == RunState.FAILED
         self.screen.panel.set_run_problems(
-            [(f"{session.lesson_id} step {session.index}", session.message)] if failed else [])
+            [(_("{lesson} step {index}").format(lesson=session.lesson_id, index=session.index), session.message)]
+            if failed else [])
 
     def _show_status(self) -> None:
         """The status bar's run state and speed: those of the step on screen."""
@@ -272,11 +282,12 @@ class RunController:
         session = self.session_of(self.shown) if self.shown else None
         if session is None and self.running and not self.session.interactive:
             going = self.session  # a run of another step: say it is there, busy
-            status.set_state(f"{going.lesson_id} step {going.index} {going.state_text()}", "running")
+            status.set_state(_("{lesson} step {index} {state}").format(
+                lesson=going.lesson_id, index=going.index, state=going.state_text()), "running")
             status.set_speed("")
             return
         if session is None:
-            status.set_state("idle")
+            status.set_state(_("idle"))
             status.set_speed("")
             return
         failed = session.state in (RunState.FAILED, RunState.DIVERGED)
@@ -305,7 +316,7 @@ class RunController:
     def _worker_ready(self, ready: WorkerReady) -> None:
         status = self.screen.status
         if ready.error:
-            status.set_device("device: none")
+            status.set_device(_("device: none"))
             self.screen.panel.add_problem("device", ready.error)
             self.screen.notify(ready.error, severity="error")
         elif ready.device is not None:
@@ -315,24 +326,24 @@ class RunController:
 
     def device_choices(self) -> list[tuple[str, str]]:
         """(name, label) of each device a run may be sent to; 'auto' first."""
-        choices = [("auto", "auto (best available)")]
+        choices = [("auto", _("auto (best available)"))]
         for device in self.devices or ([self.device_info] if self.device_info else []):
             choices.append((device.name, device.label))
-        if not any(name == "cpu" for name, _ in choices):
+        if not any(name == "cpu" for name, _label in choices):
             choices.append(("cpu", "cpu"))
         return choices
 
     def choose_device(self, name: str) -> None:
         self.host.set_device(name)
         self.screen.status.set_device(f"{name} …")
-        self.screen.notify(f"Runs will use {name} from the next run on.")
+        self.screen.notify(_("Runs will use {device} from the next run on.").format(device=name))
 
     # -- recording and replay ------------------------------------------------------------
 
     def toggle_recording(self) -> None:
         self.record_next = not self.record_next
-        self.screen.notify("The next run will be recorded (lab folder → recordings)." if self.record_next
-                           else "The next run will not be recorded.")
+        self.screen.notify(_("The next run will be recorded (lab folder → recordings).") if self.record_next
+                           else _("The next run will not be recorded."))
 
     def _start_recording(self, lesson: Lesson, step: Step, params: dict[str, Any]) -> None:
         import time
@@ -348,7 +359,7 @@ class RunController:
                                      device=self.device_info.label if self.device_info else self.host.device,
                                      lesson=lesson.id, step=step.index, lab_version=__version__)
         except (OSError, RecordingError) as error:
-            self.screen.notify(f"This run is not recorded: {error}", severity="warning")
+            self.screen.notify(_("This run is not recorded: {error}").format(error=error), severity="warning")
         self.record_next = False
 
     def _finish_recording(self) -> None:
@@ -357,8 +368,8 @@ class RunController:
         if recorder.error:
             self.screen.notify(recorder.error, severity="warning")
         else:
-            self.screen.notify(f"Recorded {recorder.events_written} events to {recorder.path} "
-                               "(replay: F1 → Replay).", timeout=8)
+            self.screen.notify(_("Recorded {count} events to {path} (replay: F1 → Replay).").format(
+                count=recorder.events_written, path=recorder.path), timeout=8)
 
     def recordings(self) -> list[Path]:
         """Recordings to offer in the palette: the lab's own, then the user's."""
@@ -373,7 +384,7 @@ class RunController:
         from engines.core.recording import RecordingError, read_recording
 
         if self.running:
-            self.screen.notify("A run is going; F6 stops it before a replay.", severity="warning")
+            self.screen.notify(_("A run is going; F6 stops it before a replay."), severity="warning")
             return None
         try:
             recording = read_recording(path)
@@ -386,8 +397,8 @@ class RunController:
         index = header.get("step")
         if lesson is None or not isinstance(index, int) or not 1 <= index <= len(lesson.steps) \
                 or lesson.step(index).kind != "run" or lesson.step(index).engine != header.get("engine"):
-            self.screen.notify(f"{path.name} was recorded from a step this lab does not have; play it with "
-                               f"`tui-lab replay {path}`.", severity="warning")
+            self.screen.notify(_("{name} was recorded from a step this lab does not have; play it with "
+                                 "`tui-lab replay {path}`.").format(name=path.name, path=path), severity="warning")
             return None
         return recording, lesson.step(index)
 
@@ -403,10 +414,10 @@ class RunController:
         await self._show_plots_for(step, self.session)
         self._follow(step)
         self.player = Player(recording, speed=speed)
-        self.screen.status.set_device(f"replay of {header.get('device', '?')}")
+        self.screen.status.set_device(_("replay of {device}").format(device=header.get("device", "?")))
         log = self.screen.panel.log
-        log.write_line(f"── replay of {path.name}, recorded {header.get('recorded_at', '?')} on "
-                       f"{header.get('device', '?')}, speed ×{speed:g}")
+        log.write_line("── " + _("replay of {name}, recorded {at} on {device}, speed ×{speed}").format(
+            name=path.name, at=header.get("recorded_at", "?"), device=header.get("device", "?"), speed=f"{speed:g}"))
         if recording.note:
             log.write_line(recording.note)
 

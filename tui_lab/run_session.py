@@ -15,6 +15,7 @@ from typing import Any
 from lessons.model import PlotSpec
 from tui_lab.artifact_notes import NOTES
 from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
+from lab_i18n import N_, _
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
 Marker = tuple[str, float, str]  # (plot title, x, label): a live change drawn on a plot
@@ -31,6 +32,11 @@ class RunState(StrEnum):
     DIVERGED = "diverged"
     FAILED = "failed"
 
+
+# The states as the status bar says them.
+STATE_WORDS = {RunState.STARTING: N_("starting"), RunState.RUNNING: N_("running"),
+               RunState.COMPLETED: N_("completed"), RunState.STOPPED: N_("stopped"),
+               RunState.DIVERGED: N_("diverged"), RunState.FAILED: N_("failed")}
 
 TERMINAL_STATES = frozenset({RunState.COMPLETED, RunState.STOPPED, RunState.DIVERGED, RunState.FAILED})
 
@@ -67,6 +73,7 @@ class RunSession:
     started_at: float = field(default_factory=time.monotonic)
     ended_at: float | None = None  # wall-clock time the run ended (``time.time()``)
     paused: bool = False  # the learner paused it (a manual run waits for keys and is not "paused")
+    _checkpoint_notes: set[str] = field(default_factory=set)  # only the newest checkpoint is worth a line
     # Every point plotted and every marker, per plot, so the plots come back with the step.
     points: dict[str, dict[str, tuple[list[float], list[float]]]] = field(default_factory=dict)
     markers: list[Marker] = field(default_factory=list)
@@ -87,8 +94,9 @@ class RunSession:
     def state_text(self) -> str:
         """The run's state for the status bar: ``paused``, ``running``, ``completed · seed 7``, …"""
         if self.active and self.paused:
-            return "paused"
-        return self.state + (f" · seed {self.seed}" if self.seed is not None else "")
+            return _("paused")
+        state = _(STATE_WORDS[self.state])
+        return state if self.seed is None else _("{state} · seed {seed}").format(state=state, seed=self.seed)
 
     def apply(self, event: Event | ProgressBatch) -> list[Points]:
         """Update from one event or batch; returns (plot, series, xs, ys) to add to the plots
@@ -131,18 +139,13 @@ class RunSession:
                 self.notes.append(str(event.payload))
             elif event.kind in NOTES:
                 if event.kind == "checkpoint":  # only the newest checkpoint is worth a line
-                    self.notes = [n for n in self.notes if not n.startswith("Checkpoint saved")]
+                    self.notes = [n for n in self.notes if n not in self._checkpoint_notes]
+                    self._checkpoint_notes.add(NOTES[event.kind](event.payload))
                 self.notes.append(NOTES[event.kind](event.payload))
             return []
         if isinstance(event, Finished):
             self.state, self.summary = RunState(event.reason), dict(event.summary)
-            accuracy = event.summary.get("test_accuracy")
-            tail = f", test accuracy {accuracy:.2%}" if isinstance(accuracy, (int, float)) else ""
-            self.message = event.summary.get("message") or {
-                "completed": f"Run completed: {self.step} steps, final loss {self.loss:.6g}{tail}."
-                if self.loss is not None else "Run completed.",
-                "stopped": f"Stopped at step {self.step}; the results so far are kept.",
-            }.get(event.reason, f"Run {event.reason}.")
+            self.message = event.summary.get("message") or self._ending(event.reason, event.summary.get("test_accuracy"))
             return []
         if isinstance(event, Failed):
             self.state, self.message, self.hint = RunState.FAILED, event.message, event.hint
@@ -184,9 +187,8 @@ class RunSession:
             for name in spec.series:
                 if name in columns:
                     points.append(_finite(spec.title, name, steps, columns[name]))
-            for x_name, y_name in spec.xy:
+            for (x_name, y_name), label in zip(spec.xy, spec.keys[len(spec.series):]):  # a path, named as the plot names it
                 if x_name in columns and y_name in columns:
-                    label = x_name[:-2] if x_name.endswith("_x") else f"{x_name}/{y_name}"
                     points.append(_finite(spec.title, label, columns[x_name], columns[y_name]))
         return [p for p in points if p[2]]
 
@@ -195,19 +197,34 @@ class RunSession:
             return None
         return max(0.0, (self.total_steps - self.step) / self.steps_per_s)
 
+    def _ending(self, reason: str, accuracy: Any) -> str:
+        """The sentence for a run that ended without one of its own."""
+        if reason == "completed" and self.loss is not None:
+            if isinstance(accuracy, (int, float)):
+                return _("Run completed: {steps} steps, final loss {loss}, test accuracy {accuracy}.").format(
+                    steps=self.step, loss=f"{self.loss:.6g}", accuracy=f"{accuracy:.2%}")
+            return _("Run completed: {steps} steps, final loss {loss}.").format(steps=self.step, loss=f"{self.loss:.6g}")
+        if reason == "completed":
+            return _("Run completed.")
+        if reason == "stopped":
+            return _("Stopped at step {step}; the results so far are kept.").format(step=self.step)
+        return _("Run {state}.").format(state=_(STATE_WORDS.get(reason, reason)))
+
     def speed_text(self) -> str:
+        """``step 120/700 · 1.2k samples/s · ETA 0:12``: parts joined by " · " (the status bar
+        drops the middle ones when short of room)."""
         parts = []
         if self.total_steps:
-            parts.append(f"step {self.step}/{self.total_steps}")
+            parts.append(_("step {step}/{total}").format(step=self.step, total=self.total_steps))
         going = self.active and not self.paused  # rates describe a run that is going
         if going and self.samples_per_s:
-            parts.append(f"{_si(self.samples_per_s)} samples/s")
+            parts.append(_("{rate} samples/s").format(rate=_si(self.samples_per_s)))
         elif going and self.steps_per_s and not self.manual:
-            parts.append(f"{_si(self.steps_per_s)} steps/s")
+            parts.append(_("{rate} steps/s").format(rate=_si(self.steps_per_s)))
         eta = self.eta_seconds()
         if eta is not None:
             minutes, seconds = divmod(int(eta + 0.5), 60)
-            parts.append(f"ETA {minutes}:{seconds:02d}")
+            parts.append(_("ETA {time}").format(time=f"{minutes}:{seconds:02d}"))
         return " · ".join(parts)
 
 

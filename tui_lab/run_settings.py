@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from engines.core import registry
 from engines.core.params import Param, ParamError, current_names
+from lab_i18n import N_, _
 
 if TYPE_CHECKING:
     from lessons.model import Lesson, RunStep
     from tui_lab.progress import ProgressStore
 
 # Not an engine parameter: how many processes a distributed (DDP) step trains in.
-PROCESSES = Param("processes", int, 1, "train in N processes (DistributedDataParallel; one per GPU)", minimum=1)
+PROCESSES = Param("processes", int, 1, N_("train in N processes (DistributedDataParallel; one per GPU)"), minimum=1)
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,9 @@ class RunSettings:
     def note(self, values: dict[str, Any]) -> str:
         """Which value each lab-wide row has, and why: the learner's choice, or this computer's."""
         return " ".join(
-            f"{name} = {values[name]}: your choice for every step of this lesson (the default here: "
-            f"{self.defaults[name]})." if self.changed(name, values[name]) else self.why.get(name, "")
+            _("{name} = {value}: your choice for every step of this lesson (the default here: {default}).").format(
+                name=name, value=values[name], default=self.defaults[name])
+            if self.changed(name, values[name]) else self.why.get(name, "")
             for name in sorted(self.lab_wide)).strip()
 
     def edits(self, values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Iterable
 
 from tui_lab.contract import EXIT_OK, EXIT_USAGE
+from lab_i18n import _
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -41,7 +42,7 @@ def parse_port(text: str | int) -> int:
     except ValueError:
         port = 0
     if not 1 <= port <= 65535:
-        raise ServeError(f"--port must be a whole number from 1 to 65535, not {str(text)!r}.")
+        raise ServeError(_("--port must be a whole number from 1 to 65535, not {given}.").format(given=repr(str(text))))
     return port
 
 
@@ -61,8 +62,8 @@ def check_bindable(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except socket.gaierror:
-        raise ServeError(f"--host {host!r} is not a known address or host name.") from None
-    for family, kind, proto, _, address in dict.fromkeys(infos):
+        raise ServeError(_("--host {host} is not a known address or host name.").format(host=repr(host))) from None
+    for family, kind, proto, _name, address in dict.fromkeys(infos):
         with socket.socket(family, kind, proto) as sock:
             if os.name == "posix":  # as asyncio does: a port in TIME_WAIT is free to use
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -76,12 +77,15 @@ def check_bindable(host: str, port: int) -> None:
 
 def _bind_problem(host: str, port: int, error: OSError) -> str:
     if error.errno == errno.EADDRINUSE:
-        return f"Port {port} is already in use on {host}; choose another with --port (for example --port {port + 1 if port < 65535 else 8000})."
+        return _("Port {port} is already in use on {host}; choose another with --port (for example --port {other}).")\
+            .format(port=port, host=host, other=port + 1 if port < 65535 else 8000)
     if error.errno == errno.EADDRNOTAVAIL:
-        return f"--host {host} is not an address of this machine; use 127.0.0.1 (the default) or one of its own addresses."
+        return _("--host {host} is not an address of this machine; use 127.0.0.1 (the default) or one of its own "
+                 "addresses.").format(host=host)
     if error.errno in (errno.EACCES, errno.EPERM):
-        return f"Port {port} needs administrator rights here; choose one above 1023 with --port."
-    return f"Cannot listen on {host} port {port}: {error.strerror or error}."
+        return _("Port {port} needs administrator rights here; choose one above 1023 with --port.").format(port=port)
+    return _("Cannot listen on {host} port {port}: {reason}.").format(host=host, port=port,
+                                                                      reason=error.strerror or error)
 
 
 def child_command(
@@ -108,14 +112,15 @@ def access_text(host: str, port: int, class_view: bool = False) -> str:
         user = "USER"
     server = _host_name()
     shown = server if host in ("0.0.0.0", "::", "") else f"[{host}]" if ":" in host else host
-    what = "The class view is" if class_view else "TUI Lab is"
-    tab = "its own class view" if class_view else "its own lab"
-    lines = [f"{what} served at http://{shown}:{port}/ (each browser tab gets {tab}; Ctrl+C stops the server)."]
+    served = (_("The class view is served at {url} (each browser tab gets its own class view; Ctrl+C stops the "
+                "server).") if class_view else
+              _("TUI Lab is served at {url} (each browser tab gets its own lab; Ctrl+C stops the server)."))
+    lines = [served.format(url=f"http://{shown}:{port}/")]
     if is_loopback(host):
         lines += [
-            "It accepts connections from this machine only. From another machine, tunnel it through SSH:",
+            _("It accepts connections from this machine only. From another machine, tunnel it through SSH:"),
             f"    ssh -L {port}:localhost:{port} {user}@{server}",
-            f"and open http://localhost:{port}/ in a browser there.",
+            _("and open {url} in a browser there.").format(url=f"http://localhost:{port}/"),
         ]
     return "\n".join(lines)
 
@@ -129,13 +134,13 @@ def _host_name() -> str:
 
 
 def no_auth_warning(host: str, port: int, class_view: bool = False) -> str:
-    gets = "sees every student's progress in the class folder" if class_view \
-        else "gets a lab and can run code on this server and its GPU"
-    return (
-        f"Warning: --host {host} lets other machines connect, and there is no authentication: anyone "
-        f"who can reach port {port} {gets}. "
-        f"Prefer the default --host {DEFAULT_HOST} with an SSH tunnel (ssh -L)."
-    )
+    warning = (_("Warning: --host {host} lets other machines connect, and there is no authentication: anyone who can "
+                 "reach port {port} sees every student's progress in the class folder. Prefer the default --host "
+                 "{default} with an SSH tunnel (ssh -L).") if class_view else
+               _("Warning: --host {host} lets other machines connect, and there is no authentication: anyone who can "
+                 "reach port {port} gets a lab and can run code on this server and its GPU. Prefer the default --host "
+                 "{default} with an SSH tunnel (ssh -L)."))
+    return warning.format(host=host, port=port, default=DEFAULT_HOST)
 
 
 def serve(
@@ -155,7 +160,8 @@ def serve(
     out, err = out or sys.stdout, err or sys.stderr
     try:
         if class_dir and not Path(class_dir).expanduser().is_dir():
-            raise ServeError(f"--class {class_dir} is not a folder; give the class's shared progress folder.")
+            raise ServeError(_("--class {folder} is not a folder; give the class's shared progress folder.").format(
+                folder=class_dir))
         number = parse_port(port)
         check_bindable(host, number)
         from textual_serve.server import Server
@@ -163,7 +169,7 @@ def serve(
         print(f"tui-lab: {error}", file=err)
         return EXIT_USAGE
     except ImportError:
-        print("tui-lab: serving needs textual-serve; install it with: pip install textual-serve", file=err)
+        print("tui-lab: " + _("serving needs textual-serve; install it with: pip install textual-serve"), file=err)
         return EXIT_USAGE
 
     class LabServer(Server):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from tui_lab.progress import ProgressStore, atomic_write_text
 from tui_lab.progress_export import export
+from lab_i18n import _
 
 if TYPE_CHECKING:
     from lessons import Catalog
@@ -42,9 +43,11 @@ def share_progress(catalog: Catalog, store: ProgressStore, folder: Path, variant
     try:
         check_folder(folder, folder.stat())
     except FileNotFoundError:
-        raise ShareError(f"The shared folder {folder} does not exist; ask your teacher for its path.") from None
+        raise ShareError(_("The shared folder {folder} does not exist; ask your teacher for its path.").format(
+            folder=folder)) from None
     except OSError as error:
-        raise ShareError(f"The shared folder {folder} cannot be read: {error.strerror or error}.") from None
+        raise ShareError(_("The shared folder {folder} cannot be read: {reason}.").format(
+            folder=folder, reason=error.strerror or error)) from None
     data = export(catalog, store, variant)
     target = folder / f"{share_name(data['user'])}.json"
     try:
@@ -52,26 +55,29 @@ def share_progress(catalog: Catalog, store: ProgressStore, folder: Path, variant
     except FileNotFoundError:
         pass  # the first share
     except OSError as error:
-        raise ShareError(f"Could not check {target}: {error.strerror or error}.") from None
+        raise ShareError(_("Could not check {path}: {reason}.").format(path=target, reason=error.strerror or error)) \
+            from None
     try:
         atomic_write_text(target, json.dumps(data, indent=1), mode=FILE_MODE)
     except OSError as error:
-        raise ShareError(f"Could not write {target}: {error.strerror or error}.") from None
+        raise ShareError(_("Could not write {path}: {reason}.").format(path=target, reason=error.strerror or error)) \
+            from None
     return target
 
 
 def check_folder(folder: Path, status: os.stat_result) -> None:
     """Refuse a folder that is not one, or that others may write without the sticky bit."""
     if not stat.S_ISDIR(status.st_mode):
-        raise ShareError(f"The shared folder {folder} is not a folder; ask your teacher for its path.")
+        raise ShareError(_("The shared folder {folder} is not a folder; ask your teacher for its path.").format(
+            folder=folder))
     writable_by_others = status.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
     if writable_by_others and not status.st_mode & stat.S_ISVTX:
-        raise ShareError(f"The shared folder {folder} lets every student replace anyone's file; "
-                         f"the teacher fixes it with `chmod +t {folder}` (or `chmod 1773 {folder}`).")
+        raise ShareError(_("The shared folder {folder} lets every student replace anyone's file; the teacher fixes it "
+                           "with `chmod +t {folder}` (or `chmod 1773 {folder}`).").format(folder=folder))
 
 
 def check_target(target: Path, status: os.stat_result, uid: int) -> None:
     """Refuse to replace a file (or link) that belongs to another user than ``uid``."""
     if status.st_uid != uid:
-        raise ShareError(f"{target} belongs to another user, so it is left alone; "
-                         f"ask your teacher to remove it if that name is yours.")
+        raise ShareError(_("{path} belongs to another user, so it is left alone; ask your teacher to remove it if that "
+                           "name is yours.").format(path=target))

@@ -16,6 +16,7 @@ from typing import IO, Any, Callable
 from lessons import Catalog
 from lessons.values import lesson_has_variants, lesson_values
 from tui_lab.contract import EXIT_OK, find_lesson
+from lab_i18n import _
 
 
 def cmd_values(catalog: Catalog, lesson_id: str, variant: int | None, as_json: bool, out: IO[str],
@@ -23,15 +24,16 @@ def cmd_values(catalog: Catalog, lesson_id: str, variant: int | None, as_json: b
     """``variant``: None when not asked for (the articles' numbers, variant 0)."""
     lesson = find_lesson(catalog, lesson_id)
     if not lesson.values:
-        err.write(f"{lesson.id} has no value table: its text quotes no engine numbers.\n")
+        err.write(_("{lesson} has no value table: its text quotes no engine numbers.").format(lesson=lesson.id) + "\n")
     elif variant is not None and not lesson_has_variants(lesson):
-        err.write(f"{lesson.id} has one set of numbers: every variant gives these.\n")
+        err.write(_("{lesson} has one set of numbers: every variant gives these.").format(lesson=lesson.id) + "\n")
     values = lesson_values(lesson, variant or 0)
     if as_json:
         nulled: list[str] = []
         table = {name: _jsonable(value, lambda name=name: nulled.append(name)) for name, value in values.items()}
         if nulled:
-            err.write(f"Written as null (JSON has no NaN or infinity): {', '.join(dict.fromkeys(nulled))}.\n")
+            err.write(_("Written as null (JSON has no NaN or infinity): {names}.").format(
+                names=", ".join(dict.fromkeys(nulled))) + "\n")
         out.write(json.dumps(table, ensure_ascii=False, allow_nan=False, indent=1) + "\n")
     else:
         out.writelines(f"{name} = {_shown(value)}\n" for name, value in values.items())
@@ -63,5 +65,5 @@ def _shown(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_shown(v) for v in value) + "]"
     if isinstance(value, dict):
-        return "(a structure: --json gives it in full)"
+        return _("(a structure: --json gives it in full)")
     return str(value)

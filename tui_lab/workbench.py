@@ -13,6 +13,7 @@ from textual.lazy import Lazy
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
+from lab_i18n import _
 from tui_lab.widgets.explorer import Explorer
 from tui_lab.widgets.key_hints import KeyHints
 from tui_lab.widgets.panel import BottomPanel
@@ -21,6 +22,7 @@ from tui_lab.widgets.status_bar import StatusBar
 from tui_lab.widgets.steps import StepView
 
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+WIDE_KINDS = ("run", "draw", "graph")  # step kinds that fold the explorer away below 100 columns
 
 
 class MainScreen(Screen):
@@ -39,9 +41,9 @@ class MainScreen(Screen):
             yield Explorer(app.catalog, app.progress, id="explorer")
             with Vertical(id="main"):
                 with TabbedContent(id="editor", initial="tab-step"):
-                    with TabPane("STEP", id="tab-step"):
+                    with TabPane(_("STEP"), id="tab-step"):
                         yield StepView(id="step-view")
-                    with TabPane("ENGINE", id="tab-source"):
+                    with TabPane(_("ENGINE"), id="tab-source"):
                         yield SourceView(id="source-view")
                 yield Lazy(BottomPanel(plot_fps=self.plot_fps, id="panel"))  # mounted after the first paint
         yield Static("", id="too-small")
@@ -49,11 +51,21 @@ class MainScreen(Screen):
         yield KeyHints([b for b in app.BINDINGS if isinstance(b, Binding)], id="keys")
 
     def on_resize(self, event) -> None:
-        width, height = event.size
+        self._say_too_small()
+
+    def _say_too_small(self) -> None:
+        width, height = self.size
         self.query_one("#too-small", Static).update(
-            f"The lab needs a terminal of at least {MIN_WIDTH}×{MIN_HEIGHT}; this one is "
-            f"{width}×{height}.\nMake the window larger (or the font smaller) and the lab comes back."
+            _("The lab needs a terminal of at least {min_width}×{min_height}; this one is {width}×{height}.\n"
+              "Make the window larger (or the font smaller) and the lab comes back.").format(
+                min_width=MIN_WIDTH, min_height=MIN_HEIGHT, width=width, height=height)
         )
+
+    def relabel(self) -> None:
+        """Say the screen's own words again, in the language chosen since."""
+        self.editor.get_tab("tab-step").label = _("STEP")
+        self._say_too_small()
+        self.query_one(KeyHints).refresh()
 
     # -- the parts -------------------------------------------------------------------
 
@@ -81,10 +93,18 @@ class MainScreen(Screen):
     def editor(self) -> TabbedContent:
         return self.query_one("#editor", TabbedContent)
 
+    def fit_step(self, kind: str, has_run: bool) -> None:
+        """Lay the screen out for a step of ``kind``: steps that run, draw or walk a graph want
+        the width (below 100 columns the explorer folds away for them); a run step's panel
+        stays low until the step has a run to plot (``has_run``), then the plots get room."""
+        self.set_class(kind in WIDE_KINDS, "-wide-step")
+        self.set_class(kind == "run" and not has_run, "-nothing-plotted")
+
     def show_panel(self, shown: bool = True) -> None:
         self.set_class(not shown, "-hide-panel")
 
     def show_plots(self) -> None:
         """Open the panel on its PLOTS tab (a run is starting, or downloading its data)."""
         self.show_panel()
+        self.remove_class("-nothing-plotted")
         self.panel.active = "plots"

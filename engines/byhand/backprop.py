@@ -22,6 +22,7 @@ from engines.byhand.variant_draw import VARIANT
 from engines.core.events import Artifact, Event, Finished, Progress, Started
 from engines.core.params import Param
 from engines.core.runtime import Control, EngineSpec
+from lab_i18n import N_, _
 
 
 def values(variant: int = 0) -> dict[str, Any]:
@@ -55,12 +56,14 @@ def run_gradcheck(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     worst = max(rows, key=lambda r: r.rel_error)
     yield Artifact("gradcheck", {"dtype": dtype, "h": h, "rows": [asdict(r) for r in rows]})
     verdict = (
-        "the hand-derived gradients are right." if worst.rel_error < 1e-6 else
-        "too large to prove anything: rounding in the difference quotient swamps it. "
-        "Use float64, or a step h nearer to the cube root of the precision."
+        N_("Largest relative error {error} ({model} {label}) over {count} parameters, {dtype}, h = {h}: the "
+           "hand-derived gradients are right.") if worst.rel_error < 1e-6 else
+        N_("Largest relative error {error} ({model} {label}) over {count} parameters, {dtype}, h = {h}: too large "
+           "to prove anything: rounding in the difference quotient swamps it. Use float64, or a step h nearer to "
+           "the cube root of the precision.")
     )
-    message = (f"Largest relative error {worst.rel_error:.1e} ({worst.model} {worst.label}) over {len(rows)} "
-               f"parameters, {dtype}, h = {h:g}: {verdict}")
+    message = _(verdict).format(error=f"{worst.rel_error:.1e}", model=worst.model, label=worst.label,
+                                count=len(rows), dtype=dtype, h=f"{h:g}")
     yield Finished("completed", {"message": message, "max_rel_error": worst.rel_error})
 
 
@@ -68,10 +71,10 @@ GRADCHECK = EngineSpec(
     name="backprop.gradcheck",
     title="Gradient check: hand vs autograd vs finite differences",
     params=(
-        Param("model", str, "both", "which network to check", choices=MODEL_CHOICES),
-        Param("dtype", str, "float64", "precision of the finite differences", choices=("float64", "float32")),
-        Param("h", float, GRADCHECK_H, "finite-difference step", minimum=0.0, exclusive_minimum=True, maximum=0.1),
-        Param("autograd", bool, True, "also ask torch autograd (float64)"),
+        Param("model", str, "both", N_("which network to check"), choices=MODEL_CHOICES),
+        Param("dtype", str, "float64", N_("precision of the finite differences"), choices=("float64", "float32")),
+        Param("h", float, GRADCHECK_H, N_("finite-difference step"), minimum=0.0, exclusive_minimum=True, maximum=0.1),
+        Param("autograd", bool, True, N_("also ask torch autograd (float64)")),
         VARIANT,
     ),
     run=run_gradcheck,
@@ -79,22 +82,23 @@ GRADCHECK = EngineSpec(
 )
 
 
-CHANGES = (("dx1", "input x[1]"), ("dx2", "input x[2]"), ("db1_1", "hidden bias b₁[1]"),
-           ("db1_2", "hidden bias b₁[2]"), ("db1_3", "hidden bias b₁[3]"), ("db2_3", "output bias b₂[3]"))
+CHANGES = (("dx1", N_("added to input x[1]")), ("dx2", N_("added to input x[2]")),
+           ("db1_1", N_("added to hidden bias b₁[1]")), ("db1_2", N_("added to hidden bias b₁[2]")),
+           ("db1_3", N_("added to hidden bias b₁[3]")), ("db2_3", N_("added to output bias b₂[3]")))
 # Changes, not values: a run of any variant starts from that variant's own network.
 EXPLORE_PARAMS = (VARIANT,) + tuple(
-    Param(name, float, 0.0, f"added to {what}", minimum=-10.0, maximum=10.0) for name, what in CHANGES
+    Param(name, float, 0.0, what, minimum=-10.0, maximum=10.0) for name, what in CHANGES
 )
 
 
 def run_explore(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     """Every gradient of the network, recomputed for the student's inputs and biases."""
-    inp = explore_inputs(inputs(config["variant"]), **{name: config[name] for name, _ in CHANGES})
+    inp = explore_inputs(inputs(config["variant"]), **{name: config[name] for name, _what in CHANGES})
     params, p = network_params(inp), network_pass(inp)
     numeric = central_differences(partial(network_loss, inp=inp), params, GRADCHECK_H)
     rows = entries(params)
     yield Started(device="cpu", config=dict(config), total_steps=len(rows))
-    for k, (name, index, _) in enumerate(rows, 1):
+    for k, (name, index, _label) in enumerate(rows, 1):
         if ctl.stop_requested:
             return
         ctl.poll()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engines.byhand.graph import Edge, Graph, Node, plain
+from lab_i18n import N_
 
 Params = dict[str, np.ndarray]
 Vector = tuple[float, ...]
@@ -105,14 +106,14 @@ def neuron_graph(inp: BackpropInputs = ARTICLE) -> Graph:
     p = neuron_pass(inp)
     w, b, dw, db = params["w"], params["b"], p.grads["w"], p.grads["b"]
     nodes = (
-        Node("x", "x", "x", "input", plain(np.asarray(x))),
-        Node("w", "w", "w", "parameter", plain(w), plain(dw), "∂CE/∂z · x = (ŷ − y)·x"),
-        Node("b", "b", "b", "parameter", plain(b), plain(db), "∂CE/∂z · 1 = ŷ − y"),
-        Node("y", "y", "y", "target", float(y)),
-        Node("z", "z", "z = w·x + b", "linear", p.z, p.dce_dz, "∂CE/∂ŷ · ∂ŷ/∂z = ŷ − y"),
-        Node("yhat", "ŷ", "ŷ = σ(z)", "sigmoid", p.yhat, p.dce_dyhat, "∂CE/∂CE · ∂CE/∂ŷ"),
-        Node("ce", "CE", "CE = −y·log ŷ − (1 − y)·log(1 − ŷ)", "binary cross-entropy", p.ce, 1.0,
-             "1: the backward pass starts here"),
+        Node("x", "x", "x", N_("input"), plain(np.asarray(x))),
+        Node("w", "w", "w", N_("parameter"), plain(w), plain(dw), "∂CE/∂z · x = (ŷ − y)·x"),
+        Node("b", "b", "b", N_("parameter"), plain(b), plain(db), "∂CE/∂z · 1 = ŷ − y"),
+        Node("y", "y", "y", N_("target"), float(y)),
+        Node("z", "z", "z = w·x + b", N_("linear"), p.z, p.dce_dz, "∂CE/∂ŷ · ∂ŷ/∂z = ŷ − y"),
+        Node("yhat", "ŷ", "ŷ = σ(z)", N_("sigmoid"), p.yhat, p.dce_dyhat, "∂CE/∂CE · ∂CE/∂ŷ"),
+        Node("ce", "CE", "CE = −y·log ŷ − (1 − y)·log(1 − ŷ)", N_("binary cross-entropy"), p.ce, 1.0,
+             N_("1: the backward pass starts here")),
     )
     edges = (
         Edge("x", "z", "∂z/∂x = w", plain(w)),
@@ -122,7 +123,7 @@ def neuron_graph(inp: BackpropInputs = ARTICLE) -> Graph:
         Edge("yhat", "ce", "∂CE/∂ŷ = −y/ŷ + (1 − y)/(1 − ŷ)", p.dce_dyhat, p.dce_dyhat),
         Edge("y", "ce", "∂CE/∂y = log(1 − ŷ) − log ŷ", p.dce_dy),
     )
-    return Graph("neuron", "Logistic neuron", nodes, edges, loss="ce")
+    return Graph("neuron", N_("Logistic neuron"), nodes, edges, loss="ce")
 
 
 # ---------------------------------------------------------------------------- network
@@ -186,17 +187,17 @@ def network_graph(inp: BackpropInputs = ARTICLE) -> Graph:
     p = network_pass(inp)
     g = p.grads
     nodes = (
-        Node("x", "x", "x", "input", plain(p.x)),
-        Node("W1", "W₁", "W₁", "parameter", plain(params["W1"]), plain(g["W1"]), "∂L/∂z₁ · xᵀ"),
-        Node("b1", "b₁", "b₁", "parameter", plain(params["b1"]), plain(g["b1"]), "∂L/∂z₁"),
-        Node("z1", "z₁", "z₁ = W₁x + b₁", "linear", plain(p.z1), plain(p.dL_dz1), "∂L/∂h ⊙ 1[z₁ > 0]"),
-        Node("h", "h", "h = ReLU(z₁)", "relu", plain(p.h), plain(p.dL_dh), "W₂ᵀ · ∂L/∂z₂"),
-        Node("W2", "W₂", "W₂", "parameter", plain(params["W2"]), plain(g["W2"]), "∂L/∂z₂ · hᵀ"),
-        Node("b2", "b₂", "b₂", "parameter", plain(params["b2"]), plain(g["b2"]), "∂L/∂z₂"),
-        Node("z2", "z₂", "z₂ = W₂h + b₂", "linear", plain(p.z2), plain(p.dL_dz2), "∂L/∂ŷ ⊙ 1[z₂ > 0]"),
-        Node("yhat", "ŷ", "ŷ = ReLU(z₂)", "relu", plain(p.yhat), plain(p.dL_dyhat), "ŷ − y"),
-        Node("y", "y", "y", "target", plain(p.y)),
-        Node("L", "L", "L = ½ Σ (y − ŷ)²", "half squared error", p.loss, 1.0, "1: the backward pass starts here"),
+        Node("x", "x", "x", N_("input"), plain(p.x)),
+        Node("W1", "W₁", "W₁", N_("parameter"), plain(params["W1"]), plain(g["W1"]), "∂L/∂z₁ · xᵀ"),
+        Node("b1", "b₁", "b₁", N_("parameter"), plain(params["b1"]), plain(g["b1"]), "∂L/∂z₁"),
+        Node("z1", "z₁", "z₁ = W₁x + b₁", N_("linear"), plain(p.z1), plain(p.dL_dz1), "∂L/∂h ⊙ 1[z₁ > 0]"),
+        Node("h", "h", "h = ReLU(z₁)", N_("relu"), plain(p.h), plain(p.dL_dh), "W₂ᵀ · ∂L/∂z₂"),
+        Node("W2", "W₂", "W₂", N_("parameter"), plain(params["W2"]), plain(g["W2"]), "∂L/∂z₂ · hᵀ"),
+        Node("b2", "b₂", "b₂", N_("parameter"), plain(params["b2"]), plain(g["b2"]), "∂L/∂z₂"),
+        Node("z2", "z₂", "z₂ = W₂h + b₂", N_("linear"), plain(p.z2), plain(p.dL_dz2), "∂L/∂ŷ ⊙ 1[z₂ > 0]"),
+        Node("yhat", "ŷ", "ŷ = ReLU(z₂)", N_("relu"), plain(p.yhat), plain(p.dL_dyhat), "ŷ − y"),
+        Node("y", "y", "y", N_("target"), plain(p.y)),
+        Node("L", "L", "L = ½ Σ (y − ŷ)²", N_("half squared error"), p.loss, 1.0, N_("1: the backward pass starts here")),
     )
     edges = (
         Edge("x", "z1", "∂z₁/∂x = W₁", plain(params["W1"])),
@@ -210,7 +211,7 @@ def network_graph(inp: BackpropInputs = ARTICLE) -> Graph:
         Edge("yhat", "L", "∂L/∂ŷ = ŷ − y", plain(p.dL_dyhat), plain(p.dL_dyhat)),
         Edge("y", "L", "∂L/∂y = y − ŷ", plain(p.y - p.yhat)),
     )
-    return Graph("network", "ReLU network", nodes, edges, loss="L")
+    return Graph("network", N_("ReLU network"), nodes, edges, loss="L")
 
 
 def relu_report(p: NetworkPass) -> str:

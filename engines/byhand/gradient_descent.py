@@ -20,6 +20,8 @@ from engines.byhand.variant_draw import VARIANT
 from engines.core.events import Artifact, Event, Finished, Progress, Started
 from engines.core.params import Param
 from engines.core.runtime import Control, EngineSpec
+from engines.core.numbers import formula_number
+from lab_i18n import N_, _
 
 
 def values(variant: int = 0) -> dict[str, Any]:
@@ -159,15 +161,29 @@ def regime(lr: float, x=X) -> str:
     return "diverges"
 
 
+# One whole sentence per regime (a language words each its own way).
+REGIME_NOTES = {
+    "converges": N_("α = {lr}: each step multiplies the error θ − {theta_star} by 1 − αΣx² = {factor}, so the "
+                    "run converges (it converges only for α < 2/Σx² = {critical})."),
+    "converges, oscillating": N_("α = {lr}: each step multiplies the error θ − {theta_star} by 1 − αΣx² = "
+                                 "{factor}, so the run converges, oscillating (it converges only for α < 2/Σx² = "
+                                 "{critical})."),
+    "oscillates forever": N_("α = {lr}: each step multiplies the error θ − {theta_star} by 1 − αΣx² = {factor}, "
+                             "so the run oscillates forever (it converges only for α < 2/Σx² = {critical})."),
+    "stays put": N_("α = {lr}: each step multiplies the error θ − {theta_star} by 1 − αΣx² = {factor}, so the "
+                    "run stays put (it converges only for α < 2/Σx² = {critical})."),
+    "diverges": N_("α = {lr}: each step multiplies the error θ − {theta_star} by 1 − αΣx² = {factor}, so the "
+                   "run diverges (it converges only for α < 2/Σx² = {critical})."),
+}
+
+
 def regime_note(lr: float, problem: GDInputs) -> str:
     """The engine's own sentence about what this α will do, and why."""
     sum_x2 = sum(xi * xi for xi in problem.x)
     factor = 1.0 - lr * sum_x2
     theta_star = sum(xi * yi for xi, yi in zip(problem.x, problem.y)) / sum_x2
-    return (
-        f"α = {lr:g}: each step multiplies the error θ − {theta_star:g} by 1 − αΣx² = {factor:.4g}, "
-        f"so the run {regime(lr, problem.x)} (it converges only for α < 2/Σx² = {critical_lr(problem.x):.6f})."
-    )
+    return _(REGIME_NOTES[regime(lr, problem.x)]).format(
+        lr=formula_number(lr), theta_star=formula_number(theta_star), factor=formula_number(factor, ".4g"), critical=f"{critical_lr(problem.x):.6f}")
 
 
 OVERFLOW = 1e150  # beyond this, squaring θ overflows a float: call the divergence now
@@ -191,19 +207,19 @@ def iterate(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
             g = grad(theta, x, y)
         yield Progress(step=k, loss=loss(theta, x, y), lr=lr, values={"theta": theta, "grad": g, "update": -lr * g})
         if abs(theta) > OVERFLOW:
-            yield Finished("diverged", {"message": (
-                f"Stopped at step {k}: θ reached {theta:.3g} and keeps growing — the run diverged. "
-                f"With α = {lr:g} every step multiplies the error by {factor:.4g}; "
-                f"pick α below {critical_lr(x):.6f}."
-            )})
+            yield Finished("diverged", {"message": _(
+                "Stopped at step {step}: θ reached {theta} and keeps growing — the run diverged. With α = {lr} "
+                "every step multiplies the error by {factor}; pick α below {critical}."
+            ).format(step=k, theta=f"{theta:.3g}", lr=f"{lr:g}", factor=f"{factor:.4g}",
+                     critical=f"{critical_lr(x):.6f}")})
             return
     final_loss = loss(theta, x, y)
     if final_loss > first_loss * (1 + 1e-9) and steps >= 2:  # worse than where it started
-        yield Finished("diverged", {"message": (
-            f"Diverged: after {steps} steps the loss grew from {first_loss:.4g} to {final_loss:.4g}. "
-            f"With α = {lr:g} each step multiplies the error by {factor:.4g}; "
-            f"pick α below {critical_lr(x):.6f}."
-        )})
+        yield Finished("diverged", {"message": _(
+            "Diverged: after {steps} steps the loss grew from {first} to {last}. With α = {lr} each step "
+            "multiplies the error by {factor}; pick α below {critical}."
+        ).format(steps=steps, first=f"{first_loss:.4g}", last=f"{final_loss:.4g}", lr=f"{lr:g}",
+                 factor=f"{factor:.4g}", critical=f"{critical_lr(x):.6f}")})
 
 
 def batch_vs_sgd(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
@@ -221,8 +237,9 @@ def batch_vs_sgd(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 
     yield Started(device="cpu", config=dict(config), total_steps=steps)
     theta_star = float((x * y).sum() / (x * x).sum())
-    yield Artifact("note", f"The least-squares fit of this noisy data is θ* = {theta_star:.4f}; "
-                           f"the lowest possible loss is {full_loss(theta_star):.4f}.")
+    yield Artifact("note", _("The least-squares fit of this noisy data is θ* = {theta_star}; the lowest "
+                             "possible loss is {loss}.").format(theta_star=f"{theta_star:.4f}",
+                                                                loss=f"{full_loss(theta_star):.4f}"))
     for k in range(steps + 1):
         ctl.poll()
         if ctl.stop_requested:  # after the wait: a stop that ends a pause adds no step
@@ -231,7 +248,8 @@ def batch_vs_sgd(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
             "batch_theta": batch, "sgd_theta": sgd, "batch_loss": full_loss(batch), "sgd_loss": full_loss(sgd),
         })
         if max(abs(batch), abs(sgd)) > OVERFLOW:
-            yield Finished("diverged", {"message": f"Stopped at step {k}: θ overflowed; α = {lr:g} is too large."})
+            yield Finished("diverged", {"message": _("Stopped at step {step}: θ overflowed; α = {lr} is too large.")
+                                        .format(step=k, lr=f"{lr:g}")})
             return
         batch = batch + lr * float(((y - batch * x) * x).mean())  # the mean gradient over all points
         i = int(rng.integers(len(x)))
@@ -242,12 +260,12 @@ BATCH_VS_SGD = EngineSpec(
     name="gd.batch_vs_sgd",
     title="Batch vs stochastic gradient descent on noisy data",
     params=(
-        Param("lr", float, 0.05, "learning rate α (both)", minimum=0.0, exclusive_minimum=True, maximum=10.0),
-        Param("theta0", float, 0.0, "starting value θ₀", minimum=-1e6, maximum=1e6),
-        Param("steps", int, 150, "steps (a batch step sees all points, an SGD step one)", minimum=1, maximum=1_000_000),
-        Param("points", int, NOISY_POINTS, "number of noisy points", minimum=2, maximum=100_000),
-        Param("noise", float, NOISE, "standard deviation of the noise", minimum=0.0, maximum=100.0),
-        Param("seed", int, 0, "random seed (data and SGD's picks)", minimum=0, maximum=2**31 - 1),
+        Param("lr", float, 0.05, N_("learning rate α (both)"), minimum=0.0, exclusive_minimum=True, maximum=10.0),
+        Param("theta0", float, 0.0, N_("starting value θ₀"), minimum=-1e6, maximum=1e6),
+        Param("steps", int, 150, N_("steps (a batch step sees all points, an SGD step one)"), minimum=1, maximum=1_000_000),
+        Param("points", int, NOISY_POINTS, N_("number of noisy points"), minimum=2, maximum=100_000),
+        Param("noise", float, NOISE, N_("standard deviation of the noise"), minimum=0.0, maximum=100.0),
+        Param("seed", int, 0, N_("random seed (data and SGD's picks)"), minimum=0, maximum=2**31 - 1),
     ),
     run=batch_vs_sgd,
     smoke={"steps": 5},
@@ -264,10 +282,10 @@ ITERATE = EngineSpec(
     name="gd.iterate",
     title="Gradient descent on y = θx",
     params=(
-        Param("lr", float, LR, "learning rate α (default: the variant's)", minimum=0.0, exclusive_minimum=True,
+        Param("lr", float, LR, N_("learning rate α (default: the variant's)"), minimum=0.0, exclusive_minimum=True,
               maximum=10.0),
-        Param("theta0", float, THETA0, "starting value θ₀ (default: the variant's)", minimum=-1e6, maximum=1e6),
-        Param("steps", int, 30, "iterations after θ₀", minimum=1, maximum=1_000_000),
+        Param("theta0", float, THETA0, N_("starting value θ₀ (default: the variant's)"), minimum=-1e6, maximum=1e6),
+        Param("steps", int, 30, N_("iterations after θ₀"), minimum=1, maximum=1_000_000),
         VARIANT,
     ),
     run=iterate,

@@ -21,6 +21,7 @@ from engines.byhand.variant_draw import VARIANT
 from engines.core.events import Event, Finished, Progress, Started
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
+from lab_i18n import N_, _
 
 LR = inputs(0).lr  # opt.compare's default rate: variant 0's α
 
@@ -75,12 +76,13 @@ class _Fraction(Param):
     """A decay factor (β₁, β₂, γ): at least 0 and *below* 1, where averages stop forgetting."""
 
     def describe(self) -> str:
-        return "a number at least 0 and less than 1"
+        return _("a number at least 0 and less than 1")
 
     def check(self, value: Any) -> Any:
         value = super().check(value)
         if value >= 1.0:
-            raise ParamError(f"{self.name} must be {self.describe()}, not {value:g}.")
+            raise ParamError(_("{name} must be {allowed}, not {given}.").format(name=self.name, allowed=self.describe(),
+                                                                               given=f"{value:g}"))
         return value
 
 
@@ -111,21 +113,25 @@ def race(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
         # then names that racer's value (e.g. sgd_loss) when it ends the run as diverged.
         yield Progress(step=k, loss=min(finite) if finite else losses[0], lr=lr, values=values)
     leader = min(names, key=lambda n: values[f"{n}_loss"])
-    yield Finished("completed", {**values, "leader": leader})
+    summary = {**values, "leader": leader}
+    if len(names) > 1:  # a race ends with every racer's loss, not only the leader's
+        summary["message"] = _("After {steps} steps the losses are {losses}; {leader} leads.").format(
+            steps=k, leader=leader, losses=_(", ").join(f"{n} {values[f'{n}_loss']:.3g}" for n in names))
+    yield Finished("completed", summary)
 
 
 RACE = EngineSpec(
     name="opt.race",
     title="SGD, momentum and Adam racing on the Rosenbrock valley",
     params=(
-        Param("optimizer", str, "race", "race runs sgd, momentum and adam together",
+        Param("optimizer", str, "race", N_("race runs sgd, momentum and adam together"),
               choices=("race", *RACERS)),
-        Param("lr", float, RACE_LR, f"learning rate α (in a race, Adam uses {RACE_ADAM_LR_FACTOR:g}·α)",
+        Param("lr", float, RACE_LR, N_("learning rate α (in a race, Adam uses 100·α)"),  # RACE_ADAM_LR_FACTOR
               minimum=0.0, exclusive_minimum=True, maximum=10.0),
-        _fraction("beta1", BETA1, "Adam's β₁, decay of the gradient average"),
-        _fraction("beta2", BETA2, "Adam's β₂, decay of the squared-gradient average"),
-        _fraction("momentum", MOMENTUM, "momentum γ (PyTorch's form)"),
-        Param("steps", int, RACE_STEPS, "steps after the start", minimum=1, maximum=100_000),
+        _fraction("beta1", BETA1, N_("Adam's β₁, decay of the gradient average")),
+        _fraction("beta2", BETA2, N_("Adam's β₂, decay of the squared-gradient average")),
+        _fraction("momentum", MOMENTUM, N_("momentum γ (PyTorch's form)")),
+        Param("steps", int, RACE_STEPS, N_("steps after the start"), minimum=1, maximum=100_000),
     ),
     run=race,
     smoke={"steps": 20},
@@ -169,14 +175,14 @@ COMPARE = EngineSpec(
     name="opt.compare",
     title="From the formula vs torch.optim, step by step, on y = θx",
     params=(
-        Param("optimizer", str, "adam", "momentum_ema and adam_article are the article's forms",
+        Param("optimizer", str, "adam", N_("momentum_ema and adam_article are the article's forms"),
               choices=OPTIMIZERS),
-        Param("lr", float, LR, "learning rate α", minimum=0.0, exclusive_minimum=True, maximum=10.0),
+        Param("lr", float, LR, N_("learning rate α"), minimum=0.0, exclusive_minimum=True, maximum=10.0),
         _fraction("momentum", MOMENTUM, "momentum γ"),
         _fraction("beta1", BETA1, "Adam's β₁"),
         _fraction("beta2", BETA2, "Adam's β₂"),
-        Param("steps", int, 10, "steps after θ₀", minimum=1, maximum=1000),
-        Param("dtype", str, "float64", "torch's number type (float32 is torch's default)",
+        Param("steps", int, 10, N_("steps after θ₀"), minimum=1, maximum=1000),
+        Param("dtype", str, "float64", N_("torch's number type (float32 is torch's default)"),
               choices=("float64", "float32")),
         VARIANT,
     ),
@@ -219,7 +225,7 @@ def values(variant: int = 0) -> dict[str, Any]:
         opt = make(name, lr, gamma)
         thetas = [problem.theta0]
         table: dict[str, list[float]] = {n: [0.0] for n in state}
-        for _ in range(k):
+        for _step in range(k):
             thetas.append(opt.step([thetas[-1]], problem.line_grad([thetas[-1]]))[0])
             for n in state:
                 table[n].append(getattr(opt, n)[0])
@@ -319,7 +325,7 @@ def checks(variant: int = 0) -> list[tuple[str, float, float]]:
     for name in ("sgd", "momentum", "momentum_ema", "adam"):
         ours = problem.thetas(name, CHECK_STEPS)
         theirs = TorchRun(name, line_loss(problem.x, problem.y), [problem.theta0], lr, momentum=gamma)
-        reference = [theirs.theta[0]] + [theirs.step()[0] for _ in range(CHECK_STEPS)]
+        reference = [theirs.theta[0]] + [theirs.step()[0] for _step in range(CHECK_STEPS)]
         out += [(f"y = θx, {name}: θ{k}", a, b) for k, (a, b) in enumerate(zip(ours, reference)) if k]
 
     # The equivalence again, formula against formula, over a longer run.

@@ -8,10 +8,11 @@ import random
 from typing import Callable, TypeVar
 
 from engines.core.params import Param
+from lab_i18n import N_
 
 Inputs = TypeVar("Inputs")
 
-VARIANT = Param("variant", int, 0, "which set of numbers (0 = the article's)", minimum=0)
+VARIANT = Param("variant", int, 0, N_("which set of numbers (0 = the article's)"), minimum=0)
 MAX_DRAWS = 10_000  # far more than any lesson needs: a lesson whose conditions cannot hold says so
 
 

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 from engines.core.events import Artifact, Event, Progress, Started
 from engines.core.params import Param
 from engines.core.runtime import Control, EngineSpec
+from lab_i18n import N_, _
 
 POINTS = 64
 TRUE_W, TRUE_B = 3.0, 1.0
@@ -38,8 +39,10 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
         optimizers[name] = torch.optim.SGD(models[name].parameters(), lr=config["lr"])
     x, y = x.double(), y.double()
     yield Started(device="cpu", config=dict(config), total_steps=config["steps"], seed=config["seed"])
-    yield Artifact("note", f"{POINTS} points around y = {TRUE_W:g}x + {TRUE_B:g}; plain SGD, lr = {config['lr']:g}, "
-                           f"the same initial weights for {' and '.join(loops)}.")
+    note = (N_("{points} points around y = {w}x + {b}; plain SGD, lr = {lr}, the same initial weights for both loops.")
+            if len(loops) > 1 else N_("{points} points around y = {w}x + {b}; plain SGD, lr = {lr}, the {loop} loop."))
+    yield Artifact("note", _(note).format(points=POINTS, w=f"{TRUE_W:g}", b=f"{TRUE_B:g}", lr=f"{config['lr']:g}",
+                                          loop=loops[0]))
     for step in range(config["steps"] + 1):
         if ctl.stop_requested:
             return
@@ -62,11 +65,11 @@ ENGINE = EngineSpec(
     name="opt.zero_grad",
     title="A training loop with and without zero_grad()",
     params=(
-        Param("loop", str, "both", "which loop: buggy (as published), fixed, or both side by side",
+        Param("loop", str, "both", N_("which loop: buggy (as published), fixed, or both side by side"),
               choices=("buggy", "fixed", "both")),
-        Param("lr", float, 0.1, "learning rate", minimum=0.0, exclusive_minimum=True, maximum=10.0),
-        Param("steps", int, 60, "training steps", minimum=1, maximum=100_000),
-        Param("seed", int, 0, "seed of the data and the initial weights", minimum=0, maximum=2**31 - 1),
+        Param("lr", float, 0.1, N_("learning rate"), minimum=0.0, exclusive_minimum=True, maximum=10.0),
+        Param("steps", int, 60, N_("training steps"), minimum=1, maximum=100_000),
+        Param("seed", int, 0, N_("seed of the data and the initial weights"), minimum=0, maximum=2**31 - 1),
     ),
     run=run,
     needs_torch=True,

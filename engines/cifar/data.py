@@ -40,6 +40,7 @@ from typing import Any, Callable, Iterator
 
 from engines.core import downloads
 from engines.core.downloads import DataError, DownloadProgress
+from lab_i18n import N_, _
 
 FOLDER = "cifar-10-batches-py"
 ARCHIVE = "cifar-10-python.tar.gz"
@@ -112,29 +113,32 @@ def fetch(root: Path | str, *, download: bool = True,
     if not missing:
         return folder
     if folder.exists() and len(missing) < len(ALL_FILES):
-        raise DataError(f"{folder} is incomplete: {', '.join(missing)} "
-                        f"{'is' if len(missing) == 1 else 'are'} missing.",
-                        f"Copy the missing files there, or delete {folder} to have the lab unpack "
-                        f"(and if need be download) the official set afresh.")
+        incomplete = (_("{folder} is incomplete: {files} is missing.") if len(missing) == 1 else
+                      _("{folder} is incomplete: {files} are missing."))
+        raise DataError(incomplete.format(folder=folder, files=", ".join(missing)),
+                        _("Copy the missing files there, or delete {folder} to have the lab unpack (and if need be "
+                          "download) the official set afresh.").format(folder=folder))
     archive = root / ARCHIVE
     archive_ok = archive.is_file() and downloads.file_md5(archive) == ARCHIVE_MD5
     if not archive_ok and not download:
-        why = (f"{archive} is damaged (its md5 is not the official one) and downloading is turned off "
-               "(download=false)" if archive.is_file() else "downloading is turned off (download=false)")
-        raise _missing_error(root, why, "run again with download=true")
+        why = (_("{archive} is damaged (its md5 is not the official one) and downloading is turned off "
+                 "(download=false)").format(archive=archive) if archive.is_file()
+               else _("downloading is turned off (download=false)"))
+        raise _missing_error(root, why, _("run again with download=true"))
     try:
         root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=root):
             pass
     except OSError as error:
-        raise _missing_error(root, f"{root} cannot be written ({error.strerror or error})",
-                             "point --data-dir at a folder you can write to") from None
+        raise _missing_error(root, _("{folder} cannot be written ({reason})").format(folder=root,
+                                                                                     reason=error.strerror or error),
+                             _("point --data-dir at a folder you can write to")) from None
     if not archive_ok:
         try:
             yield from downloads.download(opener or _urlopen, URL, archive, md5=ARCHIVE_MD5, chunk=CHUNK)
         except downloads.NetworkError as error:
             raise _missing_error(root, downloads.why_not_downloaded([error]),
-                                 "connect to the internet and run again" if error.offline else "run again later") \
+                                 _("connect to the internet and run again") if error.offline else _("run again later")) \
                 from None
     _unpack(archive, root)
     return folder
@@ -155,12 +159,13 @@ def _unpack(archive: Path, root: Path) -> None:
         except (tarfile.TarError, EOFError, OSError) as error:
             if isinstance(error, OSError) and error.errno is not None:
                 raise  # a full disk is the disk's problem, said by the engine's runtime
-            raise DataError(f"{archive} cannot be unpacked ({error}).",
-                            f"Delete {archive} and run again to download a fresh copy.") from None
+            raise DataError(_("{archive} cannot be unpacked ({error}).").format(archive=archive, error=error),
+                            _("Delete {archive} and run again to download a fresh copy.").format(archive=archive)) \
+                from None
         for name in ALL_FILES:
             if not (work / name).is_file() or downloads.file_md5(work / name) != MD5[name]:
-                raise DataError(f"{archive} does not hold the official {name}.",
-                                f"Delete {archive} and run again to download a fresh copy.")
+                raise DataError(_("{archive} does not hold the official {name}.").format(archive=archive, name=name),
+                                _("Delete {archive} and run again to download a fresh copy.").format(archive=archive))
         try:
             os.rename(work, folder_of(root))
         except OSError:
@@ -173,9 +178,11 @@ def _unpack(archive: Path, root: Path) -> None:
 def _missing_error(root: Path, why: str, fix: str) -> DataError:
     """Two short lines: what is missing, where it was looked for and why it is not here;
     then ``fix`` for this cause, and the way that works on any computer."""
-    message = f"CIFAR-10 is not on this computer (looked in {folder_of(root)}), and {why}."
-    hint = f"To fix it, {fix}, or copy {ARCHIVE} ({ARCHIVE_BYTES / 1e6:.0f} MB, from {URL}) into {root}."
-    return DataError(message, hint)
+    message = _("{title} is not on this computer (looked in {looked}), and {why}.").format(
+        title="CIFAR-10", looked=folder_of(root), why=why)
+    copy = _("copy {archive} ({mb} MB, from {url}) into {folder}").format(
+        archive=ARCHIVE, mb=f"{ARCHIVE_BYTES / 1e6:.0f}", url=URL, folder=root)
+    return DataError(message, downloads.fix_sentence([fix, copy]))
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -189,25 +196,27 @@ class _SafeUnpickler(pickle.Unpickler):
 
 
 def _unpickle(path: Path) -> dict[str, Any]:
-    hint = (f"Replace {path} with a good copy, or delete {path.parent} to have the lab unpack "
-            "the official set afresh.")
+    hint = _("Replace {path} with a good copy, or delete {folder} to have the lab unpack the official set "
+             "afresh.").format(path=path, folder=path.parent)
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise DataError(f"{path} cannot be read: {error.strerror or error}.", hint) from None
+        raise DataError(_("{path} cannot be read: {reason}.").format(path=path, reason=error.strerror or error),
+                        hint) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # numpy 2 warns about numpy.core names in old pickles
             data = _SafeUnpickler(io.BytesIO(raw), encoding="latin1").load()
     except (pickle.UnpicklingError, EOFError) as error:
-        what = "is truncated" if "truncated" in str(error) or isinstance(error, EOFError) or not raw \
-            else "is not a CIFAR-10 pickle"
-        raise DataError(f"{path} {what} ({error or 'it ends too early'}).", hint) from None
+        what = _("{path} is truncated ({error}).") if "truncated" in str(error) or isinstance(error, EOFError) \
+            or not raw else _("{path} is not a CIFAR-10 pickle ({error}).")
+        raise DataError(what.format(path=path, error=error or _("it ends too early")), hint) from None
     except Exception as error:  # noqa: BLE001 - damaged bytes make the unpickler fail in many ways
-        raise DataError(f"{path} is damaged: it cannot be unpickled ({error.__class__.__name__}: {error}).",
-                        hint) from None
+        raise DataError(_("{path} is damaged: it cannot be unpickled ({error}).").format(
+            path=path, error=f"{error.__class__.__name__}: {error}"), hint) from None
     if not isinstance(data, dict):
-        raise DataError(f"{path} is not a CIFAR-10 file: it holds a {type(data).__name__}, not a dict.", hint)
+        raise DataError(_("{path} is not a CIFAR-10 file: it holds a {kind}, not a dict.").format(
+            path=path, kind=type(data).__name__), hint)
     return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in data.items()}
 
 
@@ -217,24 +226,27 @@ def read_batch(path: Path | str) -> tuple[Any, Any]:
 
     path = Path(path)
     batch = _unpickle(path)
-    hint = f"Replace {path} with a good copy."
+    hint = _("Replace {path} with a good copy.").format(path=path)
     if "data" not in batch or "labels" not in batch:
-        raise DataError(f"{path} is not a CIFAR-10 batch: it has no {'data' if 'data' not in batch else 'labels'} "
-                        "entry.", hint)
+        raise DataError(_("{path} is not a CIFAR-10 batch: it has no {entry} entry.").format(
+            path=path, entry="data" if "data" not in batch else "labels"), hint)
     data = batch["data"]
     if not isinstance(data, np.ndarray) or data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != PIXELS:
         shape = getattr(data, "shape", None)
-        raise DataError(f"{path} is not a CIFAR-10 batch: its data is {getattr(data, 'dtype', type(data).__name__)} "
-                        f"{list(shape) if shape is not None else ''}, not uint8 [n, {PIXELS}].", hint)
+        found = f"{getattr(data, 'dtype', type(data).__name__)} {list(shape) if shape is not None else ''}".strip()
+        raise DataError(_("{path} is not a CIFAR-10 batch: its data is {found}, not uint8 [n, {pixels}].").format(
+            path=path, found=found, pixels=PIXELS), hint)
     try:
         labels = np.asarray(batch["labels"], dtype=np.int64)
     except (TypeError, ValueError):
-        raise DataError(f"{path} is damaged: its labels are not whole numbers.", hint) from None
+        raise DataError(_("{path} is damaged: its labels are not whole numbers.").format(path=path), hint) from None
     if labels.ndim != 1 or len(labels) != len(data):
-        raise DataError(f"{path} holds {len(data)} images but {labels.size} labels; they must match.", hint)
+        raise DataError(_("{path} holds {images} images but {labels} labels; they must match.").format(
+            path=path, images=len(data), labels=labels.size), hint)
     if len(labels) and (labels.min() < 0 or labels.max() > 9):
         bad = int(labels.max()) if labels.max() > 9 else int(labels.min())
-        raise DataError(f"{path} is damaged: it holds the label {bad}; labels are 0–9.", hint)
+        raise DataError(_("{path} is damaged: it holds the label {label}; labels are 0–9.").format(path=path, label=bad),
+                        hint)
     images = data.reshape(-1, 3, SIDE, SIDE).transpose(0, 2, 3, 1)  # planes -> rows, columns, RGB
     return np.ascontiguousarray(images), labels.astype(np.uint8)
 
@@ -243,8 +255,8 @@ def read_classes(path: Path | str) -> tuple[str, ...]:
     path = Path(path)
     names = _unpickle(path).get("label_names")
     if not isinstance(names, list) or len(names) != 10 or not all(isinstance(n, (str, bytes)) for n in names):
-        raise DataError(f"{path} is not CIFAR-10's batches.meta: it has no list of 10 label_names.",
-                        f"Replace {path} with a good copy.")
+        raise DataError(_("{path} is not CIFAR-10's batches.meta: it has no list of 10 label_names.").format(path=path),
+                        _("Replace {path} with a good copy.").format(path=path))
     return tuple(n.decode("latin1") if isinstance(n, bytes) else n for n in names)
 
 
@@ -262,21 +274,26 @@ def read(folder: Path | str) -> Arrays:
     parts = [read_batch(folder / name) for name in TRAIN_FILES]
     test_images, test_labels = read_batch(folder / TEST_FILE)
     classes = read_classes(folder / META_FILE)
-    train_images = np.concatenate([images for images, _ in parts])
-    train_labels = np.concatenate([labels for _, labels in parts])
-    for name, count in (("training", len(train_labels)), ("test", len(test_labels))):
+    train_images = np.concatenate([images for images, _labels in parts])
+    train_labels = np.concatenate([labels for _images, labels in parts])
+    for empty, count in ((N_("The CIFAR-10 training files in {folder} hold no images."), len(train_labels)),
+                         (N_("The CIFAR-10 test files in {folder} hold no images."), len(test_labels))):
         if count == 0:
-            raise DataError(f"The CIFAR-10 {name} files in {folder} hold no images.",
-                            f"Replace them with good copies, or delete {folder} to unpack the official set.")
+            raise DataError(_(empty).format(folder=folder),
+                            _("Replace them with good copies, or delete {folder} to unpack the official set.")
+                            .format(folder=folder))
     changed = unofficial_files(folder)
     notes = []
     if changed:
-        notes.append(
-            f"The CIFAR-10 files in {folder} are not the official ones ({', '.join(changed)} "
-            f"{'differs' if len(changed) == 1 else 'differ'} from the published checksums): "
-            f"{len(train_labels):,} training and {len(test_labels):,} test images are used as they are, "
-            "so accuracies are not comparable with published CIFAR-10 results.")
-    return Arrays(train_images, train_labels, test_images, test_labels, classes, f"data root {folder}",
+        unofficial = (N_("The CIFAR-10 files in {folder} are not the official ones ({files} differs from the "
+                         "published checksums): {train} training and {test} test images are used as they are, so "
+                         "accuracies are not comparable with published CIFAR-10 results.") if len(changed) == 1 else
+                      N_("The CIFAR-10 files in {folder} are not the official ones ({files} differ from the "
+                         "published checksums): {train} training and {test} test images are used as they are, so "
+                         "accuracies are not comparable with published CIFAR-10 results."))
+        notes.append(_(unofficial).format(folder=folder, files=", ".join(changed), train=f"{len(train_labels):,}",
+                                          test=f"{len(test_labels):,}"))
+    return Arrays(train_images, train_labels, test_images, test_labels, classes, _("data root {folder}").format(folder=folder),
                   official=not changed, warnings=notes)
 
 
@@ -303,10 +320,11 @@ def synthetic(train: int = TRAIN_SIZE, test: int = TEST_SIZE, seed: int = 0) -> 
 
     train_images, train_labels = draw(train)
     test_images, test_labels = draw(test)
-    note = (f"These are {train:,} generated training images of CIFAR-10's shape, not CIFAR-10 (dataset=synthetic): "
-            "the run measures speed and checks the pipeline, and its accuracies say nothing about CIFAR-10.")
+    note = _("These are {train} generated training images of CIFAR-10's shape, not CIFAR-10 (dataset=synthetic): "
+             "the run measures speed and checks the pipeline, and its accuracies say nothing about CIFAR-10.").format(
+        train=f"{train:,}")
     return Arrays(train_images, train_labels, test_images, test_labels, CLASSES,
-                  "generated stand-in (dataset=synthetic)", official=False, warnings=[note])
+                  _("generated stand-in (dataset=synthetic)"), official=False, warnings=[note])
 
 
 def load(root: Path | str, *, download: bool = True, opener: Callable[[str], Any] | None = None) -> Arrays:

@@ -85,9 +85,9 @@ from engines.core.params import ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.training import checkpoint_paths
 from engines.training.specs import LR
+from lab_i18n import N_, _
 
-STAND_IN = alternative_run("train on a generated stand-in of CIFAR-10's shape (no download)",
-                           {"dataset": "synthetic"})
+STAND_IN = N_("train on a generated stand-in of CIFAR-10's shape (no download)")  # "press d to …"
 SYNTHETIC_TEST_SIZE = 2000  # enough to see a pipeline learn; evaluating 10,000 would dominate a CPU smoke run
 
 
@@ -119,8 +119,9 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     if save_to is not None and rank == 0:
         checkpoint_paths.check_writable(save_to)
     if config["batch_size"] % world:
-        raise ParamError(f"batch_size {config['batch_size']} cannot be shared equally by {world} processes; "
-                         f"choose a multiple of {world}, such as {config['batch_size'] // world * world or world}.")
+        raise ParamError(_("batch_size {batch} cannot be shared equally by {processes} processes; choose a "
+                           "multiple of {processes}, such as {example}.").format(
+            batch=config["batch_size"], processes=world, example=config["batch_size"] // world * world or world))
     if device.kind == "cpu":
         torch.set_num_threads(config["threads"] or max(1, device.threads))
 
@@ -138,16 +139,19 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                 folder = cifar_data.folder_of(root) if rank else folder
             arrays = cifar_data.read(folder)
     except DataError as error:
-        yield Failed(error.message, error.hint, STAND_IN)
+        yield Failed(error.message, error.hint, alternative_run(_(STAND_IN), {"dataset": "synthetic"}))
         return
     full = len(arrays.train_labels)
     subset = config["subset"] or (min(recipe.cpu_subset, full) if device.kind != "cuda" else full)
     if subset > full:
-        raise ParamError(f"subset must be at most {full} (the size of the training set in use), not {subset}.")
+        raise ParamError(_("subset must be at most {size} (the size of the training set in use), not {subset}.")
+                         .format(size=full, subset=subset))
     if config["batch_size"] > subset:
-        raise ParamError(f"batch_size is {config['batch_size']} but the training set has only {subset} images"
-                         f"{' (subset=' + str(config['subset']) + ')' if config['subset'] else ''}; "
-                         f"choose a batch_size of at most {subset}.")
+        raise ParamError((_("batch_size is {batch} but the training set has only {size} images (subset={subset}); "
+                            "choose a batch_size of at most {size}.") if config["subset"] else
+                          _("batch_size is {batch} but the training set has only {size} images; choose a "
+                            "batch_size of at most {size}.")).format(batch=config["batch_size"], size=subset,
+                                                                      subset=config["subset"]))
     config["subset"] = subset
 
     pretrained, notes = None, list(arrays.warnings)
@@ -168,7 +172,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     for note in notes:
         yield Artifact("note", note)
     yield Artifact("dataset", Dataset(
-        dataset=config["dataset"], title="CIFAR-10" if config["dataset"] == "cifar10" else "CIFAR-10 stand-in",
+        dataset=config["dataset"], title="CIFAR-10" if config["dataset"] == "cifar10" else _("CIFAR-10 stand-in"),
         source=arrays.source, official=arrays.official, train_size=data.train_size, full_train_size=full,
         test_size=len(data.test_y_cpu), classes=list(arrays.classes), mean=data.mean, std=data.std,
         threads=torch.get_num_threads(), processes=world, batch_per_process=config["batch_size"] // world))

@@ -11,6 +11,7 @@ import torch
 from engines.core import downloads
 from engines.core.events import Event
 from engines.core.runtime import Control
+from lab_i18n import _
 
 WEIGHTS_FILE = "resnet18-f37072fd.pth"  # torchvision's ResNet18_Weights.IMAGENET1K_V1
 WEIGHTS_URL = f"https://download.pytorch.org/models/{WEIGHTS_FILE}"
@@ -29,10 +30,10 @@ def pretrained_weights(root: Path, download: bool, ctl: Control) -> Iterator[Eve
             try:
                 return torch.load(path, map_location="cpu", weights_only=True), None
             except Exception as error:  # noqa: BLE001 - a damaged file is reported, not fatal
-                why = f"{path} is damaged ({error.__class__.__name__})"
+                why = _("{path} is damaged ({error})").format(path=path, error=error.__class__.__name__)
     if not why:
         if not download:
-            why = "they are not on this computer and downloading is turned off (download=false)"
+            why = _("they are not on this computer and downloading is turned off (download=false)")
         else:
             try:
                 hub.mkdir(parents=True, exist_ok=True)
@@ -42,10 +43,10 @@ def pretrained_weights(root: Path, download: bool, ctl: Control) -> Iterator[Eve
                     return None, None
                 return torch.load(hub / WEIGHTS_FILE, map_location="cpu", weights_only=True), None
             except downloads.NetworkError as error:
-                why = f"they could not be downloaded ({error})"
+                why = _("they could not be downloaded ({error})").format(error=error)
             except OSError as error:
-                why = f"{hub} cannot be written ({error.strerror or error})"
-    return None, (f"The article's ImageNet-pretrained ResNet-18 weights are not available — {why} — so this run "
-                  "trains the same network from random initial weights and will stay well below the article's "
-                  f"63 %; to use them, put {WEIGHTS_FILE} from {WEIGHTS_URL.rsplit('/', 1)[0]}/ into {hub}/ or "
-                  f"{root / 'weights'}/.")
+                why = _("{folder} cannot be written ({reason})").format(folder=hub, reason=error.strerror or error)
+    return None, _("The article's ImageNet-pretrained ResNet-18 weights are not available — {why} — so this run "
+                   "trains the same network from random initial weights and will stay well below the article's 63 %; "
+                   "to use them, put {file} from {url}/ into {hub}/ or {folder}/.").format(
+        why=why, file=WEIGHTS_FILE, url=WEIGHTS_URL.rsplit("/", 1)[0], hub=hub, folder=root / "weights")

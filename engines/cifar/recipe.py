@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engines.core.params import ParamError
+from lab_i18n import _
 
 # The tricks a student can switch on and off one at a time (each parameter is auto/on/off).
 TRICKS = ("flip", "translate", "label_smoothing", "tta", "ema", "whitening", "bf16", "channels_last", "compile")
@@ -117,12 +118,12 @@ def resolve(config: dict[str, Any], device_kind: str, bf16_cpu: bool | None = No
     out["lr"] = out["lr"] or recipe.lr * out["batch_size"] / recipe.lr_batch
     out["schedule"] = recipe.schedule if out["schedule"] == "auto" else out["schedule"]
     if model != "fast" and out["whitening"] == "on":
-        raise ParamError("whitening=on applies only to model=fast, whose first layer is the whitening "
-                         "convolution; set whitening=auto or off.")
+        raise ParamError(_("whitening=on applies only to model=fast, whose first layer is the whitening convolution; "
+                           "set whitening=auto or off."))
     bf16_cpu = cpu_supports_bf16() if bf16_cpu is None else bf16_cpu
     if out["bf16"] == "on" and device_kind == "cpu" and not bf16_cpu:
-        raise ParamError("bf16=on needs a GPU or a CPU with AVX-512 BF16 or AMX instructions, which this CPU "
-                         "lacks; set bf16=auto or off.")
+        raise ParamError(_("bf16=on needs a GPU or a CPU with AVX-512 BF16 or AMX instructions, which this CPU lacks; "
+                           "set bf16=auto or off."))
     auto = {
         "flip": recipe.flip, "translate": recipe.translate, "label_smoothing": recipe.label_smoothing,
         "ema": recipe.ema, "whitening": recipe.whitening, "tta": recipe.tta_on_gpu and gpu, "compile": False,

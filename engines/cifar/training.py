@@ -53,6 +53,7 @@ from engines.core.params import Param
 from engines.training import base, checkpoints
 from engines.training.figures import ClassificationReport, EpochFigures, LossWindow, classification_report
 from engines.training.health import HEALTH_EVERY_STEPS, PROBE_IMAGES
+from lab_i18n import _
 
 CHECKPOINT_FORMAT = "tui-lab cifar10 checkpoint"
 CHECKPOINT_VERSION = 1
@@ -249,8 +250,8 @@ class Trainer(base.Trainer):
     def _apply(self, command: dict[str, Any], lr_control: Param) -> Artifact:
         if self.world > 1:  # a command reaching one process only would make them disagree
             return Artifact("command", CommandAnswer(cmd=command.get("cmd"), step=self.step, applied=False,
-                                                     message=f"With {self.world} processes a run takes no live "
-                                                             "commands but stop."))
+                                                     message=_("With {processes} processes a run takes no live "
+                                                               "commands but stop.").format(processes=self.world)))
         return super()._apply(command, lr_control)
 
     # -- the loop, with compilation kept out of the timer
@@ -271,16 +272,16 @@ class Trainer(base.Trainer):
         try:
             self.order, self.offset = None, 0
             self._begin_epoch()
-            for _ in range(2):
+            for _repeat in range(2):
                 self._step(order)
             self.evaluate()
         except Exception as error:  # noqa: BLE001 - a machine without a compiler: run eagerly
             self.model = self.net if self.world == 1 else self.model._orig_mod  # type: ignore[attr-defined]
             self.eval_net = self.net
             self.compiled = False
-            yield Artifact("note", f"torch.compile is not usable here ({error.__class__.__name__}: "
-                                   f"{str(error).splitlines()[0][:160] if str(error) else ''}), so this run "
-                                   "trains without it.")
+            reason = f"{error.__class__.__name__}: {str(error).splitlines()[0][:160] if str(error) else ''}"
+            yield Artifact("note", _("torch.compile is not usable here ({reason}), so this run trains without "
+                                     "it.").format(reason=reason))
         self.net.load_state_dict(saved[0])
         self.optimizer.load_state_dict(saved[1])
         if self.lookahead is not None:
@@ -289,8 +290,9 @@ class Trainer(base.Trainer):
         self.running = EpochFigures(self.device.name)
         self.last_metrics = {}
         if self.compiled:
-            yield Artifact("note", f"torch.compile took {time.perf_counter() - start:.1f} s before the first "
-                                   "step; the timer leaves it out, as the published records do.")
+            yield Artifact("note", _("torch.compile took {seconds} s before the first step; the timer leaves it "
+                                     "out, as the published records do.").format(
+                seconds=f"{time.perf_counter() - start:.1f}"))
 
     # -- evaluation
 
@@ -350,9 +352,10 @@ class Trainer(base.Trainer):
 
     def _divergence(self, loss: float) -> dict[str, Any]:
         lr = self.peak_lr
-        message = (f"Stopped at step {self.step} (epoch {self.epoch + 1}): the training loss became {loss} — "
-                   f"the updates grew without bound and the run diverged. With SGD at a peak lr={lr:g} the steps "
-                   f"are too large for this network; try lr={lr / 10:g} (a tenth) and run again.")
+        message = _("Stopped at step {step} (epoch {epoch}): the training loss became {loss} — the updates grew "
+                    "without bound and the run diverged. With SGD at a peak lr={lr} the steps are too large for "
+                    "this network; try lr={tenth} (a tenth) and run again.").format(
+            step=self.step, epoch=self.epoch + 1, loss=loss, lr=f"{lr:g}", tenth=f"{lr / 10:g}")
         return {"step": self.step, "message": message, "loss": loss, "suggested_lr": lr / 10}
 
     def _summary_extras(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
+from lab_i18n import _, sentences
 
 _SPELLING = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
@@ -50,15 +51,14 @@ def parse_device(text: str | None) -> str:
     if value == "gpu":
         value = "cuda"
     if not _SPELLING.match(value):
-        raise DeviceError(
-            f"Unknown device {text!r}; choose auto, cpu, cuda, cuda:N (N = GPU number) or mps."
-        )
+        raise DeviceError(_("Unknown device {device}; choose auto, cpu, cuda, cuda:N (N = GPU number) or mps.")
+                          .format(device=repr(text)))
     return value
 
 
 def cpu_device(threads: int | None = None) -> DeviceInfo:
     n = threads or cpu_cores()
-    return DeviceInfo("cpu", "cpu", f"cpu · {n} thread{'s' if n != 1 else ''}", n)
+    return DeviceInfo("cpu", "cpu", (_("cpu · {n} thread") if n == 1 else _("cpu · {n} threads")).format(n=n), n)
 
 
 def _cuda_hidden_note() -> str:
@@ -66,8 +66,8 @@ def _cuda_hidden_note() -> str:
     if visible is None:
         return ""
     if visible.strip() in ("", "-1"):
-        return f" CUDA_VISIBLE_DEVICES={visible!r} hides every GPU from this process."
-    return f" Only the GPUs in CUDA_VISIBLE_DEVICES={visible!r} are visible, numbered from 0."
+        return _("CUDA_VISIBLE_DEVICES={visible} hides every GPU from this process.").format(visible=repr(visible))
+    return _("Only the GPUs in CUDA_VISIBLE_DEVICES={visible} are visible, numbered from 0.").format(visible=repr(visible))
 
 
 def detect(requested: str | None = "auto", threads: int | None = None) -> DeviceInfo:
@@ -85,20 +85,19 @@ def detect(requested: str | None = "auto", threads: int | None = None) -> Device
         return cpu_device(threads)
     if choice == "mps":
         if not _mps_available(torch):
-            raise DeviceError("The MPS device (Apple GPU) is not available on this machine; use --device cpu.")
+            raise DeviceError(_("The MPS device (Apple GPU) is not available on this machine; use --device cpu."))
         return DeviceInfo("mps", "mps", "mps (Apple GPU)", threads or cpu_cores())
     count = torch.cuda.device_count() if torch.cuda.is_available() else 0
     index = int(choice.partition(":")[2] or 0)
     if count == 0:
-        raise DeviceError(
-            f"{choice} was requested but this machine has no usable CUDA GPU.{_cuda_hidden_note()} "
-            "Use --device cpu (or auto)."
-        )
+        raise DeviceError(sentences(
+            _("{device} was requested but this machine has no usable CUDA GPU.").format(device=choice),
+            _cuda_hidden_note(), _("Use --device cpu (or auto).")))
     if index >= count:
-        raise DeviceError(
-            f"{choice} was requested but only {count} GPU{'s are' if count > 1 else ' is'} visible "
-            f"(cuda:0{'' if count == 1 else f'…cuda:{count - 1}'}).{_cuda_hidden_note()}"
-        )
+        visible = "cuda:0" if count == 1 else f"cuda:0…cuda:{count - 1}"
+        only = (_("{device} was requested but only {count} GPU is visible ({visible}).") if count == 1 else
+                _("{device} was requested but only {count} GPUs are visible ({visible})."))
+        raise DeviceError(sentences(only.format(device=choice, count=count, visible=visible), _cuda_hidden_note()))
     return _cuda_info(torch, index, threads)
 
 

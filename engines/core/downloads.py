@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from engines.core.artifacts import Download
+from lab_i18n import _
 
 CHUNK = 1 << 16
 TIMEOUT_S = 30
@@ -88,7 +89,7 @@ def download(open_url: Callable[[str], Any], url: str, target: Path, *, md5: str
                     try:
                         data = response.read(chunk)
                     except (OSError, http.client.HTTPException) as error:
-                        raise NetworkError(url, f"the connection broke ({reason(error)})") from None
+                        raise NetworkError(url, _("the connection broke ({reason})").format(reason=reason(error))) from None
                     if not data:
                         break
                     out.write(data)  # a full disk raises OSError here and is not a network problem
@@ -96,12 +97,14 @@ def download(open_url: Callable[[str], Any], url: str, target: Path, *, md5: str
                     done += len(data)
                     yield DownloadProgress(target.name, done, total)
         if total is not None and done != total:
-            raise NetworkError(url, f"the download stopped after {done} of {total} bytes")
+            raise NetworkError(url, _("the download stopped after {done} of {total} bytes").format(done=done, total=total))
         found = digest.hexdigest()
         if md5 and found != md5:
-            raise NetworkError(url, f"the file arrived damaged (md5 {found}, expected {md5})")
+            raise NetworkError(url, _("the file arrived damaged (md5 {found}, expected {expected})").format(
+                found=found, expected=md5))
         if sha256_prefix and not found.startswith(sha256_prefix):
-            raise NetworkError(url, f"the file arrived damaged (sha256 {found[:16]}…, expected {sha256_prefix}…)")
+            raise NetworkError(url, _("the file arrived damaged (sha256 {found}…, expected {expected}…)").format(
+                found=found[:16], expected=sha256_prefix))
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)  # gone after a rename; removed after any failure or abandonment
@@ -122,7 +125,7 @@ def reason(error: BaseException) -> str:
     """The useful part of a network error in words, e.g. 'HTTP 404 Not Found', 'timed out'
     or 'no internet connection' (never an errno's repr)."""
     if is_offline(error):
-        return "no internet connection"
+        return _("no internet connection")
     text = getattr(error, "reason", None) or getattr(error, "strerror", None) or str(error)
     text = getattr(text, "strerror", None) or text  # URLError(ConnectionRefusedError(...)) -> its words
     code = getattr(error, "code", None)
@@ -134,8 +137,16 @@ def why_not_downloaded(errors: list[NetworkError]) -> str:
     each cause said once: 'there is no internet connection to download it' when no
     server could be reached, else each URL's problem."""
     if errors and all(error.offline for error in errors):
-        return "there is no internet connection to download it"
-    return "it could not be downloaded: " + "; ".join(str(error) for error in errors)
+        return _("there is no internet connection to download it")
+    return _("it could not be downloaded: {reasons}").format(reasons=_("; ").join(str(error) for error in errors))
+
+
+def fix_sentence(ways: list[str]) -> str:
+    """'To fix it, A, or B, or C.': the ways to get a missing file, each a clause."""
+    joined = ways[0]
+    for way in ways[1:]:
+        joined = _("{ways}, or {way}").format(ways=joined, way=way)
+    return _("To fix it, {ways}.").format(ways=joined)
 
 
 def file_md5(path: Path) -> str:

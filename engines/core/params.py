@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+from lab_i18n import N_, _
 
 
 class ParamError(ValueError):
@@ -28,29 +29,41 @@ class Param:
     aliases: tuple[str, ...] = ()  # former names, still accepted (``current_names`` says the new one)
 
     def describe(self) -> str:
-        """What is allowed, as a phrase: 'a number greater than 0'."""
+        """What is allowed, as a phrase in the current language: 'a number greater than 0'."""
         if self.choices:
-            return "one of " + ", ".join(self.choices)
-        noun = {int: "a whole number", float: "a number", bool: "true or false"}.get(self.kind, "text")
-        bounds = []
-        if self.minimum is not None:
-            word = "greater than" if self.exclusive_minimum else "at least"
-            bounds.append(f"{word} {_short(self.minimum)}")
-        if self.maximum is not None:
-            bounds.append(f"at most {_short(self.maximum)}")
-        return noun + (" " + " and ".join(bounds) if bounds else "")
+            return _("one of {choices}").format(choices=", ".join(self.choices))
+        noun = _({int: N_("a whole number"), float: N_("a number"), bool: N_("true or false")}.get(self.kind, N_("text")))
+        low = None if self.minimum is None else _short(self.minimum)
+        high = None if self.maximum is None else _short(self.maximum)
+        if low is not None and high is not None:
+            phrase = (N_("{noun} greater than {low} and at most {high}") if self.exclusive_minimum
+                      else N_("{noun} at least {low} and at most {high}"))
+        elif low is not None:
+            phrase = N_("{noun} greater than {low}") if self.exclusive_minimum else N_("{noun} at least {low}")
+        elif high is not None:
+            phrase = N_("{noun} at most {high}")
+        else:
+            return noun
+        return _(phrase).format(noun=noun, low=low, high=high)
+
+    def help_line(self, default: str) -> str:
+        """The line under a focused field of the run form: what it does, what is allowed and its
+        default, in the current language."""
+        if self.choices or self.kind is bool:
+            return _("{help}; default {default}.").format(help=_(self.help), default=default)
+        return _("{help} — {allowed}; default {default}.").format(help=_(self.help), allowed=self.describe(),
+                                                                  default=default)
 
     def parse(self, raw: Any) -> Any:
         """Turn text (or a value from TOML/JSON) into a checked value, or raise ParamError."""
         text = raw.strip() if isinstance(raw, str) else raw
         if text == "" or text is None:
-            raise ParamError(f"{self.name} is empty; it must be {self.describe()}.")
+            raise ParamError(_("{name} is empty; it must be {allowed}.").format(name=self.name, allowed=self.describe()))
         try:
             value = self._convert(text)
         except (TypeError, ValueError):
-            raise ParamError(
-                f"{self.name} must be {self.describe()}, not {raw!r}."
-            ) from None
+            raise ParamError(_("{name} must be {allowed}, not {given}.").format(
+                name=self.name, allowed=self.describe(), given=repr(raw))) from None
         return self.check(value)
 
     def _convert(self, value: Any) -> Any:
@@ -79,17 +92,20 @@ class Param:
     def check(self, value: Any) -> Any:
         if self.choices:
             if value not in self.choices:
-                raise ParamError(f"{self.name} must be {self.describe()}, not {value!r}.")
+                raise ParamError(_("{name} must be {allowed}, not {given}.").format(
+                    name=self.name, allowed=self.describe(), given=repr(value)))
             return value
         if self.kind in (int, float):
             if isinstance(value, float) and not math.isfinite(value):
-                raise ParamError(f"{self.name} must be a finite number, not {value!r}.")
+                raise ParamError(_("{name} must be a finite number, not {given}.").format(name=self.name,
+                                                                                          given=repr(value)))
             too_low = self.minimum is not None and (
                 value <= self.minimum if self.exclusive_minimum else value < self.minimum
             )
             too_high = self.maximum is not None and value > self.maximum
             if too_low or too_high:
-                raise ParamError(f"{self.name} must be {self.describe()}, not {_short(value)}.")
+                raise ParamError(_("{name} must be {allowed}, not {given}.").format(
+                    name=self.name, allowed=self.describe(), given=_short(value)))
         return value
 
 
@@ -102,12 +118,12 @@ def validate(
 ) -> dict[str, Any]:
     """Defaults of ``specs`` with ``overrides`` applied; the first problem raises ParamError."""
     by_name = {p.name: p for p in specs}
-    overrides, _ = current_names(by_name.values(), overrides)
+    overrides = current_names(by_name.values(), overrides)[0]
     unknown = sorted(set(overrides) - set(by_name))
     if unknown:
-        valid = ", ".join(by_name) or "none"
-        name = unknown[0]
-        raise ParamError(f"Unknown parameter {name!r} for {owner}; valid parameters: {valid}.")
+        valid = ", ".join(by_name) or _("none")
+        raise ParamError(_("Unknown parameter {name} for {owner}; valid parameters: {valid}.").format(
+            name=repr(unknown[0]), owner=owner, valid=valid))
     config = {name: spec.default for name, spec in by_name.items()}
     for name, raw in overrides.items():
         config[name] = by_name[name].parse(raw)
@@ -126,10 +142,10 @@ def current_names(specs: Iterable[Param], overrides: Mapping[str, Any]) -> tuple
             out[name] = value
             continue
         if new in overrides:
-            raise ParamError(f"{name} and {new} are one parameter ({name} is its former name); give it once, "
-                             f"as {new}.")
+            raise ParamError(_("{old} and {new} are one parameter ({old} is its former name); give it once, "
+                               "as {new}.").format(old=name, new=new))
         out[new] = value
-        notes.append(f"`{name}` is now called `{new}`.")
+        notes.append(_("`{old}` is now called `{new}`.").format(old=name, new=new))
     return out, notes
 
 
@@ -139,6 +155,6 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise ParamError(f"--param takes NAME=VALUE, for example lr=0.05; got {pair!r}.")
+            raise ParamError(_("--param takes NAME=VALUE, for example lr=0.05; got {given}.").format(given=repr(pair)))
         out[name.strip()] = value.strip()
     return out

@@ -36,6 +36,7 @@ from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Union
 
 from engines.core.events import (EVENT_TYPES, FINISH_REASONS, Event, Failed, Finished, Progress, ProgressBatch,
                                  Started, from_dict, to_json)
+from lab_i18n import _
 
 FORMAT = "tui-lab recording"
 VERSION = 1
@@ -86,17 +87,20 @@ class Recorder:
         try:
             header_line = json.dumps(header, separators=(",", ":"))
         except (TypeError, ValueError) as error:
-            raise RecordingError(f"The parameters of {engine} cannot be recorded: {error}.") from None
+            raise RecordingError(_("The parameters of {engine} cannot be recorded: {error}.").format(engine=engine,
+                                                                                                    error=error)) from None
         try:
             # Line-buffered: each event reaches the file as soon as it is written.
             self._file: IO[str] | None = open(self.path, "w", encoding="utf-8", buffering=1)
         except OSError as error:
-            raise RecordingError(f"Cannot write the recording {self.path}: {error.strerror or error}.") from None
+            raise RecordingError(_("Cannot write the recording {path}: {reason}.").format(
+                path=self.path, reason=error.strerror or error)) from None
         try:
             self._file.write(header_line + "\n")
         except OSError as error:
             self._file.close()
-            raise RecordingError(f"Cannot write the recording {self.path}: {error.strerror or error}.") from None
+            raise RecordingError(_("Cannot write the recording {path}: {reason}.").format(
+                path=self.path, reason=error.strerror or error)) from None
         self._start = clock()
 
     def write(self, event: Event | ProgressBatch) -> None:
@@ -109,8 +113,8 @@ class Recorder:
             self._file.write(text)
             self.events_written += len(events)
         except OSError as error:
-            self.error = (f"The recording {self.path} stopped after {self.events_written} events: "
-                          f"{error.strerror or error}.")
+            self.error = _("The recording {path} stopped after {count} events: {reason}.").format(
+                path=self.path, count=self.events_written, reason=error.strerror or error)
             self.close()
 
     def close(self) -> None:
@@ -119,7 +123,8 @@ class Recorder:
             try:
                 file.close()
             except OSError as error:  # the last buffered bytes could not be written
-                self.error = self.error or f"The recording {self.path} could not be finished: {error.strerror or error}."
+                self.error = self.error or _("The recording {path} could not be finished: {reason}.").format(
+                    path=self.path, reason=error.strerror or error)
 
     def __enter__(self) -> "Recorder":
         return self
@@ -164,15 +169,16 @@ def read_recording(path: str | Path) -> Recording:
     """Read and check a recording; RecordingError names the file and line of a problem."""
     path = Path(path)
     if not path.exists():
-        raise RecordingError(f"No recording at {path}.")
+        raise RecordingError(_("No recording at {path}.").format(path=path))
     if path.is_dir():
-        raise RecordingError(f"{path} is a folder, not a recording.")
+        raise RecordingError(_("{path} is a folder, not a recording.").format(path=path))
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise RecordingError(f"Cannot read the recording {path}: {error.strerror or error}.") from None
+        raise RecordingError(_("Cannot read the recording {path}: {reason}.").format(
+            path=path, reason=error.strerror or error)) from None
     if not data.strip():
-        raise RecordingError(f"{path} is empty; a recording starts with a header line.")
+        raise RecordingError(_("{path} is empty; a recording starts with a header line.").format(path=path))
     lines = data.split(b"\n")
     # A file that ends with a newline splits into a last, empty piece; one that does not
     # ends with a line the writer did not finish (if it does not parse).
@@ -192,7 +198,8 @@ def read_recording(path: str | Path) -> Recording:
             obj = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             if not complete:
-                note = f"{path}: the last line (line {number}) was cut off mid-write and is skipped."
+                note = _("{path}: the last line (line {line}) was cut off mid-write and is skipped.").format(
+                    path=path, line=number)
                 break
             raise RecordingError(f"{path}, line {number}: not valid JSON ({_reason(error)}).") from None
         t, event = _parse_event(path, number, obj)
@@ -204,20 +211,23 @@ def read_recording(path: str | Path) -> Recording:
 
 
 def _read_header(path: Path, first: tuple[int, bytes, bool]) -> dict[str, Any]:
-    _, raw, complete = first
+    raw, complete = first[1:]
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         header = None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        cut = "" if complete else " (it was cut off before the header was complete)"
-        raise RecordingError(f"{path}, line 1: not a TUI Lab recording{cut}; its first line must be the header.")
+        raise RecordingError((_("{path}, line 1: not a TUI Lab recording; its first line must be the header.")
+                              if complete else
+                              _("{path}, line 1: not a TUI Lab recording (it was cut off before the header was "
+                                "complete); its first line must be the header.")).format(path=path))
     version = header.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise RecordingError(f"{path}, line 1: the header's version must be a whole number, not {version!r}.")
     if version > VERSION:
-        raise RecordingError(f"{path}, line 1: this recording has format version {version}, newer than this "
-                             f"TUI Lab reads ({VERSION}); update TUI Lab to replay it.")
+        raise RecordingError(_("{path}, line 1: this recording has format version {version}, newer than this TUI Lab "
+                               "reads ({newest}); update TUI Lab to replay it.").format(path=path, version=version,
+                                                                                       newest=VERSION))
     missing = [key for key in HEADER_KEYS if key not in header]
     if missing:
         raise RecordingError(f"{path}, line 1: the header lacks {', '.join(map(repr, missing))}.")
@@ -284,8 +294,8 @@ def parse_speed(value: Speed) -> float:
     except ValueError:
         speed = -1.0
     if math.isnan(speed) or speed < 0:
-        raise ValueError(f"the speed must be a number of at least 0 (1 = as recorded, 10 = ten times faster) "
-                         f"or max, not {str(value)!r}")
+        raise ValueError(_("the speed must be a number of at least 0 (1 = as recorded, 10 = ten times faster) or max, "
+                           "not {given}").format(given=repr(str(value))))
     return 0.0 if math.isinf(speed) else speed
 
 
@@ -357,7 +367,7 @@ class Player:
         start = self._next
         while self._next < len(self.events) and self.events[self._next][0] <= limit:
             self._next += 1
-        return [event for _, event in self.events[start:self._next]]
+        return [event for _t, event in self.events[start:self._next]]
 
     def wait(self) -> float | None:
         """Real seconds until the next event is due: 0 if one is due now, None if none
@@ -417,5 +427,5 @@ def locate(name_or_path: str | Path) -> Path:
     for candidate in shipped:
         if str(name_or_path) in (candidate.name, candidate.stem):
             return candidate
-    names = ", ".join(p.stem for p in shipped) or "none"
-    raise RecordingError(f"No recording at {path} (shipped recordings: {names}).")
+    names = ", ".join(p.stem for p in shipped) or _("none")
+    raise RecordingError(_("No recording at {path} (shipped recordings: {names}).").format(path=path, names=names))

@@ -21,6 +21,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from engines.core.events import Event, Failed, Finished, Progress, Started
 from engines.core.params import Param, ParamError, validate
+from lab_i18n import _
 
 RunFunction = Callable[[dict[str, Any], "Control"], Iterator[Event]]
 
@@ -126,22 +127,22 @@ def explain_exception(exc: BaseException) -> Failed:
     text = str(exc) or exc.__class__.__name__
     if "out of memory" in text.lower() and "cuda" in text.lower():
         return Failed(
-            "The GPU ran out of memory.",
-            "Lower batch_size (halve it) or choose a smaller model, then run again.",
+            _("The GPU ran out of memory."),
+            _("Lower batch_size (halve it) or choose a smaller model, then run again."),
         )
     if isinstance(exc, MemoryError):
-        return Failed("The computer ran out of memory.", "Lower batch_size or use a smaller model.")
+        return Failed(_("The computer ran out of memory."), _("Lower batch_size or use a smaller model."))
     if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
         return Failed(
-            f"The disk is full: {getattr(exc, 'filename', '') or 'a file'} could not be written.",
-            "Free some disk space or point --data-dir somewhere with room, then run again.",
+            _("The disk is full: {file} could not be written.").format(file=getattr(exc, "filename", "") or _("a file")),
+            _("Free some disk space or point --data-dir somewhere with room, then run again."),
         )
     if isinstance(exc, PermissionError):
         return Failed(
-            f"Permission denied: {exc.filename or text}.",
-            "Choose a folder you can write to (for example with --data-dir).",
+            _("Permission denied: {file}.").format(file=exc.filename or text),
+            _("Choose a folder you can write to (for example with --data-dir)."),
         )
-    return Failed(f"The engine stopped with an error: {exc.__class__.__name__}: {text}", "")
+    return Failed(_("The engine stopped with an error: {error}: {text}").format(error=exc.__class__.__name__, text=text), "")
 
 
 def run_engine(
@@ -205,8 +206,8 @@ class _RunClock:
     def see(self, event: Event) -> None:
         if isinstance(event, Started):
             self.start = time.perf_counter()
-        elif isinstance(event, Progress):
-            self.steps += 1
+        elif isinstance(event, Progress):  # the step number, not the number of points (step 0 is the start)
+            self.steps = max(self.steps, event.step)
 
     def stamp(self, finished: Finished) -> Finished:
         seconds = time.perf_counter() - self.start
@@ -217,7 +218,8 @@ class _RunClock:
 
 
 def _valid_params_hint(spec: EngineSpec) -> str:
-    return "Valid parameters: " + "; ".join(f"{p.name} ({p.describe()})" for p in spec.params) + "."
+    listed = _("; ").join(f"{p.name} ({p.describe()})" for p in spec.params)
+    return _("Valid parameters: {parameters}.").format(parameters=listed)
 
 
 def _divergence(event: Event, config: Mapping[str, Any]) -> Finished | None:
@@ -228,12 +230,10 @@ def _divergence(event: Event, config: Mapping[str, Any]) -> Finished | None:
     for name, value in bad:
         if isinstance(value, float) and not math.isfinite(value):
             lr = config.get("lr")
-            advice = (
-                f" Try a smaller learning rate than lr={lr:g}." if isinstance(lr, (int, float)) else ""
-            )
-            message = (
-                f"Stopped at step {event.step}: {name} became {value} — the updates grew "
-                f"without bound (the run diverged).{advice}"
-            )
+            message = _("Stopped at step {step}: {name} became {value} — the updates grew without bound "
+                        "(the run diverged).").format(step=event.step, name=name, value=value)
+            if isinstance(lr, (int, float)):
+                message = _("{sentence} Try a smaller learning rate than lr={lr}.").format(sentence=message,
+                                                                                           lr=f"{lr:g}")
             return Finished("diverged", {"step": event.step, "message": message})
     return None

@@ -15,6 +15,7 @@ from typing import Any, Iterator
 from engines.core.events import Event, Progress, Started
 from engines.core.params import Param
 from engines.core.runtime import Control, EngineSpec
+from lab_i18n import N_
 
 
 def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
@@ -48,11 +49,11 @@ SELFTEST = EngineSpec(
     name="selftest",
     title="Engine host self-test",
     params=(
-        Param("mode", str, "ok", "behaviour", choices=("ok", "crash", "exit", "nan", "stubborn", "oom")),
-        Param("steps", int, 20, "number of steps", minimum=1, maximum=10_000_000),
-        Param("fail_at", int, 5, "step at which crash/exit/nan happens", minimum=1),
-        Param("step_seconds", float, 0.0, "seconds per step", minimum=0.0, maximum=10.0),
-        Param("work", int, 0, "size of a matrix product done each step (benchmarks)", minimum=0, maximum=4096),
+        Param("mode", str, "ok", N_("behaviour"), choices=("ok", "crash", "exit", "nan", "stubborn", "oom")),
+        Param("steps", int, 20, N_("number of steps"), minimum=1, maximum=10_000_000),
+        Param("fail_at", int, 5, N_("step at which crash/exit/nan happens"), minimum=1),
+        Param("step_seconds", float, 0.0, N_("seconds per step"), minimum=0.0, maximum=10.0),
+        Param("work", int, 0, N_("size of a matrix product done each step (benchmarks)"), minimum=0, maximum=4096),
     ),
     run=run,
     smoke={"steps": 3},

@@ -4,7 +4,8 @@ Protocol (one JSON object per line):
   stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
            run's events in the same flat form as ``tui-lab run --json``, except that
            consecutive progress events travel in columns (``"progress_batch"``);
-  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false, "nproc": 1}``, then
+  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false, "nproc": 1, "lang": "zh"}``
+           (``lang``: the language of its sentences, the lab's when the job is given), then
            live commands ``{"cmd": "stop" | "pause" | "resume" | "step" | ...}`` ("step"
            lets one step through while paused). End of stdin means the UI is
            gone: the run stops cleanly, keeping what it has written.
@@ -28,6 +29,7 @@ from engines.core import registry
 from engines.core.device import DeviceError, DeviceInfo, available, configure_torch, detect, parse_device
 from engines.core.events import Event, Failed, Progress, ProgressBatch, to_json
 from engines.core.runtime import Control, run_engine
+from lab_i18n import _, language, set_language
 
 
 def _private_stdout() -> IO[str]:
@@ -130,8 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     if not job_line.strip():
         return 0  # the UI closed without giving a job (it quit, or replaced a warm worker)
     job = json.loads(job_line)
+    set_language(job.get("lang") or language())  # the lab's language when the job was given
     if device is None:
-        _send(out, to_json(Failed(ready["error"], "Choose another device from the palette (Ctrl+P → device).")))
+        _send(out, to_json(Failed(ready["error"], _("Choose another device from the palette (Ctrl+P → device)."))))
         return 0
     ctl = Control(device=device, data_dir=job.get("data_dir"), paused=bool(job.get("paused")))
     threading.Thread(target=_read_commands, args=(sys.stdin, ctl), daemon=True).start()

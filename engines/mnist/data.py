@@ -38,6 +38,7 @@ from typing import Any, Callable, Iterator
 from engines.core import downloads
 from engines.core.downloads import DataError, DownloadProgress
 from engines.core.events import alternative_run
+from lab_i18n import N_, _
 
 _urlopen = downloads.urlopen  # the tests put a fake mirror here
 
@@ -137,7 +138,8 @@ def dataset_info(key: str) -> DatasetInfo:
     try:
         return DATASETS[key]
     except KeyError:
-        raise DataError(f"Unknown dataset {key!r}; choose one of {', '.join(DATASETS)}.") from None
+        raise DataError(_("Unknown dataset {name}; choose one of {names}.").format(
+            name=repr(key), names=", ".join(DATASETS))) from None
 
 
 def raw_folder(info: DatasetInfo, root: Path) -> Path:
@@ -160,12 +162,13 @@ def locate(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] | None = 
     raw = raw_folder(info, root)
     found = {name: _in_folder(raw, name) for name in ALL_FILES}
     if all(found.values()):
-        return Located(info, found, f"data root {raw}")  # type: ignore[arg-type]
+        return Located(info, found, _("data root {folder}").format(folder=raw))  # type: ignore[arg-type]
     for folder in info.system_dirs if system_dirs is None else system_dirs:
         found = {name: _in_folder(Path(folder), name) for name in ALL_FILES}
         if all(found.values()):
-            package = f"Debian package {info.system_package} " if info.system_package else ""
-            return Located(info, found, f"{package}({folder})", system=True)  # type: ignore[arg-type]
+            source = (_("Debian package {package} ({folder})").format(package=info.system_package, folder=folder)
+                      if info.system_package else f"({folder})")
+            return Located(info, found, source, system=True)  # type: ignore[arg-type]
     return None
 
 
@@ -176,19 +179,21 @@ def default_dataset(root: Path) -> tuple[str, str]:
     and checking them is the run's job."""
     mnist, fashion = DATASETS["mnist"], DATASETS["fashion-mnist"]
     if locate(mnist, root) is not None:
-        return mnist.key, f"{mnist.title}: it is on this computer."
+        return mnist.key, _("{title}: it is on this computer.").format(title=mnist.title)
     if locate(fashion, root) is not None:
-        return fashion.key, (f"{fashion.title}: it is on this computer; {mnist.title} is not "
-                             f"(choosing {mnist.key} downloads it, about {mnist.download_mb} MB).")
-    return mnist.key, (f"{mnist.title}: it is not on this computer yet and downloads when the run starts "
-                       f"(about {mnist.download_mb} MB).")
+        return fashion.key, _("{title}: it is on this computer; {other} is not (choosing {key} downloads it, about "
+                              "{mb} MB).").format(title=fashion.title, other=mnist.title, key=mnist.key,
+                                                  mb=mnist.download_mb)
+    return mnist.key, _("{title}: it is not on this computer yet and downloads when the run starts (about {mb} MB).")\
+        .format(title=mnist.title, mb=mnist.download_mb)
 
 
 def alternative(info: DatasetInfo, root: Path) -> dict[str, Any] | None:
     """The run that works now when ``info`` is missing: another dataset that is here."""
     for other in DATASETS.values():
         if other.key != info.key and locate(other, root) is not None:
-            return alternative_run(f"train on {other.title}, which is on this computer", {"dataset": other.key})
+            return alternative_run(_("train on {title}, which is on this computer").format(title=other.title),
+                                   {"dataset": other.key})
     return None
 
 
@@ -215,15 +220,15 @@ def fetch(
     raw = raw_folder(info, root)
     missing = [name for name in ALL_FILES if _in_folder(raw, name) is None]
     if not download:
-        raise _missing_error(info, root, system_dirs, "downloading is turned off (download=false)",
-                             "run again with download=true")
+        raise _missing_error(info, root, system_dirs, _("downloading is turned off (download=false)"),
+                             _("run again with download=true"))
     try:
         raw.mkdir(parents=True, exist_ok=True)
         probe = tempfile.TemporaryFile(dir=raw)
         probe.close()
     except OSError as error:
-        raise _missing_error(info, root, system_dirs, f"{raw} cannot be written ({error.strerror or error})",
-                             "point --data-dir at a folder you can write to")
+        raise _missing_error(info, root, system_dirs, _("{folder} cannot be written ({reason})").format(
+                             folder=raw, reason=error.strerror or error), _("point --data-dir at a folder you can write to"))
     open_url = opener or _urlopen
     for name in missing:
         gz = raw / f"{name}.gz"
@@ -239,9 +244,10 @@ def fetch(
             else:
                 offline = all(problem.offline for problem in problems)
                 raise _missing_error(info, root, system_dirs, downloads.why_not_downloaded(problems),
-                                     "connect to the internet and run again" if offline else "run again later")
+                                     _("connect to the internet and run again") if offline else _("run again later"))
         _unpack(gz, raw / name)
-    return Located(info, {name: _in_folder(raw, name) for name in ALL_FILES}, f"data root {raw}")  # type: ignore[misc]
+    return Located(info, {name: _in_folder(raw, name) for name in ALL_FILES},
+                   _("data root {folder}").format(folder=raw))  # type: ignore[misc]
 
 
 def _unpack(gz: Path, target: Path) -> None:
@@ -264,13 +270,14 @@ def _missing_error(info: DatasetInfo, root: Path, system_dirs: tuple[str, ...] |
     then ``fix`` for this cause, and the ways that work on any computer."""
     raw = raw_folder(info, root)
     dirs = info.system_dirs if system_dirs is None else system_dirs
-    looked = " and ".join(str(folder) for folder in (raw, *dirs))
-    message = f"{info.title} is not on this computer (looked in {looked}), and {why}."
+    looked = _(" and ").join(str(folder) for folder in (raw, *dirs))
+    message = _("{title} is not on this computer (looked in {looked}), and {why}.").format(title=info.title,
+                                                                                         looked=looked, why=why)
     ways = [fix]
     if info.system_package:
-        ways.append(f"run `sudo apt-get install {info.system_package}`")
-    ways.append(f"copy the four files from {info.mirrors[0]} into {raw}")
-    return DataError(message, "To fix it, " + ", or ".join(ways) + ".")
+        ways.append(_("run `sudo apt-get install {package}`").format(package=info.system_package))
+    ways.append(_("copy the four files from {url} into {folder}").format(url=info.mirrors[0], folder=raw))
+    return DataError(message, downloads.fix_sentence(ways))
 
 
 # --- reading -------------------------------------------------------------------------
@@ -281,25 +288,33 @@ def _read_bytes(path: Path, package: str) -> bytes:
         with open(path, "rb") as f:
             raw = f.read()
     except OSError as error:
-        raise DataError(f"{path} cannot be read: {error.strerror or error}.", _fix_hint(path, package)) from None
+        raise DataError(_("{path} cannot be read: {reason}.").format(path=path, reason=error.strerror or error),
+                        _fix_hint(path, package)) from None
     if raw[:2] != b"\x1f\x8b":
         if path.suffix == ".gz":
-            raise DataError(f"{path} is named .gz but is not gzip-compressed (it is damaged or mislabelled).",
+            raise DataError(_("{path} is named .gz but is not gzip-compressed (it is damaged or mislabelled).")
+                            .format(path=path),
                             _fix_hint(path, package))
         return raw
     try:
         return gzip.decompress(raw)
     except EOFError:
-        raise DataError(f"{path} is truncated: its gzip stream ends before the end of the data.",
+        raise DataError(_("{path} is truncated: its gzip stream ends before the end of the data.").format(path=path),
                         _fix_hint(path, package)) from None
     except (gzip.BadGzipFile, zlib.error) as error:
-        raise DataError(f"{path} is corrupt: gzip reports {error}.", _fix_hint(path, package)) from None
+        raise DataError(_("{path} is corrupt: gzip reports {error}.").format(path=path, error=error),
+                        _fix_hint(path, package)) from None
 
 
 def _fix_hint(path: Path, package: str) -> str:
     if package:
-        return f"The package's files are damaged; reinstall them with `sudo apt-get install --reinstall {package}`."
-    return f"Delete {path} (and its .gz or plain twin beside it) and run again to download a fresh copy."
+        return _("The package's files are damaged; reinstall them with `sudo apt-get install --reinstall {package}`.")\
+            .format(package=package)
+    return _("Delete {path} (and its .gz or plain twin beside it) and run again to download a fresh copy.").format(
+        path=path)
+
+
+KINDS = {"images": N_("images"), "labels": N_("labels"), "": ""}
 
 
 def _parse(data: bytes, path: Path, kind: str, package: str = "") -> Any:
@@ -309,29 +324,35 @@ def _parse(data: bytes, path: Path, kind: str, package: str = "") -> Any:
     magic, header = (IMAGE_MAGIC, 16) if kind == "images" else (LABEL_MAGIC, 8)
     hint = _fix_hint(path, package)
     if len(data) < header:
-        raise DataError(f"{path} is truncated: {len(data)} bytes, shorter than the {header}-byte IDX header.", hint)
+        raise DataError(_("{path} is truncated: {size} bytes, shorter than the {header}-byte IDX header.").format(
+            path=path, size=len(data), header=header), hint)
     found = struct.unpack(">I", data[:4])[0]
     if found != magic:
         other = {IMAGE_MAGIC: "images", LABEL_MAGIC: "labels"}.get(found)
-        what = f"it holds {other}, not {kind}" if other else f"it starts with 0x{found:08x}, not 0x{magic:08x}"
-        raise DataError(f"{path} is not an IDX {kind} file: {what}.", hint)
+        what = (_("{path} is not an IDX {kind} file: it holds {other}, not {kind}.") if other else
+                _("{path} is not an IDX {kind} file: it starts with {found}, not {magic}."))
+        raise DataError(what.format(path=path, kind=_(KINDS[kind]), other=_(KINDS.get(other, "")),
+                                    found=f"0x{found:08x}", magic=f"0x{magic:08x}"), hint)
     count = struct.unpack(">I", data[4:8])[0]
     shape: tuple[int, ...] = (count,)
     if kind == "images":
         rows, cols = struct.unpack(">II", data[8:16])
         if (rows, cols) != (SIDE, SIDE):
-            raise DataError(f"{path} holds {rows}×{cols} images; MNIST-format images are {SIDE}×{SIDE}.", hint)
+            raise DataError(_("{path} holds {rows}×{cols} images; MNIST-format images are {side}×{side}.").format(
+                path=path, rows=rows, cols=cols, side=SIDE), hint)
         shape = (count, rows, cols)
     expected = header + int(np.prod(shape))
     if len(data) < expected:
-        raise DataError(f"{path} is truncated: its header announces {count} {kind} ({expected} bytes) "
-                        f"but it has {len(data)} bytes.", hint)
+        raise DataError(_("{path} is truncated: its header announces {count} {kind} ({expected} bytes) but it has "
+                          "{size} bytes.").format(path=path, count=count, kind=_(KINDS[kind]), expected=expected,
+                                                  size=len(data)), hint)
     if len(data) > expected:
-        raise DataError(f"{path} is corrupt: it has {len(data) - expected} bytes more than its header "
-                        f"announces ({count} {kind}).", hint)
+        raise DataError(_("{path} is corrupt: it has {extra} bytes more than its header announces ({count} {kind}).")
+                        .format(path=path, extra=len(data) - expected, count=count, kind=_(KINDS[kind])), hint)
     array = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape).copy()  # writable, owns memory
     if kind == "labels" and count and int(array.max()) > 9:
-        raise DataError(f"{path} is corrupt: it holds the label {int(array.max())}; labels are 0–9.", hint)
+        raise DataError(_("{path} is corrupt: it holds the label {label}; labels are 0–9.").format(
+            path=path, label=int(array.max())), hint)
     return array
 
 
@@ -354,11 +375,12 @@ def read(located: Located) -> Arrays:
         labels = read_idx(located.paths[labels_name], "labels", package)
         if len(images) != len(labels):
             raise DataError(
-                f"{located.paths[images_name]} holds {len(images)} images but "
-                f"{located.paths[labels_name]} holds {len(labels)} labels; they must match.",
+                _("{images_path} holds {images} images but {labels_path} holds {labels} labels; they must match.")
+                .format(images_path=located.paths[images_name], images=len(images),
+                        labels_path=located.paths[labels_name], labels=len(labels)),
                 _fix_hint(located.paths[labels_name], package))
         if len(images) == 0:
-            raise DataError(f"{located.paths[images_name]} holds no images.",
+            raise DataError(_("{path} holds no images.").format(path=located.paths[images_name]),
                             _fix_hint(located.paths[images_name], package))
         out[split] = (images, labels)
     return Arrays(located.info, out["train"][0], out["train"][1], out["test"][0], out["test"][1], located.source)

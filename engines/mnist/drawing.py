@@ -10,6 +10,7 @@ import torch
 from engines.core.artifacts import CommandAnswer
 from engines.core.events import Artifact
 from engines.mnist.artifacts import Probabilities
+from lab_i18n import _
 
 
 def predict(model: Any, command: dict[str, Any], mean: float, std: float, classes: list[str],
@@ -17,15 +18,15 @@ def predict(model: Any, command: dict[str, Any], mean: float, std: float, classe
     """The ``probabilities`` answer to a ``predict`` command, or a ``command`` refusal."""
     if command.get("cmd") != "predict":
         return Artifact("command", CommandAnswer(cmd=command.get("cmd"), applied=False,
-                                                 message=f"Unknown command {command.get('cmd')!r}; "
-                                                         "this engine understands predict and stop."))
+                                                 message=_("Unknown command {name}; this engine understands predict "
+                                                           "and stop.").format(name=repr(command.get("cmd")))))
     try:
         pixels = torch.tensor(command.get("pixels"), dtype=torch.float32).reshape(28, 28)
     except (TypeError, ValueError, RuntimeError):
         pixels = None
     if pixels is None or not bool(torch.isfinite(pixels).all()):
         return Artifact("command", CommandAnswer(cmd="predict", applied=False,
-                                                 message="pixels must be 784 numbers from 0 to 255 (28 rows of 28)."))
+                                                 message=_("pixels must be 784 numbers from 0 to 255 (28 rows of 28).")))
     image = pixels.clamp(0, 255) / 255
     if command.get("center", True):
         image = center_like_mnist(image)

@@ -66,28 +66,29 @@ from engines.mnist.checkpoint_paths import checkpoint_path, resume_path
 from engines.mnist.data import DataError
 from engines.training.checkpoint_paths import check_writable
 from engines.training.specs import LR, STEP_SECONDS
+from lab_i18n import N_, _
 
 
 PARAMS = (
-    Param("dataset", str, "mnist", "which images", choices=tuple(mnist_data.DATASETS)),
-    Param("model", str, "mlp-128", "network", choices=mnist_models.MODEL_NAMES),
-    Param("epochs", int, 5, "passes over the training set (a resumed run counts the checkpoint's)",
+    Param("dataset", str, "mnist", N_("which images"), choices=tuple(mnist_data.DATASETS)),
+    Param("model", str, "mlp-128", N_("network"), choices=mnist_models.MODEL_NAMES),
+    Param("epochs", int, 5, N_("passes over the training set (a resumed run counts the checkpoint's)"),
           minimum=1, maximum=1000),
-    Param("batch_size", int, 64, "images per step", minimum=1, maximum=60_000),
+    Param("batch_size", int, 64, N_("images per step"), minimum=1, maximum=60_000),
     LR,
-    Param("optimizer", str, "adam", "update rule", choices=("sgd", "adam")),
-    Param("seed", int, 0, "seed of initial weights, subset and data order", minimum=0, maximum=2**31 - 1),
-    Param("momentum", float, 0.0, "momentum of sgd (adam ignores it)", minimum=0.0, maximum=0.999),
-    Param("schedule", str, "constant", "learning-rate schedule over the run", choices=("constant", "onecycle")),
-    Param("subset", int, 0, "train on this many random training images (0: all)", minimum=0, maximum=60_000),
-    Param("log_every", int, 10, "steps between loss read-backs and progress events", minimum=1,
+    Param("optimizer", str, "adam", N_("update rule"), choices=("sgd", "adam")),
+    Param("seed", int, 0, N_("seed of initial weights, subset and data order"), minimum=0, maximum=2**31 - 1),
+    Param("momentum", float, 0.0, N_("momentum of sgd (adam ignores it)"), minimum=0.0, maximum=0.999),
+    Param("schedule", str, "constant", N_("learning-rate schedule over the run"), choices=("constant", "onecycle")),
+    Param("subset", int, 0, N_("train on this many random training images (0: all)"), minimum=0, maximum=60_000),
+    Param("log_every", int, 10, N_("steps between loss read-backs and progress events"), minimum=1,
           maximum=100_000),
     STEP_SECONDS,  # a paced run: a lesson's live-controls step is slow enough to steer on a CPU
-    Param("checkpoint", str, "auto", "checkpoint file: auto (in the lab's folder), off, or a path"),
-    Param("resume", str, "none", "continue from a checkpoint: none, last (this run's checkpoint) or a path"),
-    Param("download", bool, True, "download missing data from the internet"),
-    Param("threads", int, 0, "CPU threads (0: choose)", minimum=0, maximum=1024),
-    Param("double_softmax", bool, False, "apply softmax before the loss too (an articles' bug, to study)"),
+    Param("checkpoint", str, "auto", N_("checkpoint file: auto (in the lab's folder), off, or a path")),
+    Param("resume", str, "none", N_("continue from a checkpoint: none, last (this run's checkpoint) or a path")),
+    Param("download", bool, True, N_("download missing data from the internet")),
+    Param("threads", int, 0, N_("CPU threads (0: choose)"), minimum=0, maximum=1024),
+    Param("double_softmax", bool, False, N_("apply softmax before the loss too (an articles' bug, to study)")),
 )
 
 
@@ -96,8 +97,8 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     info = mnist_data.dataset_info(config["dataset"])
     subset = config["subset"]
     if subset and subset > info.train_size:
-        raise ParamError(f"subset must be at most {info.train_size} (the size of {info.title}'s training set), "
-                         f"not {subset}.")
+        raise ParamError(_("subset must be at most {size} (the size of {title}'s training set), not {subset}.")
+                         .format(size=info.train_size, title=info.title, subset=subset))
     if config["batch_size"] > (subset or info.train_size):
         _refuse_batch(config, subset or info.train_size, info.title)
     resume_from = resume_path(config)
@@ -126,7 +127,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     channels_last = device.kind == "cuda" and config["model"] == "cnn"
     data = DeviceData(arrays, device, subset, config["seed"], channels_last)
     if config["batch_size"] > data.train_size:
-        _refuse_batch(config, data.train_size, f"the {info.title} files in use")
+        _refuse_batch(config, data.train_size, _("the {title} files in use").format(title=info.title))
     trainer = Trainer(config, data, device, channels_last)
     if resume_from is not None:
         trainer.restore(read_checkpoint(resume_from), resume_from)
@@ -147,9 +148,12 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 
 
 def _refuse_batch(config: dict[str, Any], size: int, what: str) -> None:
-    subset = f" (subset={config['subset']})" if config["subset"] else ""
-    raise ParamError(f"batch_size is {config['batch_size']} but the training set of {what} has only "
-                     f"{size} images{subset}; choose a batch_size of at most {size}.")
+    if config["subset"]:
+        raise ParamError(_("batch_size is {batch} but the training set of {what} has only {size} images "
+                           "(subset={subset}); choose a batch_size of at most {size}.").format(
+            batch=config["batch_size"], what=what, size=size, subset=config["subset"]))
+    raise ParamError(_("batch_size is {batch} but the training set of {what} has only {size} images; choose a "
+                       "batch_size of at most {size}.").format(batch=config["batch_size"], what=what, size=size))
 
 
 

@@ -25,6 +25,7 @@ from engines.mnist import models as mnist_models
 from engines.mnist.artifacts import LoadedModel
 from engines.mnist.checkpoint_paths import default_checkpoint, newest_trained
 from engines.training.checkpoint_paths import checkpoints_folder
+from lab_i18n import N_, _
 
 # ``checkpoint=train``: one epoch over part of the training set, the settings of the CNN
 # step (Adam, one-cycle schedule) with a large batch: a usable model in seconds on a CPU.
@@ -64,15 +65,16 @@ def infer(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
         newest = newest_trained(config["dataset"])
         if newest is None:
             title = mnist_data.dataset_info(config["dataset"]).title
-            yield Failed(f"There is no model trained on {title} in {checkpoints_folder()}.",
-                         "Train one (the MNIST lesson's step 9, or checkpoint=train here), or give checkpoint=PATH.")
+            yield Failed(_("There is no model trained on {dataset} in {folder}.").format(dataset=title,
+                                                                                          folder=checkpoints_folder()),
+                         _("Train one (the MNIST lesson's step 9, or checkpoint=train here), or give checkpoint=PATH."))
             return
         path = newest.path
     elif choice.lower() != "untrained":
         path = Path(choice).expanduser()
         if not path.is_file():
-            yield Failed(f"There is no checkpoint at {path}.",
-                         "Train one first (every epoch end saves a checkpoint), or give checkpoint=auto.")
+            yield Failed(_("There is no checkpoint at {path}.").format(path=path),
+                         _("Train one first (every epoch end saves a checkpoint), or give checkpoint=auto."))
             return
     import torch
 
@@ -133,13 +135,13 @@ INFER = EngineSpec(
     name="mnist.infer",
     title="Draw a digit: the trained model's class probabilities",
     params=(
-        Param("dataset", str, "mnist", "which images the model learnt", choices=tuple(mnist_data.DATASETS)),
-        Param("model", str, "mlp-128", "network (of checkpoint=train or untrained)",
+        Param("dataset", str, "mnist", N_("which images the model learnt"), choices=tuple(mnist_data.DATASETS)),
+        Param("model", str, "mlp-128", N_("network (of checkpoint=train or untrained)"),
               choices=mnist_models.MODEL_NAMES),
-        Param("checkpoint", str, "auto", "auto (the newest trained on dataset), a path, untrained, "
-              "or train (a small model first)"),
-        Param("train_images", int, 20_000, "training images of checkpoint=train", minimum=1, maximum=60_000),
-        Param("max_seconds", float, 0.0, "end after this many seconds (0: when stopped)", minimum=0.0,
+        Param("checkpoint", str, "auto", N_("auto (the newest trained on dataset), a path, untrained, "
+                 "or train (a small model first)")),
+        Param("train_images", int, 20_000, N_("training images of checkpoint=train"), minimum=1, maximum=60_000),
+        Param("max_seconds", float, 0.0, N_("end after this many seconds (0: when stopped)"), minimum=0.0,
               maximum=86_400.0),
     ),
     run=infer,

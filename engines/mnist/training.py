@@ -32,6 +32,7 @@ from engines.training import base, checkpoints
 from engines.training.figures import ClassificationReport, EpochFigures, classification_report
 from engines.training.health import PROBE_IMAGES
 from engines.training.images import pixel_statistics
+from lab_i18n import _
 
 CHECKPOINT_FORMAT = "tui-lab mnist checkpoint"
 CHECKPOINT_VERSION = 1
@@ -171,13 +172,14 @@ class Trainer(base.Trainer):
 
     def _divergence(self, loss: float) -> dict[str, Any]:
         lr, name = self.lr, self.config["optimizer"]
-        message = (
-            f"Stopped at step {self.step} (epoch {self.epoch + 1}): the training loss became {loss} — "
-            f"the updates grew without bound and the run diverged. With {name} at lr={lr:g} the steps "
-            f"are too large for this network; try lr={lr / 10:g} (a tenth) and run again."
-        )
+        message = _(
+            "Stopped at step {step} (epoch {epoch}): the training loss became {loss} — the updates grew "
+            "without bound and the run diverged. With {optimizer} at lr={lr} the steps are too large for this "
+            "network; try lr={tenth} (a tenth) and run again."
+        ).format(step=self.step, epoch=self.epoch + 1, loss=loss, optimizer=name, lr=f"{lr:g}", tenth=f"{lr / 10:g}")
         if name == "sgd" and self.config["momentum"] > 0.9:
-            message += f" A momentum of {self.config['momentum']:g} also amplifies every step; try 0.9."
+            message += " " + _("A momentum of {momentum} also amplifies every step; try 0.9.").format(
+                momentum=f"{self.config['momentum']:g}")
         return {"step": self.step, "message": message, "loss": loss, "suggested_lr": lr / 10}
 
     # -- evaluation and artifacts

@@ -25,6 +25,7 @@ from engines.training.figures import ClassificationReport, EpochFigures, LossWin
 from engines.training.health import HEALTH_EVERY_STEPS, health_snapshot
 from engines.training.pacing import sleep_unless_stopped
 from engines.training.specs import STEP_SECONDS
+from lab_i18n import _
 
 
 def setup_device(ctl: Control) -> Any:
@@ -217,8 +218,9 @@ class Trainer(abc.ABC):
                 self.step_seconds = seconds
                 answer.update(applied=True, step_seconds=seconds)
             else:
-                answer.update(applied=False, message=f"Unknown command {name!r}; this run understands "
-                                                     "set_lr, one_more_epoch, slow, pause, resume and stop.")
+                answer.update(applied=False, message=_("Unknown command {name}; this run understands set_lr, "
+                                                       "one_more_epoch, slow, pause, resume and stop.").format(
+                    name=repr(name)))
         except ParamError as error:
             answer.update(applied=False, message=str(error))
         return Artifact("command", answer)

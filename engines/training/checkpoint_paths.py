@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from engines.core.params import ParamError
+from lab_i18n import _
 
 
 def lab_home() -> Path:
@@ -32,8 +33,8 @@ def checkpoint_path(config: dict[str, Any], default: Path, example: str) -> Path
         return None
     path = default if value.lower() == "auto" else Path(value).expanduser()
     if path.is_dir():
-        raise ParamError(f"checkpoint names the folder {path}; give a file such as {path / example}, "
-                         "or auto, or off.")
+        raise ParamError(_("checkpoint names the folder {folder}; give a file such as {example}, or auto, or off.")
+                         .format(folder=path, example=path / example))
     return path
 
 
@@ -45,12 +46,13 @@ def resume_path(config: dict[str, Any], saved_to: Path | None, default: Path) ->
     if value.lower() == "last":
         path = saved_to or default
         if not path.is_file():
-            raise ParamError(f"resume=last, but there is no checkpoint at {path} yet; "
-                             "train once first or set resume=none.")
+            raise ParamError(_("resume=last, but there is no checkpoint at {path} yet; train once first or set "
+                               "resume=none.").format(path=path))
         return path
     path = Path(value).expanduser()
     if not path.is_file():
-        raise ParamError(f"resume names {path}, which does not exist; give a checkpoint file, last or none.")
+        raise ParamError(_("resume names {path}, which does not exist; give a checkpoint file, last or none.")
+                         .format(path=path))
     return path
 
 
@@ -61,5 +63,6 @@ def check_writable(path: Path) -> None:
         with tempfile.TemporaryFile(dir=path.parent):
             pass
     except OSError as error:
-        raise ParamError(f"The checkpoint cannot be written to {path.parent} ({error.strerror or error}); "
-                         "set checkpoint to a path you can write, or checkpoint=off.") from None
+        raise ParamError(_("The checkpoint cannot be written to {folder} ({reason}); set checkpoint to a path you "
+                           "can write, or checkpoint=off.").format(folder=path.parent,
+                                                                   reason=error.strerror or error)) from None

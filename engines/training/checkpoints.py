@@ -17,6 +17,7 @@ import torch
 
 from engines.core.params import ParamError
 from engines.training.specs import as_typed
+from lab_i18n import _
 
 
 def save_checkpoint(state: dict[str, Any], path: Path) -> None:
@@ -40,12 +41,13 @@ def read_checkpoint(path: Path, fmt: str, version: int, engine: str) -> dict[str
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # noqa: BLE001 - truncated, foreign or unreadable: all one answer
         reason = str(error).splitlines()[0] if str(error) else error.__class__.__name__
-        raise ParamError(f"{path} cannot be read as a checkpoint ({reason[:200]}).") from None
+        raise ParamError(_("{path} cannot be read as a checkpoint ({reason}).").format(path=path,
+                                                                                       reason=reason[:200])) from None
     if not isinstance(state, dict) or state.get("format") != fmt:
-        raise ParamError(f"{path} is not a checkpoint of this lab's {engine} engine.")
+        raise ParamError(_("{path} is not a checkpoint of this lab's {engine} engine.").format(path=path, engine=engine))
     if state.get("version") != version:
-        raise ParamError(f"{path} is a version {state.get('version')} checkpoint; this lab reads version "
-                         f"{version}. Train afresh (resume=none).")
+        raise ParamError(_("{path} is a version {found} checkpoint; this lab reads version {version}. Train afresh "
+                           "(resume=none).").format(path=path, found=state.get("version"), version=version))
     return state
 
 
@@ -55,9 +57,10 @@ def check_continuable(state: dict[str, Any], config: dict[str, Any], same: Itera
     ``epochs`` are already done; each refusal says which setting to change."""
     for key in same:
         if state[key] != config[key]:
-            raise ParamError(
-                f"The checkpoint {path} was trained with {key}={as_typed(state[key])}, but this run asks for "
-                f"{key}={as_typed(config[key])}; set {key}={as_typed(state[key])} or resume=none.")
+            raise ParamError(_(
+                "The checkpoint {path} was trained with {key}={saved}, but this run asks for {key}={asked}; set "
+                "{key}={saved} or resume=none.").format(path=path, key=key, saved=as_typed(state[key]),
+                                                        asked=as_typed(config[key])))
     if state["epoch"] >= epochs and not mid_epoch:
-        raise ParamError(f"The checkpoint {path} has already trained {state['epoch']} epochs; "
-                         f"set epochs above {state['epoch']} to continue it.")
+        raise ParamError(_("The checkpoint {path} has already trained {epochs} epochs; set epochs above {epochs} to "
+                           "continue it.").format(path=path, epochs=state["epoch"]))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from engines.core.events import Event, Failed, Finished, from_dict, to_json
+from lab_i18n import _
 
 ENGINES = ("cifar10",)  # engines that train with DistributedDataParallel
 MAX_CPU_PROCESSES = 64
@@ -49,32 +50,38 @@ def check_nproc(text: str | int, engine: str, device: str) -> int:
     try:
         nproc = int(str(text).strip())
     except ValueError:
-        raise LaunchError(f"--nproc must be a whole number of processes, at least 1, not {str(text)!r}.") from None
+        raise LaunchError(_("--nproc must be a whole number of processes, at least 1, not {given}.").format(
+            given=repr(str(text)))) from None
     if nproc < 1:
-        raise LaunchError(f"--nproc must be a whole number of processes, at least 1, not {nproc}.")
+        raise LaunchError(_("--nproc must be a whole number of processes, at least 1, not {given}.").format(given=nproc))
     if nproc == 1:
         return 1
     if engine not in ENGINES:
-        raise LaunchError(f"--nproc {nproc} needs an engine that trains with DistributedDataParallel "
-                          f"({', '.join(ENGINES)}); this step's engine {engine} runs in one process.")
+        raise LaunchError(_("--nproc {nproc} needs an engine that trains with DistributedDataParallel ({engines}); this "
+                            "step's engine {engine} runs in one process.").format(nproc=nproc, engines=", ".join(ENGINES),
+                                                                                 engine=engine))
     if device == "mps":
-        raise LaunchError("Several processes need CUDA GPUs (NCCL) or the CPU (gloo), not MPS; use --device cpu.")
+        raise LaunchError(_("Several processes need CUDA GPUs (NCCL) or the CPU (gloo), not MPS; use --device cpu."))
     if device.startswith("cuda:") and nproc > 1:
-        raise LaunchError(f"With --nproc each process takes its own GPU, from cuda:0 up; choose the GPUs with "
-                          f"CUDA_VISIBLE_DEVICES instead of --device {device}.")
+        raise LaunchError(_("With --nproc each process takes its own GPU, from cuda:0 up; choose the GPUs with "
+                            "CUDA_VISIBLE_DEVICES instead of --device {device}.").format(device=device))
     if device in ("auto", "cuda"):
         import torch
 
         gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
         if gpus or device == "cuda":
             if nproc > gpus:
-                have = f"only {gpus} GPU{'s are' if gpus != 1 else ' is'} visible" if gpus else "no GPU is visible"
-                raise LaunchError(f"--nproc {nproc} asks for one GPU per process, but {have}; use --nproc "
-                                  f"{max(gpus, 1)} or fewer, or --device cpu to run {nproc} processes on the CPU.")
+                refusal = (_("--nproc {nproc} asks for one GPU per process, but no GPU is visible; use --nproc {most} or "
+                             "fewer, or --device cpu to run {nproc} processes on the CPU.") if not gpus else
+                           _("--nproc {nproc} asks for one GPU per process, but only {gpus} GPU is visible; use --nproc "
+                             "{most} or fewer, or --device cpu to run {nproc} processes on the CPU.") if gpus == 1 else
+                           _("--nproc {nproc} asks for one GPU per process, but only {gpus} GPUs are visible; use "
+                             "--nproc {most} or fewer, or --device cpu to run {nproc} processes on the CPU."))
+                raise LaunchError(refusal.format(nproc=nproc, gpus=gpus, most=max(gpus, 1)))
             return nproc
     if nproc > MAX_CPU_PROCESSES:
-        raise LaunchError(f"--nproc {nproc} is more CPU processes than the lab starts (at most "
-                          f"{MAX_CPU_PROCESSES}); they would only compete for the same cores.")
+        raise LaunchError(_("--nproc {nproc} is more CPU processes than the lab starts (at most {most}); they would only "
+                            "compete for the same cores.").format(nproc=nproc, most=MAX_CPU_PROCESSES))
     return nproc
 
 
@@ -122,9 +129,11 @@ def launch(engine: str, params: dict[str, Any], nproc: int, device: str, data_di
     if not isinstance(final, (Finished, Failed)):
         ranks = [line for line in stderr_tail if line.startswith("rank ")]
         detail = ranks[0] if ranks else ""
-        yield Failed(f"The {nproc} training processes ended without a result (torchrun exit status "
-                     f"{process.returncode}){': ' + detail if detail else ''}.",
-                     "Their last messages:\n" + "\n".join(list(stderr_tail)[-12:]))
+        ended = (_("The {nproc} training processes ended without a result (torchrun exit status {code}): {detail}.")
+                 if detail else
+                 _("The {nproc} training processes ended without a result (torchrun exit status {code})."))
+        yield Failed(ended.format(nproc=nproc, code=process.returncode, detail=detail),
+                     _("Their last messages:") + "\n" + "\n".join(list(stderr_tail)[-12:]))
 
 
 def _event(line: str) -> Event | None:

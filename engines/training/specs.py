@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from engines.core.params import Param
+from lab_i18n import N_
 
-LR = Param("lr", float, 0.001, "learning rate", minimum=0.0, exclusive_minimum=True, maximum=10.0)
-STEP_SECONDS = Param("step_seconds", float, 0.0, "seconds to wait after each step, to watch the run (0: full speed)",
+LR = Param("lr", float, 0.001, N_("learning rate"), minimum=0.0, exclusive_minimum=True, maximum=10.0)
+STEP_SECONDS = Param("step_seconds", float, 0.0, N_("seconds to wait after each step, to watch the run (0: full speed)"),
                      minimum=0.0, maximum=10.0)
 
 

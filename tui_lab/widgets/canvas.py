@@ -17,6 +17,9 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
 
+from lab_i18n import N_, _
+from tui_lab.widgets.key_hints import translate_bindings
+
 SIZE = 28
 # A soft round brush, like a pen stroke in MNIST (about 3 pixels wide).
 BRUSH = {(0, 0): 255, (1, 0): 160, (-1, 0): 160, (0, 1): 160, (0, -1): 160,
@@ -30,13 +33,13 @@ class DrawingPad(Widget, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("up", "move(0, -1)", "up", show=False),
-        Binding("down", "move(0, 1)", "down", show=False),
-        Binding("left", "move(-1, 0)", "left", show=False),
-        Binding("right", "move(1, 0)", "right", show=False),
-        Binding("space,enter", "pen", "pen down/up", show=False),
-        Binding("x,backspace", "erase", "erase", show=False),
-        Binding("c", "clear", "clear", show=False),
+        Binding("up", "move(0, -1)", N_("up"), show=False),
+        Binding("down", "move(0, 1)", N_("down"), show=False),
+        Binding("left", "move(-1, 0)", N_("left"), show=False),
+        Binding("right", "move(1, 0)", N_("right"), show=False),
+        Binding("space,enter", "pen", N_("pen down/up"), show=False),
+        Binding("x,backspace", "erase", N_("erase"), show=False),
+        Binding("c", "clear", N_("clear"), show=False),
     ]
 
     @dataclass
@@ -46,10 +49,11 @@ class DrawingPad(Widget, can_focus=True):
 
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.pixels = [[0] * SIZE for _ in range(SIZE)]
+        translate_bindings(self)
+        self.pixels = [[0] * SIZE for _row in range(SIZE)]
         self.cursor = (SIZE // 2, SIZE // 2)
         self.pen_down = False
-        self.border_title = "draw: arrows, space, x, c"
+        self.border_title = _("draw: ←↑↓→ space x c")
 
     # -- drawing -------------------------------------------------------------------
 
@@ -64,7 +68,7 @@ class DrawingPad(Widget, can_focus=True):
         self._changed()
 
     def clear(self) -> None:
-        self.pixels = [[0] * SIZE for _ in range(SIZE)]
+        self.pixels = [[0] * SIZE for _row in range(SIZE)]
         self._changed()
 
     def _changed(self) -> None:
@@ -85,7 +89,7 @@ class DrawingPad(Widget, can_focus=True):
         self.pen_down = not self.pen_down
         if self.pen_down:
             self.paint(*self.cursor)
-        self.border_title = "pen down: arrows draw" if self.pen_down else "draw: arrows, space, x, c"
+        self.border_title = _("pen down: arrows draw") if self.pen_down else _("draw: ←↑↓→ space x c")
 
     def action_erase(self) -> None:
         self.pen_down = False

@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
+from lab_i18n import N_, _
 from tui_lab.class_data import ClassData, Student, StudentRow, student_rows
 
 # A step's mark, by what the student did (hinted: solved after hints), in the legend's order.
@@ -20,9 +21,12 @@ MARKS = {
     "solved": ("✓", "green"), "hinted": ("◐", "yellow"), "revealed": ("◇", "magenta"),
     "stuck": ("●", "red"), "seen": ("·", "dim"), "new": (" ", ""),
 }
+# What the legend and the state column call each mark.
+WORDS = {"solved": N_("solved"), "hinted": N_("hinted"), "revealed": N_("revealed"), "stuck": N_("stuck"),
+         "seen": N_("seen"), "new": N_("new")}
 # key, header, most characters shown (a longer value is cut with "…")
-FIXED = (("user", "student", 10), ("variant", "var", 3), ("current", "at", 8), ("state", "state", 8),
-         ("slip", "last slip", 14))
+FIXED = (("user", N_("student"), 10), ("variant", N_("var"), 3), ("current", N_("at"), 8), ("state", N_("state"), 8),
+         ("slip", N_("last slip"), 14))
 STEP_WIDTH = 3  # a mark between spaces, or a two-digit step number
 
 
@@ -30,7 +34,7 @@ def legend() -> Text:
     text = Text()
     for word, (mark, style) in MARKS.items():
         if word != "new":
-            text.append(mark, style).append(f" {word}  ")
+            text.append(mark, style).append(f" {_(WORDS[word])}  ")
     return text
 
 
@@ -57,7 +61,7 @@ def short_label(label: str | None) -> str:
     """'gd:3' for the label 'gradient-descent:3'."""
     if not label or ":" not in label:
         return label or ""
-    lesson, _, step = label.rpartition(":")
+    lesson, _colon, step = label.rpartition(":")
     return f"{short_id(lesson)}:{step}"
 
 
@@ -98,7 +102,7 @@ class ClassTable(DataTable):
         selected = self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value if self.row_count else None
         self.clear(columns=True)
         for key, header, width in FIXED:
-            self.add_column(header, key=key, width=width + 1)  # one space to the next column
+            self.add_column(_(header), key=key, width=width + 1)  # one space to the next column
         for number in steps:
             self.add_column(Text(str(number), justify="center"), key=f"step-{number}", width=STEP_WIDTH)
         for key, cells in rows.items():
@@ -109,10 +113,10 @@ class ClassTable(DataTable):
 
     @staticmethod
     def _cells(row: StudentRow, student: Student, lesson: str | None, steps: list[int]) -> list:
-        widths = {key: width for key, _, width in FIXED}
+        widths = {key: width for key, _header, width in FIXED}
         kind = step_kind(_step_of(student, *student.current)) if student.current else ""
         mark, style = MARKS.get(kind, ("", ""))
-        state = Text.assemble((mark, style), " ", "solved" if kind == "hinted" else kind) if kind else ""
+        state = Text.assemble((mark, style), " ", _(WORDS["solved" if kind == "hinted" else kind])) if kind else ""
         slip = f"{row.last_slip} {short_label(row.last_slip_step)}" if row.last_slip else ""
         fixed = [_fit(row.user, widths["user"]), "" if row.variant is None else str(row.variant),
                  _fit(short_label(row.current), widths["current"]), state, _fit(slip, widths["slip"])]

@@ -11,29 +11,33 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from lab_i18n import N_, _
+from tui_lab.widgets.key_hints import translate_bindings
+
 
 class Confirm(ModalScreen[bool]):
     DEFAULT_CSS = """
     Confirm { align: center middle; }
-    Confirm > Vertical { width: 60; height: auto; border: round $warning; background: $surface; padding: 1 2; }
+    Confirm > Vertical { width: 60; max-width: 100%; height: auto; border: round $warning; background: $surface; padding: 1 2; }
     Confirm .buttons { height: auto; margin: 1 0 0 0; align-horizontal: right; }
     Confirm Button { margin: 0 0 0 2; }
     """
     BINDINGS = [
-        Binding("y", "answer(True)", "yes", show=False),
-        Binding("n,escape", "answer(False)", "no", show=False),
+        Binding("y", "answer(True)", N_("yes"), show=False),
+        Binding("n,escape", "answer(False)", N_("no"), show=False),
     ]
 
     def __init__(self, question: str) -> None:
         super().__init__()
+        translate_bindings(self)
         self.question = question
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question)
             with Horizontal(classes="buttons"):
-                yield Button("Yes (y)", id="yes", variant="error")
-                yield Button("No (n)", id="no", variant="primary")
+                yield Button(_("Yes (y)"), id="yes", variant="error")
+                yield Button(_("No (n)"), id="no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # a stray Enter keeps the progress

@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static, Tree
 
+from lab_i18n import _
 from lessons import Catalog
 from tui_lab.messages import OpenStep
 from tui_lab.progress import ProgressStore
@@ -40,9 +41,9 @@ class Explorer(Vertical):
         self._tree_nodes: dict[tuple[str, int], object] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("EXPLORER", classes="title")
+        yield Static(_("EXPLORER"), classes="title")
         yield ProgressBar(id="lesson-progress", show_eta=False, show_percentage=False)
-        tree: LessonTree = LessonTree("Lessons", id="lesson-tree")
+        tree: LessonTree = LessonTree(_("Lessons"), id="lesson-tree")
         tree.show_root = False
         tree.guide_depth = 2
         yield tree
@@ -53,6 +54,7 @@ class Explorer(Vertical):
     def set_catalog(self, catalog: Catalog) -> None:
         """(Re)build the tree, e.g. after the language changed."""
         self.catalog = catalog
+        self.query_one(".title", Static).update(_("EXPLORER"))
         tree = self.tree
         tree.clear()
         self._tree_nodes.clear()
@@ -65,7 +67,7 @@ class Explorer(Vertical):
             for step in lesson.steps:
                 self._tree_nodes[(lesson.id, step.index)] = node.add_leaf("", data=(lesson.id, step.index))
         for problem in self.catalog.problems:
-            tree.root.add_leaf(f"⚠ {problem.path.parent.name}: broken (see Problems)")
+            tree.root.add_leaf(_("⚠ {lesson}: broken (see Problems)").format(lesson=problem.path.parent.name))
         self.refresh_marks()
 
     @property
@@ -91,7 +93,8 @@ class Explorer(Vertical):
             lesson = self.catalog.get(current[0])
             bar = self.query_one("#lesson-progress", ProgressBar)
             bar.update(total=len(lesson.steps), progress=self.progress.solved_count(lesson.id, len(lesson.steps)))
-            bar.tooltip = f"{lesson.title}: {int(bar.progress)}/{len(lesson.steps)} steps solved"
+            bar.tooltip = _("{lesson}: {solved}/{total} steps solved").format(
+                lesson=lesson.title, solved=int(bar.progress), total=len(lesson.steps))
 
     def select(self, lesson_id: str, index: int) -> None:
         """Move the tree cursor to a step, without opening anything."""

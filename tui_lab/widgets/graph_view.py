@@ -1,8 +1,10 @@
 """A computational graph in the terminal, walked node by node with the keyboard.
 
-The graph (``engines.byhand.graph.Graph``, plain data from an engine) is drawn as a column of
-node cards in forward order: inputs and parameters first, the loss last. Each card
-shows the node's definition and forward value. The walk moves a highlight:
+The graph (``engines.byhand.graph.Graph``, plain data from an engine) is drawn by
+``tui_lab.graph_drawing``: boxes joined by edges, left to right, each edge carrying the
+value that flows forward along it and, in the backward pass, the gradient that flows
+back. Above the drawing, the current node's card spells out its definition and, in the
+backward pass, the chain rule applied at it. The walk moves the highlight:
 
 - ``forward``: the computed nodes in evaluation order; values appear as they are computed.
 - ``backward``: from the loss back to the parameters; at each node the edges to the
@@ -10,11 +12,12 @@ shows the node's definition and forward value. The walk moves a highlight:
   gradient ∂L/∂node (the chain rule applied once).
 - ``both``: the forward walk, then the backward one.
 
-Keys: → / n / space next, ← / p / backspace back, Home / End first / last, ↑ / ↓ scroll.
-The view posts ``GraphView.Moved`` on every move and ``GraphView.EndReached`` when a
-move lands on the last position. Only plain box-drawing and arrow characters are used,
-and every line wraps with its indentation, so a narrow editor gets a taller card, not a
-cut-off one.
+Keys: → / n / space next, ← / p / backspace back, Home / End first / last, Shift+→ /
+Shift+← scroll the drawing sideways; ↑ / ↓ scroll the step around it. The view has no
+vertical scroll of its own: it grows to the drawing's height inside the step, and only
+the drawing scrolls sideways, following the current node. It posts
+``GraphView.Moved`` on every move and ``GraphView.EndReached`` when a move lands on the
+last position.
 """
 
 from __future__ import annotations
@@ -25,20 +28,24 @@ from rich.console import Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import ScrollableContainer, Vertical
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
 from engines.byhand.graph import WALKS, Graph, Node, Value
+from lab_i18n import N_, _
+from tui_lab import graph_drawing
+from tui_lab.graph_drawing import Drawing, draw_graph
+from tui_lab.widgets.key_hints import translate_bindings
 
 MODES = WALKS
-DIGITS = 4  # significant digits on the cards; the lesson text has the full values
-MIN_BODY_ROWS = 6  # below this the cards scroll inside a window too small to read them
+DIGITS = 4  # significant digits on the card; the lesson text has the full values
+SIDEWAYS = 8  # columns one Shift+arrow scrolls the drawing
 
 
 @dataclass(frozen=True)
@@ -53,20 +60,9 @@ def walk(graph: Graph, mode: str) -> tuple[Stop, ...]:
     return tuple(Stop(phase, node) for phase, node in graph.walk_order(mode))
 
 
-def number(value: float) -> str:
-    text = f"{value:.{DIGITS}g}"
-    return "0" if text == "-0" else text
-
-
 def value_lines(value: Value) -> list[str]:
-    """A scalar on one line, a vector as [a, b, c], a matrix one aligned row per line."""
-    if not isinstance(value, tuple):
-        return [number(value)]
-    if not value or not isinstance(value[0], tuple):
-        return ["[" + ", ".join(number(v) for v in value) + "]"]
-    cells = [[number(v) for v in row] for row in value]
-    widths = [max(len(row[j]) for row in cells) for j in range(len(cells[0]))]
-    return ["[" + "  ".join(c.rjust(w) for c, w in zip(row, widths)) + "]" for row in cells]
+    """A value as the card writes it: four significant digits, a vector as [a, b, c]."""
+    return graph_drawing.value_lines(value, DIGITS, ", ")
 
 
 @dataclass(frozen=True)
@@ -89,15 +85,15 @@ def _labelled(indent: int, label: str, value: Value, style: str = "") -> list[Li
 def card_lines(graph: Graph, node: Node, *, computed: bool, with_grad: bool, current: bool) -> list[Line]:
     """The text of one node's card in the given state (pure: the widget only draws it)."""
     loss = graph.node(graph.loss).name
-    lines = [Line(2, node.label, "bold" if current else "", note=node.op, marker="▶ " if current else "  ")]
+    lines = [Line(2, node.label, "bold" if current else "", note=_(node.op), marker="▶ " if current else "  ")]
     if computed:
-        lines += _labelled(2, "value", node.value)
+        lines += _labelled(2, _("value"), node.value)
     else:
-        lines.append(Line(2, "value = ?  (not computed yet)", "dim"))
+        lines.append(Line(2, _("value = ?  (not computed yet)"), "dim"))
     if not with_grad or node.grad is None:
         return lines
     if node.id == graph.loss:
-        lines.append(Line(2, f"∂{loss}/∂{loss} = 1: the backward pass starts here", "bold"))
+        lines.append(Line(2, _("∂{loss}/∂{loss} = 1: the backward pass starts here").format(loss=loss), "bold"))
         return lines
     uses = [e for e in graph.consumers(node.id) if e.grad is not None]
     for edge in uses:
@@ -110,8 +106,9 @@ def card_lines(graph: Graph, node: Node, *, computed: bool, with_grad: bool, cur
             lines.append(Line(2, edge_line + (" =" if local else "")))
             lines += [Line(6, row) for row in local]
         if len(uses) > 1:  # one term of the sum; with a single use the term is the total
-            lines += _labelled(6, f"passes back ∂{loss}/∂{target.name} · ∂{target.name}/∂{node.name}", edge.grad)
-    rule = f"∂{loss}/∂{node.name}" + (f" = {node.grad_rule}" if node.grad_rule else "")
+            term = f"∂{loss}/∂{target.name} · ∂{target.name}/∂{node.name}"
+            lines += _labelled(6, _("passes back {term}").format(term=term), edge.grad)
+    rule = f"∂{loss}/∂{node.name}" + (f" = {_(node.grad_rule)}" if node.grad_rule else "")
     lines += _labelled(2, rule, node.grad, "bold")
     return lines
 
@@ -138,27 +135,8 @@ def _text(line: Line) -> Text:
     return text
 
 
-class NodeCard(Static):
-    DEFAULT_CSS = """
-    NodeCard { height: auto; padding: 0 1 0 0; margin: 0 0 1 0; }
-    NodeCard.-pending { color: $text-muted; }
-    NodeCard.-current { background: $accent 20%; }
-    """
-
-    def __init__(self, node: Node, id: str) -> None:
-        super().__init__(id=id)
-        self.node = node
-        self.lines: list[Line] = []
-
-    def show_lines(self, lines: list[Line], *, current: bool, pending: bool) -> None:
-        self.lines = lines
-        self.set_class(current, "-current")
-        self.set_class(pending, "-pending")
-        self.update(render_card(lines))
-
-    @property
-    def plain(self) -> str:
-        return "\n".join(line.marker + _text(line).plain for line in self.lines)
+def plain_card(lines: list[Line]) -> str:
+    return "\n".join(line.marker + _text(line).plain for line in lines)
 
 
 class GraphView(Vertical, can_focus=True):
@@ -174,16 +152,18 @@ class GraphView(Vertical, can_focus=True):
     GraphView:focus { border-left: thick $accent; }
     GraphView > .graph-header { height: auto; color: $text-muted; padding: 0 1 0 0; }
     GraphView:focus > .graph-header { color: $text; }
-    GraphView > #graph-body { height: auto; max-height: 60vh; }
+    GraphView > #graph-card { height: auto; margin: 1 0; padding: 0 1 0 0; background: $accent 15%; }
+    GraphView > #graph-strip { height: auto; overflow-x: auto; overflow-y: hidden; }
+    GraphView #graph-drawing { width: auto; height: auto; }
     """
 
     BINDINGS = [
-        Binding("right,n,space", "advance", "Next node"),
-        Binding("left,p,backspace", "back", "Previous node"),
-        Binding("home", "first", "First node", show=False),
-        Binding("end", "last", "Last node", show=False),
-        Binding("down", "scroll_body(1)", "Scroll down", show=False),
-        Binding("up", "scroll_body(-1)", "Scroll up", show=False),
+        Binding("right,n,space", "advance", N_("Next node")),
+        Binding("left,p,backspace", "back", N_("Previous node")),
+        Binding("home", "first", N_("First node"), show=False),
+        Binding("end", "last", N_("Last node"), show=False),
+        Binding("shift+right", "sideways(1)", N_("Scroll the graph right"), show=False),
+        Binding("shift+left", "sideways(-1)", N_("Scroll the graph left"), show=False),
     ]
 
     position: reactive[int] = reactive(0, init=False)
@@ -219,9 +199,11 @@ class GraphView(Vertical, can_focus=True):
         if not stops:
             raise ValueError(f"graph {graph.name!r} has nothing to walk in {mode} mode")
         super().__init__(name=name, id=id, classes=classes)
+        translate_bindings(self)  # the keys' words in the current language
         self.graph = graph
         self.mode = mode
         self.stops = stops
+        self.drawing: Drawing | None = None
         self.set_reactive(GraphView.position, self._clamp(position if position >= 0 else len(stops) - 1))
 
     # ------------------------------------------------------------------ the walk
@@ -267,11 +249,9 @@ class GraphView(Vertical, can_focus=True):
     def action_last(self) -> None:
         self.position = self.last
 
-    def action_scroll_body(self, lines: int) -> None:
-        body = self.query_one("#graph-body", VerticalScroll)
-        if (lines < 0 and body.scroll_y <= 0) or (lines > 0 and body.scroll_y >= body.max_scroll_y):
-            raise SkipAction()  # at the edge: let the step view around us scroll instead
-        body.scroll_relative(y=lines, animate=False)
+    def action_sideways(self, direction: int) -> None:
+        strip = self.query_one("#graph-strip", ScrollableContainer)
+        strip.scroll_relative(x=direction * SIDEWAYS, animate=False)
 
     def watch_position(self, old: int, new: int) -> None:
         if self.is_mounted:  # before that, on_mount draws
@@ -283,16 +263,12 @@ class GraphView(Vertical, can_focus=True):
     # ------------------------------------------------------------------ drawing
     def compose(self) -> ComposeResult:
         yield Static("", classes="graph-header")
-        with VerticalScroll(id="graph-body", can_focus=False):
-            for i, node in enumerate(self.graph.nodes):
-                yield NodeCard(node, id=f"node-{i}")
+        yield Static("", id="graph-card")
+        with ScrollableContainer(id="graph-strip", can_focus=False):
+            yield Static("", id="graph-drawing")
 
     def on_mount(self) -> None:
         self._redraw()
-
-    def card(self, node_id: str) -> NodeCard:
-        index = next(i for i, n in enumerate(self.graph.nodes) if n.id == node_id)
-        return self.query_one(f"#node-{index}", NodeCard)
 
     def state(self, position: int | None = None) -> tuple[set[str], set[str]]:
         """(nodes whose value is shown, nodes whose gradient is shown) at a position."""
@@ -306,44 +282,77 @@ class GraphView(Vertical, can_focus=True):
         with_grad = {s.node for s in seen if s.phase == "backward"}
         return computed, with_grad
 
+    def card_text(self, node_id: str) -> str:
+        """What the card of a node says at the current position (shown for the current node)."""
+        computed, with_grad = self.state()
+        node = self.graph.node(node_id)
+        return plain_card(card_lines(self.graph, node, computed=node_id in computed,
+                                     with_grad=node_id in with_grad, current=node_id == self.current.node))
+
+    def box_region(self, node_id: str) -> Region:
+        """Where a node's box is on the screen (it may be scrolled out of sight)."""
+        box = self.drawing.boxes[node_id]
+        origin = self.query_one("#graph-drawing", Static).region.offset
+        return Region(origin.x + box.x, origin.y + box.y, box.width, box.height)
+
     def _redraw(self) -> None:
         computed, with_grad = self.state()
         stop = self.current
-        for node in self.graph.nodes:
-            is_current = node.id == stop.node
-            lines = card_lines(self.graph, node, computed=node.id in computed,
-                               with_grad=node.id in with_grad, current=is_current)
-            self.card(node.id).show_lines(lines, current=is_current, pending=node.id not in computed)
-        name = self.graph.node(stop.node).name
-        keys = "→ next · ← back" if not self.at_end else "← back · end of the pass"
-        self.query_one(".graph-header", Static).update(
-            f"{self.graph.title} · {stop.phase} pass · {self.position + 1}/{len(self.stops)}: {name}   ({keys})"
-        )
-        self._fit_host()
-        # After the refresh: the card's new height must be laid out before it can be shown whole.
+        node = self.graph.node(stop.node)
+        self.drawing = draw_graph(self.graph, computed=computed, with_grad=with_grad, current=stop.node,
+                                  reserve_grads=self.mode != "forward")
+        self.query_one("#graph-drawing", Static).update(self.drawing.text)
+        lines = card_lines(self.graph, node, computed=True, with_grad=stop.node in with_grad, current=True)
+        self.query_one("#graph-card", Static).update(render_card(lines))
+        self.query_one(".graph-header", Static).update(Text(self._header(stop, node)))
+        # After the refresh: the new drawing must be laid out before a box can be scrolled to.
         self.call_after_refresh(self._show_current)
 
+    def _header(self, stop: Stop, node: Node) -> str:
+        where = {"at": self.position + 1, "of": len(self.stops), "node": node.name, "title": _(self.graph.title)}
+        if stop.phase == "forward":
+            text = _("{title} · forward pass · {at}/{of}: {node}").format(**where)
+        else:
+            text = _("{title} · backward pass · {at}/{of}: {node}").format(**where)
+        keys = _("→ next · ← back") if not self.at_end else _("← back · end of the pass")
+        return f"{text}   ({keys})"
+
     def on_resize(self) -> None:
-        self._fit_host()
+        # The first layout (and a resized terminal): the drawing's strip follows the current
+        # node, but the step is left where it is, its text first when it opens.
+        self._show_current(step_too=False)
 
-    def _fit_host(self) -> None:
-        """Keep the whole view inside the window of the container that scrolls it (a step
-        view a dozen rows tall), so header and current card are on screen together."""
-        host = next((a for a in self.ancestors
-                     if isinstance(a, Widget) and a.styles.overflow_y in ("auto", "scroll")), None)
-        if host is None or not host.scrollable_content_region.height:
+    def _show_current(self, step_too: bool = True) -> None:
+        """Bring the header, then the current node's box and the text on its edge, into
+        view: sideways in the drawing's strip and, with ``step_too``, up or down in
+        whatever scrolls the step."""
+        if self.drawing is None or not self.is_attached:
             return
-        header = self.query_one(".graph-header", Static).outer_size.height or 1
-        room = host.scrollable_content_region.height - header - self.styles.margin.height
-        body = self.query_one("#graph-body", VerticalScroll)
-        body.styles.max_height = max(MIN_BODY_ROWS, room)
+        if step_too:
+            self.query_one(".graph-header", Static).scroll_visible(animate=False, immediate=True)
+        drawing = self.query_one("#graph-drawing", Static)
+        x, y, width, height = self.drawing.focus(self.current.node)
+        scroll_region_into_view(drawing, Region(x, y, width, height), levels=None if step_too else 1)
 
-    def _show_current(self) -> None:
-        """Put the current card right under the header (in the backward pass the node its
-        gradient came from stays visible below it), then show this view in whatever
-        scrolls around it. (Scrolling the card through both levels at once would misplace
-        it: Textual's scroll_to_widget ignores an inner container's existing offset.)"""
-        card = self.card(self.current.node)
-        body = self.query_one("#graph-body", VerticalScroll)
-        body.scroll_to_widget(card, animate=False, top=True, immediate=True)
-        self.scroll_visible(animate=False, immediate=True)
+
+def scroll_region_into_view(widget: Widget, region: Region, levels: int | None = None) -> None:
+    """Scroll every container around ``widget`` so that ``region`` (in the widget's own
+    coordinates) is in view, as ``scroll_to_widget`` does for a whole widget. Each
+    container scrolls only along the axes its overflow allows. (``scroll_to_widget`` itself
+    would misplace the region in a container already scrolled: it subtracts only the
+    distance it scrolled, not the container's whole offset.) ``levels``: how many
+    containers up to go (None: all)."""
+    region = region.translate(widget.virtual_region_with_margin.offset)
+    while isinstance(widget.parent, Widget) and region and levels != 0:
+        levels = None if levels is None else levels - 1
+        container = widget.parent
+        container.scroll_to_region(region, animate=False, immediate=True)
+        region = (
+            region.translate(-container.scroll_offset)
+            .translate(container.styles.margin.top_left)
+            .translate(container.styles.border.spacing.top_left)
+            .translate(container.virtual_region_with_margin.offset)
+            .grow(container.styles.margin)
+            .intersection(container.virtual_region_with_margin)
+        )
+        widget = container

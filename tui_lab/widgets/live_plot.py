@@ -16,10 +16,14 @@ import math
 import time
 from functools import lru_cache
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widget import Widget
+from textual.widgets import Static
 
+from lab_i18n import _
+from tui_lab import plot_axes
 from tui_lab.refresh import TERMINAL
 
 MAX_PLOTTED = 2000
@@ -78,17 +82,27 @@ class SeriesBuffer:
         return xs, ys
 
 
+# Series colours (RGB, readable on dark and light themes); the key row shows the same ones.
+COLOURS = ((66, 165, 245), (255, 152, 0), (102, 187, 106), (239, 83, 80), (171, 71, 188), (38, 198, 218))
+MARKED_POINTS = 40  # series of at most this many drawn points get a marker at each point
+POINT = "●"  # the marker of a point, and of a series in the key row
+
+
 class LivePlot(Widget, can_focus=True):
     """A titled line plot of one or more named series against a shared x axis.
 
+    Above the curves, one row holds the title and a key of the series (coloured marker and
+    name), so no legend covers the data. Ticks follow ``tui_lab.plot_axes``: integers for
+    steps and epochs, 1-2-5 values in one format, decades on a log axis.
     Focus it (Tab) and the arrow keys move a cursor along the curve that reads out the
     step and every series' value there; Home/End jump to the ends. Markers are vertical
     lines with a label at an x (a learning rate changed there: "lr 0.05").
     """
 
     DEFAULT_CSS = """
-    LivePlot { height: 1fr; width: 1fr; min-height: 5; }
+    LivePlot { height: 1fr; width: 1fr; min-height: 5; layout: vertical; }
     LivePlot:focus { border: round $accent; }
+    LivePlot > .plot-key { height: auto; padding: 0 1; }
     """
     BINDINGS = [
         Binding("left", "move_cursor(-1)", "earlier", show=False),
@@ -99,12 +113,17 @@ class LivePlot(Widget, can_focus=True):
         Binding("end", "cursor_to(-1)", "last", show=False),
     ]
 
-    def __init__(self, title: str, *, x_label: str = "step", log_y: bool = False,
+    def __init__(self, title: str, *, heading: str = "", labels: dict[str, str] | None = None,
+                 series: tuple[str, ...] = (), x_label: str = "", counted_x: bool = True, log_y: bool = False,
                  fps: float = TERMINAL.plot_fps, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.title = title
+        self.title = title  # names the plot (the lesson's English title: stable across languages)
+        self.heading = heading or title  # what the plot is called on screen
+        self.labels = dict(labels or {})  # series key -> name from the lesson
+        self.expected = series  # the series the lesson plots, in order (their colours)
         self.fps = fps  # the most redraws a second
-        self.x_label = x_label
+        self.x_label = x_label or (_("step") if counted_x else "x")
+        self.counted_x = counted_x  # steps or epochs: integer ticks
         self.log_y = log_y
         self.series: dict[str, SeriesBuffer] = {}
         self.markers: list[tuple[float, str]] = []  # (x, label)
@@ -113,6 +132,7 @@ class LivePlot(Widget, can_focus=True):
         self.cursor: int | None = None  # index into the first series (None: no cursor)
 
     def compose(self) -> ComposeResult:
+        yield Static(self.heading, classes="plot-key")
         yield _timed_plot_class()()
 
     def on_mount(self) -> None:
@@ -127,6 +147,15 @@ class LivePlot(Widget, can_focus=True):
     def drawn(self) -> bool:
         """The figure shows every point added so far (no redraw is due)."""
         return not self._dirty
+
+    def names(self) -> dict[str, str]:
+        """Each series' key and the name it is shown by (the key row, the readout, CSV)."""
+        keys = [*self.expected, *self.series]
+        return plot_axes.legend_names(keys, self.labels)
+
+    def colour(self, key: str) -> tuple[int, int, int]:
+        keys = list(dict.fromkeys([*self.expected, *self.series]))
+        return COLOURS[keys.index(key) % len(COLOURS)] if key in keys else COLOURS[0]
 
     def append(self, name: str, x: float, y: float) -> None:
         """Add one point; cheap, call it as often as points arrive."""
@@ -171,17 +200,47 @@ class LivePlot(Widget, can_focus=True):
 
     def readout(self) -> str:
         """'step 120 · loss 0.0345 · …' at the cursor (each series at its nearest x)."""
+        return self._readout().plain
+
+    def _readout(self) -> Text:
         buffer = self._cursor_series
         if buffer is None or self.cursor is None:
-            return ""
+            return Text()
         x = buffer.xs[min(self.cursor, len(buffer) - 1)]
-        parts = [f"{self.x_label} {x:g}"]
+        shown_x = plot_axes.integer(x) if self.counted_x else plot_axes.short(x)
+        text = Text(f"{self.x_label} {shown_x}")
+        names = self.names()
         for name, series in self.series.items():
             if len(series):
                 i = min(self.cursor, len(buffer) - 1) if series is buffer \
                     else min(bisect.bisect_left(series.xs, x), len(series) - 1)  # x grows with the step
-                parts.append(f"{name} {series.ys[i]:.6g}")
-        return " · ".join(parts)
+                text.append(" · ")
+                text.append(names[name], style=_rich(self.colour(name)))
+                text.append(f" {plot_axes.short(series.ys[i])}")
+        return text
+
+    def key_row(self, width: int = 0) -> Text:
+        """The title, then a coloured marker and the name of each series (when there are
+        several), on as many lines of ``width`` as they need; no name is split."""
+        readout = self._readout()
+        if readout.plain:
+            return readout  # the cursor's values replace the title while it is shown
+        names = self.names()
+        items = [Text(self.heading, style="bold")]
+        if len(names) > 1:
+            items += [Text.assemble((POINT, _rich(self.colour(k))), " ", (n, _rich(self.colour(k))))
+                      for k, n in names.items()]
+        text, used = Text(), 0
+        for item in items:
+            if used and width and used + 2 + item.cell_len > width:
+                text.append("\n")
+                used = 0
+            elif used:
+                text.append("  ")
+                used += 2
+            text.append_text(item)
+            used += item.cell_len
+        return text
 
     def on_blur(self) -> None:
         if self.cursor is not None:
@@ -205,51 +264,76 @@ class LivePlot(Widget, can_focus=True):
         if self._dirty:
             self._draw()
 
+    def on_resize(self) -> None:
+        self._draw()  # the number of ticks that fit changed
+
     def _draw(self) -> None:
         try:
             plot = self.query_one("PlotextPlot")
+            key = self.query_one(".plot-key", Static)
         except Exception:  # noqa: BLE001 - not composed yet
             return
+        key.update(self.key_row(self.size.width - 2))  # less the key row's padding
         plt = plot.plt
         plt.clear_data()
         plt.clear_figure()
         roomy = self.size.height >= 12  # small panels keep their rows for the curve itself
-        readout = self.readout()
-        if readout:
-            plt.title(readout)  # the cursor's values replace the title while it is shown
-        elif roomy:
-            plt.title(self.title)
         if roomy:
             plt.xlabel(self.x_label)
-        low, high = math.inf, -math.inf
-        most = max(50, POINTS_PER_COLUMN * self.size.width)
+        curves = self._curves(POINTS_PER_COLUMN * max(25, self.size.width))
+        for key_name, (xs, ys) in curves.items():
+            colour = self.colour(key_name)
+            plt.plot(xs, ys, marker="braille", color=colour)
+            if len(xs) <= MARKED_POINTS:  # few points: each one marked, so a lone point shows
+                plt.scatter(xs, ys, marker=POINT, color=colour)
+        if curves:
+            self._axes(plt, curves, rows=plot.size.height - (4 if roomy else 3), width=plot.size.width)
+        if self.cursor is not None and self._cursor_series is not None:
+            buffer = self._cursor_series
+            plt.vline(buffer.xs[min(self.cursor, len(buffer) - 1)], "red")
+        self._dirty = False
+        self.builds += 1
+        plot.refresh()
+
+    def _curves(self, most: int) -> dict[str, tuple[list[float], list[float]]]:
+        """Each series as drawn: thinned to what the terminal shows, log10 on a log axis."""
+        curves = {}
         for name, buffer in self.series.items():
             xs, ys = buffer.view()
             if len(xs) > most:  # thin to what the terminal can show; keep the newest point
                 keep = len(xs) // most + 1
                 xs, ys = xs[-1::-keep][::-1], ys[-1::-keep][::-1]
-            if self.log_y:  # plotext's own log scale breaks on rebuilds; plot log10 and label 1eN
+            if self.log_y:  # plotext's own log scale breaks on rebuilds; plot log10, label values
                 pairs = [(x, math.log10(y)) for x, y in zip(xs, ys) if y > 0]
                 xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
             if xs:
-                low, high = min(low, min(ys)), max(high, max(ys))
-                labelled = len(self.series) > 1 or not roomy
-                plt.plot(xs, ys, marker="braille", label=name if labelled else None)
-        for x, label in self.markers:
-            plt.vline(x, "orange")
-            if low <= high:  # beside the line, at the top of the curves
-                plt.text(f" {label}", x, high, color="orange", alignment="left")
-        if readout:
-            buffer = self._cursor_series
-            plt.vline(buffer.xs[min(self.cursor, len(buffer) - 1)], "red")
-        if self.log_y and low <= high:
-            first, last = math.floor(low), math.ceil(high)
-            every = max(1, (last - first) // 4)
-            ticks = list(range(first, last + 1, every))
-            plt.yticks(ticks, [f"1e{t}" for t in ticks])
-        self._dirty = False
-        self.builds += 1
-        plot.refresh()
+                curves[name] = (xs, ys)
+        return curves
+
+    def _axes(self, plt, curves: dict[str, tuple[list[float], list[float]]], rows: int, width: int) -> None:
+        """Ticks and limits of both axes by the lab's plot rules; the markers' lines."""
+        low_y = min(min(ys) for _xs, ys in curves.values())
+        high_y = max(max(ys) for _xs, ys in curves.values())
+        if self.log_y:  # decades may sit on neighbouring rows: better than skipping every other one
+            y = plot_axes.log_axis(low_y, high_y, max(2, rows))
+        else:
+            y = plot_axes.value_axis(low_y, high_y, plot_axes.ticks_for_height(max(1, rows)))
+        low_x = min(min(xs) for xs, _ys in curves.values())
+        high_x = max(max(xs) for xs, _ys in curves.values())
+        room = max(10, width - max(map(len, y.labels)) - 3)  # the y labels and the frame take the rest
+        x = plot_axes.count_axis(low_x, high_x, room) if self.counted_x else \
+            plot_axes.value_axis(low_x, high_x, plot_axes.ticks_for_width(room, 6))  # a path's x: a value
+        plt.ylim(y.lower, y.upper)
+        plt.yticks(y.positions, y.labels)
+        plt.xlim(x.lower, x.upper)
+        plt.xticks(x.positions, x.labels)
+        for at, label in self.markers:
+            plt.vline(at, "orange")
+            plt.text(f" {label}", at, y.upper, color="orange", alignment="left")
+
+
+def _rich(colour: tuple[int, int, int]) -> str:
+    return "rgb({},{},{})".format(*colour)
 
 
 @lru_cache(maxsize=1)

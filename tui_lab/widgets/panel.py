@@ -7,14 +7,16 @@ from textual.message import Message
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Log, ProgressBar, Static, TabbedContent, TabPane
 
+from lab_i18n import N_, _
 from lessons.model import PlotSpec
+from tui_lab import plot_axes
 from tui_lab.refresh import TERMINAL
 from tui_lab.widgets.live_plot import LivePlot
 
 TABS = ("plots", "output", "problems")
 
 
-NO_RUN = "No run yet. Open a run step and press F5."
+NO_RUN = N_("No run yet. Open a run step and press F5.")
 
 
 class PlotArea(Horizontal):
@@ -30,7 +32,7 @@ class PlotArea(Horizontal):
         self.plot_fps = plot_fps  # the most redraws a second of each plot
 
     def compose(self) -> ComposeResult:
-        yield Static(NO_RUN, classes="empty")
+        yield Static(_(NO_RUN), classes="empty")
 
     def plots(self) -> list[LivePlot]:
         return list(self.query(LivePlot))
@@ -50,12 +52,13 @@ class PlotArea(Horizontal):
     async def set_plots(self, specs: tuple[PlotSpec, ...]) -> list[LivePlot]:
         """Replace the plots with one per spec (none: a hint)."""
         if not specs:
-            await self.show_hint("This step has nothing to plot.")
+            await self.show_hint(_("This step has nothing to plot."))
             return []
         await self.remove_children()
         plots = [
-            LivePlot(spec.title, log_y=spec.log_y, x_label=spec.x_label or ("step" if spec.series else "x"),
-                     fps=self.plot_fps)
+            LivePlot(spec.title, heading=spec.heading or plot_axes.readable_title(spec.title),
+                     labels=dict(spec.labels), series=spec.keys, x_label=spec.x_label,
+                     counted_x=bool(spec.series), log_y=spec.log_y, fps=self.plot_fps)
             for spec in specs
         ]
         await self.mount_all(plots)
@@ -78,8 +81,9 @@ class DownloadProgress(Horizontal):
     def show_progress(self, payload: dict) -> None:
         """Show a ``download`` artifact's payload: the file, bytes so far and the total."""
         done, total = payload.get("done_bytes", 0), payload.get("total_bytes")
-        size = f"{done / 1e6:.1f}" + (f"/{total / 1e6:.1f}" if total else "") + " MB"
-        self.query_one("#download-label", Static).update(f"Downloading {payload.get('file', 'data')} · {size}")
+        size = f"{done / 1e6:.1f}" + (f"/{total / 1e6:.1f}" if total else "")
+        self.query_one("#download-label", Static).update(
+            _("Downloading {file} · {size} MB").format(file=payload.get("file", _("data")), size=size))
         self.query_one(ProgressBar).update(total=total or None, progress=done)
         self.add_class("-active")
 
@@ -90,7 +94,7 @@ class DownloadProgress(Horizontal):
 class ProblemsTable(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        self.add_columns("Where", "Problem")
+        self.add_columns(_("Where"), _("Problem"))
 
 
 class BottomPanel(Vertical):
@@ -111,16 +115,17 @@ class BottomPanel(Vertical):
         # progress, devices), then the failure of the shown step's last run, if it failed.
         self._lab_problems: list[tuple[str, str]] = []
         self._run_problems: list[tuple[str, str]] = []
+        self._plots_note = ""
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="panel-tabs"):  # PLOTS first, so active by default
-            with TabPane("PLOTS", id="plots"):
+            with TabPane(_("PLOTS"), id="plots"):
                 with Vertical():
                     yield DownloadProgress()
                     yield PlotArea(self.plot_fps)
-            with TabPane("OUTPUT", id="output"):
+            with TabPane(_("OUTPUT"), id="output"):
                 yield Log(id="output-log", max_lines=2000)
-            with TabPane("PROBLEMS", id="problems"):
+            with TabPane(_("PROBLEMS"), id="problems"):
                 yield ProblemsTable(id="problems-table")
 
     def on_mount(self) -> None:
@@ -171,11 +176,19 @@ class BottomPanel(Vertical):
         table.clear()
         for row in self._lab_problems + self._run_problems:
             table.add_row(*row)
-        self.tabs.get_tab("problems").label = f"PROBLEMS {table.row_count}" if table.row_count else "PROBLEMS"
+        count = table.row_count
+        self.tabs.get_tab("problems").label = _("PROBLEMS {count}").format(count=count) if count else _("PROBLEMS")
 
     def label_plots(self, note: str = "") -> None:
         """The PLOTS tab says whose plots they are when they are not of a run going now ("last run, 22:14")."""
-        self.tabs.get_tab("plots").label = f"PLOTS · {note}" if note else "PLOTS"
+        self._plots_note = note
+        self.tabs.get_tab("plots").label = _("PLOTS · {note}").format(note=note) if note else _("PLOTS")
+
+    def relabel(self) -> None:
+        """The tabs in the language just chosen (the lab calls this when it changes)."""
+        self.label_plots(self._plots_note)
+        self.tabs.get_tab("output").label = _("OUTPUT")
+        self._list_problems()
 
     def cycle(self) -> None:
         current = TABS.index(self.active) if self.active in TABS else 0

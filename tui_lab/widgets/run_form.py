@@ -2,7 +2,7 @@
 a mark when the value differs from the step's default, the name, and a control that shows the
 whole value — a list for choices, a switch for on/off, a field for numbers and text. A field
 is checked as it is typed with the engine's own rule (``Param.parse``); a value it refuses gets
-the rule's sentence under its row. The focused row's help is the line under the form.
+the rule's sentence under its row. The focused row's help is the line right under that row.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from engines.core.params import Param, ParamError
+from lab_i18n import _
 from tui_lab.run_settings import RunSettings
 
 CHANGED = "●"
@@ -45,7 +46,7 @@ def _text(value: Any) -> str:
 
 
 def _on_off(value: bool) -> str:
-    return "on" if value else "off"
+    return _("on") if value else _("off")
 
 
 class RunForm(Vertical):
@@ -63,7 +64,7 @@ class RunForm(Vertical):
     RunForm .on-off { width: auto; padding: 0 1; }
     RunForm .problem { display: none; color: $text-error; height: auto; }
     RunForm .problem.-shown { display: block; }
-    RunForm .help { display: none; color: $text-muted; height: auto; }
+    RunForm .help { display: none; color: $text-muted; height: auto; width: 1fr; padding: 0 0 0 2; }
     RunForm .note { color: $text-muted; height: auto; }
     """
 
@@ -90,7 +91,7 @@ class RunForm(Vertical):
             with Vertical(classes="setting"):
                 with Horizontal(classes="line"):
                     yield Static("", classes="mark", id=f"mark-{param.name}")
-                    label = Label(param.name, classes="name", id=f"name-{param.name}")
+                    label = Label(param.name, classes="name", id=f"name-{param.name}")  # the engine's name, as typed
                     label.styles.width = indent - 2
                     yield label
                     yield self._control(param, self.settings.start[param.name])
@@ -198,22 +199,30 @@ class RunForm(Vertical):
 
     def _show_note(self) -> None:
         """Why a lab-wide row has its value; how to undo changes, once there are some."""
-        changed = f"{CHANGED} changed from this step's default · Ctrl+Z: all back" if self.changed() else ""
+        changed = _("{mark} changed from this step's default · Ctrl+Z: all back").format(mark=CHANGED) \
+            if self.changed() else ""
         note = "\n".join(part for part in (self.settings.note(self._good), changed) if part)
         self.query_one(".note", Static).update(Text(note))
         self.query_one(".note", Static).display = bool(note)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """The focused row's help shows under the form (while the keyboard is in the form)."""
+        """The focused row's help shows right under that row, across the form's whole width
+        (while the keyboard is in the form)."""
         name = self._row_of(event.widget)
         if name is None:
             return
         param, default = self.params[name], self.settings.defaults[name]
-        allowed = "" if param.choices or param.kind is bool else f" — {param.describe()}"
         shown = _on_off(default) if param.kind is bool else _text(default)
+        if param.choices or param.kind is bool:
+            text = _("{help}; default {default}.").format(help=_(param.help), default=shown)
+        else:
+            text = _("{help} — {allowed}; default {default}.").format(help=_(param.help), allowed=param.describe(),
+                                                                      default=shown)
         help_line = self.query_one(".help", Static)
-        help_line.update(Text(f"{param.help}{allowed}; default {shown}."))
+        help_line.update(Text(text))
         help_line.display = True
+        self.move_child(help_line, after=self.query_one(f"#problem-{name}").parent)
+        help_line.call_after_refresh(help_line.scroll_visible, animate=False)
 
     def on_descendant_blur(self) -> None:
         self.call_after_refresh(self._hide_help)

@@ -16,6 +16,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from engines.core import registry
+from lab_i18n import _
 
 
 def locate(kind: str, name: str) -> tuple[Path, int, int] | None:
@@ -106,15 +107,16 @@ class SourceView(ScrollView, can_focus=True):
         found = locate(kind, name) if kind and name else None
         self.location = found
         if found is None:
-            self._set_lines([Text("This step runs no engine code.", style="italic")])
+            self._set_lines([Text(_("This step runs no engine code."), style="italic")])
             self._scroll_target = 0
-            return "Engine"
+            return _("Engine")
         path, first, last = found
         name = file_label(path)
-        caption = Text(f"{name} · lines {first}–{last} run for this step (read-only)", style="dim")
+        caption = Text(_("{file} · lines {first}–{last} run for this step (read-only)").format(
+            file=name, first=first, last=last), style="dim")
         self._set_lines([caption, *highlighted(path, first, last)])
         self._scroll_target = first  # line 0 is the caption
-        return f"Engine: {name}"
+        return _("Engine: {file}").format(file=name)
 
     def text(self) -> str:
         """Everything shown, as plain text (for tests and copying)."""

@@ -10,11 +10,13 @@ from textual import on
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
+from lab_i18n import _
 from lessons import placeholders
 from lessons.sayings import say
 from tui_lab.messages import HintOpened, StepSolved, WrongTry
 from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession
+from tui_lab.widgets.key_hints import translate_bindings
 
 if TYPE_CHECKING:
     from lessons.model import Step
@@ -22,10 +24,10 @@ if TYPE_CHECKING:
 TRIES_PER_HINT = 2  # after the first wrong try opens hint 1, every two more open the next
 
 
-def fill_placeholders(text: str, values: dict[str, Any]) -> str:
-    """Placeholders filled; an unknown one is shown as such (and reported by check)."""
+def fill_placeholders(text: str, values: dict[str, Any], code: bool = False) -> str:
+    """Placeholders filled (numbers in ``code`` keep ASCII ``-``); an unknown one is shown as such (and reported by check)."""
     try:
-        return placeholders.fill(text, values)
+        return placeholders.fill(text, values, code=code)
     except placeholders.PlaceholderError as error:
         return f"{text}\n\n⚠ {error}"
 
@@ -47,6 +49,7 @@ class StepBody(Vertical):
 
     def __init__(self, step: Step, values: dict[str, Any], saved: dict[str, Any], lang: str = "en") -> None:
         super().__init__(classes="step-body")
+        translate_bindings(self)  # the kind's keys, described in the learner's language
         self.step = step
         self.values = values
         self.saved = saved
@@ -83,7 +86,9 @@ class StepBody(Vertical):
         self.hints_shown += 1
         shown = self.step.hints[: self.hints_shown]
         self.query_one(".hint", Static).update(Text("\n".join(
-            f"Hint {i + 1}/{len(self.step.hints)}: {fill_placeholders(h, self.values)}" for i, h in enumerate(shown)
+            _("Hint {number}/{total}: {hint}").format(number=i + 1, total=len(self.step.hints),
+                                                      hint=fill_placeholders(h, self.values))
+            for i, h in enumerate(shown)
         )))
         self.post_message(HintOpened(self.step.lesson_id, self.step.index, self.hints_shown))
         return True
@@ -116,16 +121,17 @@ class StepBody(Vertical):
         the class's settings hide solutions altogether."""
         config = getattr(self.app, "config", None)
         if config is not None and config.hide_solutions:
-            return "Your teacher has hidden the solutions for this class: the hints are what there is."
+            return _("Your teacher has hidden the solutions for this class: the hints are what there is.")
         left = len(self.step.hints) - self.hints_shown
         if not self.answered and left > 0:
-            return f"The solution unlocks after the last hint ({left} more: press Hint)."
+            return _("The solution unlocks after the last hint ({left} more: press Hint).").format(left=left)
         return None
 
     @on(Button.Pressed, "#hint")
     def hint(self) -> None:
         if not self.show_next_hint():
-            self.say("No more hints." + ("" if self.reveal_refused() else " Reveal shows the solution."), ok=None)
+            self.say(_("No more hints.") if self.reveal_refused() else _("No more hints. Reveal shows the solution."),
+                     ok=None)
 
     @on(Button.Pressed, "#reveal")
     def reveal(self) -> None:

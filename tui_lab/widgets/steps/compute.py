@@ -6,12 +6,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.widgets import Button, Input, Label, Static
 
+from lab_i18n import _
 from lessons import placeholders
 from lessons.judge import judge_answer
 from lessons.sayings import say
+from tui_lab.widgets.button_row import ButtonRow
 from tui_lab.widgets.steps.base import StepBody
 
 
@@ -23,15 +24,15 @@ class ComputeBody(StepBody):
     """
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="answer-row"):
-            yield Label(Text(self.step.prompt or "Answer:"), classes="prompt")
-            yield Input(placeholder="type a number, Enter to check", id="answer")
-            yield Button("Check", id="check", variant="primary")
+        with ButtonRow(classes="answer-row"):
+            yield Label(Text(self.step.prompt or _("Answer:")), classes="prompt")
+            yield Input(placeholder=_("a number; Enter checks"), id="answer")
+            yield Button(_("Check"), id="check", variant="primary")
         yield Static("", classes="feedback")
         yield Static("", classes="hint")
-        with Horizontal(classes="buttons"):
-            yield Button("Hint", id="hint")
-            yield Button("Reveal", id="reveal")
+        with ButtonRow(classes="buttons"):
+            yield Button(_("Hint"), id="hint")
+            yield Button(_("Reveal"), id="reveal")
 
     def on_mount(self) -> None:
         if self.passed:

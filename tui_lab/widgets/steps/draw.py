@@ -24,6 +24,7 @@ from engines.core.device import cpu_cores
 from engines.mnist import data as mnist_data
 from engines.mnist.checkpoint_paths import TrainedModel, trained_models
 from engines.mnist.infer import INFER, quick_training_seconds
+from lab_i18n import N_, _
 from tui_lab import render
 from tui_lab.messages import RunCommand, RunRequested
 from tui_lab.run_session import RunSession, RunState
@@ -42,7 +43,7 @@ class DrawBody(SessionBody):
     DrawBody #probabilities { width: 1fr; padding: 0 0 0 2; }
     DrawBody #trained-models { height: auto; max-height: 8; margin: 1 0 0 0; }
     """
-    BINDINGS = [Binding("t", "train", "train a small model", show=False)]
+    BINDINGS = [Binding("t", "train", N_("train a small model"), show=False)]
     SEND_HZ = 8  # predictions asked for at most this often while drawing
 
     run_state: reactive[RunState | None] = reactive(None, init=False)  # the followed run's state
@@ -62,7 +63,7 @@ class DrawBody(SessionBody):
         yield OptionList(id="trained-models")
         with Horizontal(classes="pad-row"):
             yield DrawingPad(id="pad")
-            yield Static("Draw a digit: the model's guess appears here.", id="probabilities")
+            yield Static(_("Draw a digit: the model's guess appears here."), id="probabilities")
 
     def on_mount(self) -> None:
         self.set_interval(1 / self.SEND_HZ, self._send_drawing)
@@ -103,19 +104,19 @@ class DrawBody(SessionBody):
         title = mnist_data.dataset_info(dataset).title
         self.watch(self.parent, "virtual_size", self._keep_offer_in_view)
         if not models:
-            self.say(f"No trained model yet. Press t to train a small CNN on {title} here: "
-                     f"{self._training_time()}.", ok=None)
+            self.say(_("No trained model yet. Press t to train a small CNN on {dataset} here: {time}.").format(
+                dataset=title, time=self._training_time()), ok=None)
             return
         self._offered = models
         listing = self.query_one("#trained-models", OptionList)
         listing.clear_options()
         listing.add_options(Option(f"{model.describe()} · {_when(model.saved_at)}") for model in models)
-        listing.border_title = "trained models · test accuracy"
+        listing.border_title = _("trained models · test accuracy")
         listing.highlighted = 0
         listing.display = True
         listing.focus(scroll_visible=False)
-        self.say(f"No model trained on {title} yet: pick another below (Enter), or press t to train "
-                 f"a small CNN on {title} ({self._training_time()}).", ok=None)
+        self.say(_("No model trained on {dataset} yet: pick another below (Enter), or press t to train "
+                   "a small CNN on {dataset} ({time}).").format(dataset=title, time=self._training_time()), ok=None)
 
     def _keep_offer_in_view(self) -> None:
         """The lesson's text above is laid out after the step is shown, pushing the offer
@@ -129,12 +130,14 @@ class DrawBody(SessionBody):
         info = self.app.runs.device_info
         kind = info.kind if info is not None else "cpu"  # not known yet: the slower guess
         seconds = quick_training_seconds(TRAIN_IMAGES, kind, cpu_cores())
-        return f"about {_rounded(seconds)} on this {'CPU' if kind == 'cpu' else 'GPU'}"
+        if kind == "cpu":
+            return _("about {duration} on this CPU").format(duration=_rounded(seconds))
+        return _("about {duration} on this GPU").format(duration=_rounded(seconds))
 
     def _serve(self, checkpoint: str) -> None:
         self.query_one("#trained-models").display = False
         self.query_one("#pad").focus(scroll_visible=False)
-        self.say("Loading the model…", ok=None)
+        self.say(_("Loading the model…"), ok=None)
         self.post_message(RunRequested(self.step.lesson_id, self.step.index,
                                        {**self.step.params, "dataset": self._dataset(), "checkpoint": checkpoint}))
 
@@ -171,10 +174,14 @@ class DrawBody(SessionBody):
         self.run_state = session.state
         if session.active and "model" not in session.latest and session.total_steps:
             eta = session.eta_seconds()
-            left = f", about {_rounded(eta)} left" if eta is not None else ""
-            self.say(f"Training a small {session.params.get('model')} on "
-                     f"{mnist_data.dataset_info(session.params['dataset']).title}: step {session.step}/"
-                     f"{session.total_steps}{left}. The pad uses it when it is done.", ok=None)
+            figures = dict(model=session.params.get("model"), step=session.step, total=session.total_steps,
+                           dataset=mnist_data.dataset_info(session.params["dataset"]).title)
+            if eta is None:
+                self.say(_("Training a small {model} on {dataset}: step {step}/{total}. "
+                           "The pad uses it when it is done.").format(**figures), ok=None)
+            else:
+                self.say(_("Training a small {model} on {dataset}: step {step}/{total}, about {left} left. "
+                           "The pad uses it when it is done.").format(left=_rounded(eta), **figures), ok=None)
         elif session.active and session.versions.get("model", 0) and not self.shown_prediction:
             self.say(_in_use(session.latest["model"]), ok=None)
             pad = self.query_one("#pad")
@@ -208,19 +215,22 @@ def guesses(probs: list[float], classes: list[str] | None, width: int) -> Render
         names = [names[i] if len(names[i]) <= cut else names[i][:cut - 1] + "…" for i in likeliest]
         probs, bar_room = [probs[i] for i in likeliest], 0
     best = max(range(len(probs)), key=probs.__getitem__)
-    return Group(Text("The model's probabilities", style="bold"),
+    return Group(Text(_("The model's probabilities"), style="bold"),
                  render.bars(names, probs, width=min(bar_room, 24), highlight=best))
 
 
 def _in_use(model: dict[str, Any]) -> str:
     """What answers the pad: "The cnn trained on Fashion-MNIST (1 epoch, test accuracy 88.1 %) …"."""
     if model.get("checkpoint") == "untrained":
-        return f"An untrained {model['model']} answers (random weights): draw, and see what it makes of it."
+        return _("An untrained {model} answers (random weights): draw, and see what it makes of it.").format(
+            model=model["model"])
     accuracy = model.get("test_accuracy")
-    figures = f"{model['epoch']} epoch{'s' if model['epoch'] != 1 else ''}" + (
-        f", test accuracy {accuracy:.1%}" if isinstance(accuracy, (int, float)) else "")
+    epochs = _("1 epoch") if model["epoch"] == 1 else _("{count} epochs").format(count=model["epoch"])
+    figures = epochs if not isinstance(accuracy, (int, float)) else \
+        _("{epochs}, test accuracy {accuracy}").format(epochs=epochs, accuracy=f"{accuracy:.1%}")
     title = mnist_data.dataset_info(model["dataset"]).title
-    return f"The {model['model']} trained on {title} ({figures}) answers: draw, and watch its guess change."
+    return _("The {model} trained on {dataset} ({figures}) answers: draw, and watch its guess change.").format(
+        model=model["model"], dataset=title, figures=figures)
 
 
 def _rounded(seconds: float) -> str:

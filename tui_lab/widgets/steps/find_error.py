@@ -9,12 +9,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
+from lab_i18n import N_, _
 from lessons.judge import judge_lines, lines_phrase
 from lessons.sayings import say
+from tui_lab.widgets.button_row import ButtonRow
+from tui_lab.widgets.key_hints import translate_bindings
+from lessons import placeholders
 from tui_lab.widgets.steps.base import StepBody, fill_placeholders
 
 # How a line's box looks: not marked, marked, and the verdicts of a check on marked lines.
@@ -29,7 +32,11 @@ BOXES = {
 class LineMarks(OptionList):
     """The published lines; Space or Enter marks the highlighted one as wrong (or unmarks it)."""
 
-    BINDINGS = [Binding("space", "select", "Mark line", show=False)]
+    BINDINGS = [Binding("space", "select", N_("Mark line"), show=False)]
+
+    def __init__(self, *options, **kwargs) -> None:
+        super().__init__(*options, **kwargs)
+        translate_bindings(self)
 
 
 class FindErrorBody(StepBody):
@@ -39,7 +46,7 @@ class FindErrorBody(StepBody):
     FindErrorBody #compare { height: auto; margin: 1 0 0 0; }
     FindErrorBody .buttons { height: auto; margin: 1 0 0 0; }
     """
-    BINDINGS = [Binding("c", "check", "Check the marked lines", show=False)]
+    BINDINGS = [Binding("c", "check", N_("Check the marked lines"), show=False)]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -51,10 +58,10 @@ class FindErrorBody(StepBody):
         yield Static(say("find_error_how", self.lang), classes="how")
         yield Static("", classes="feedback")
         yield Static("", classes="hint")
-        with Horizontal(classes="buttons"):
-            yield Button("Check", id="check", variant="primary")
-            yield Button("Hint", id="hint")
-            yield Button("Reveal", id="reveal")
+        with ButtonRow(classes="buttons"):
+            yield Button(_("Check"), id="check", variant="primary")
+            yield Button(_("Hint"), id="hint")
+            yield Button(_("Reveal"), id="reveal")
         yield Static("", id="compare")
 
     def on_mount(self) -> None:
@@ -64,13 +71,18 @@ class FindErrorBody(StepBody):
     def focus_first(self) -> None:
         self.query_one(LineMarks).focus()
 
+    @property
+    def _code(self) -> bool:
+        """A listing of Python keeps ASCII minus signs; one of formulas uses the typographic one."""
+        return placeholders.listing_is_code(self.step.lines)
+
     def _line(self, line: int) -> Table:
         """The line's box and number, then its text (wrapped lines stay under the text)."""
         box, style = BOXES[self.verdicts.get(line) or ("marked" if line in self.marked else None)]
         row = Table.grid(padding=(0, 2, 0, 0))
         row.add_column(no_wrap=True)
         row.add_column(ratio=1)
-        row.add_row(Text.assemble((box, style), f" {line}"), Text(fill_placeholders(self.step.lines[line - 1], self.values)))
+        row.add_row(Text.assemble((box, style), f" {line}"), Text(fill_placeholders(self.step.lines[line - 1], self.values, self._code)))
         return row
 
     def _redraw(self) -> None:
@@ -110,10 +122,10 @@ class FindErrorBody(StepBody):
             return
         table = Table(box=None, expand=True, padding=(0, 1), show_edge=False)
         table.add_column("#", justify="right", style="dim")
-        table.add_column("As published")
-        table.add_column("Correct")
+        table.add_column(_("As published"))
+        table.add_column(_("Correct"))
         for i, (given, right) in enumerate(zip(self.step.lines, self.step.correct), 1):
-            given, right = fill_placeholders(given, self.values), fill_placeholders(right, self.values)
+            given, right = fill_placeholders(given, self.values, self._code), fill_placeholders(right, self.values, self._code)
             wrong = i in self.step.wrong  # a line that follows a wrong one faithfully is not wrong itself
             table.add_row(str(i), Text(given, style="red" if wrong else ""), Text(right, style="green" if wrong else ""))
         self.query_one("#compare", Static).update(table)

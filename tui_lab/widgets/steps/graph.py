@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from lab_i18n import _
 from tui_lab.widgets.steps.base import StepBody
 
 
@@ -17,7 +18,8 @@ class GraphBody(StepBody):
             graph = Graph.from_dict(self.values[self.step.graph])
             yield GraphView(graph, self.step.show, position=-1 if self.passed else 0)
         except (KeyError, TypeError, ValueError) as error:
-            yield Static(f"This step's graph {self.step.graph!r} could not be drawn ({error}).", classes="hint")
+            yield Static(_("This step's graph {name} could not be drawn ({error}).").format(
+                name=repr(self.step.graph), error=error), classes="hint")
         yield Static("", classes="feedback")
 
     def focus_first(self) -> None:
@@ -30,5 +32,5 @@ class GraphBody(StepBody):
     def on_graph_view_end_reached(self, message) -> None:
         if not self.passed and not self.has_class("-walked"):
             self.add_class("-walked")
-            self.say("✓ You walked the whole pass. ← goes back through it; F8 is the next step.", ok=True)
+            self.say(_("✓ You walked the whole pass. ← goes back through it; F8 is the next step."), ok=True)
             self.solved()

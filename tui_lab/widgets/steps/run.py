@@ -21,10 +21,12 @@ from textual.widgets import Button, DataTable, Input, Select, Static
 
 from engines.core import registry
 from engines.core.params import Param, ParamError
+from lab_i18n import N_, _
 from tui_lab import artifact_views
 from tui_lab.advisor import Advice, advise
 from tui_lab.messages import RunCommand, RunRequested, StopRequested
 from tui_lab.run_session import RunSession, RunState
+from tui_lab.widgets.button_row import ButtonRow
 from tui_lab.widgets.run_form import RunForm
 from tui_lab.widgets.steps.base import SessionBody
 
@@ -36,14 +38,14 @@ SLOW_MOTION_S = 0.5  # seconds per step in slow motion
 
 class RunBody(SessionBody):
     BINDINGS = [  # Tab stays in the step: the form, then the buttons, then the form again
-        Binding("tab", "cycle_focus(1)", "next setting", show=False),
-        Binding("shift+tab", "cycle_focus(-1)", "previous setting", show=False),
+        Binding("tab", "cycle_focus(1)", N_("next setting"), show=False),
+        Binding("shift+tab", "cycle_focus(-1)", N_("previous setting"), show=False),
     ]
     DEFAULT_CSS = """
-    RunBody .buttons { height: auto; margin: 1 0 0 0; }
+    RunBody .buttons { margin: 1 0 0 0; }
+    RunBody .controls { margin: 0; }
     RunBody DataTable { height: auto; max-height: 16; margin: 1 0 0 0; }
     RunBody .notes { height: auto; margin: 1 0 0 0; color: $text; }
-    RunBody .controls { height: auto; }
     RunBody .advice-row { height: auto; }
     RunBody .advice { width: 1fr; color: $text-warning; padding: 1 1 0 0; }
     RunBody #apply-advice { display: none; }
@@ -73,29 +75,29 @@ class RunBody(SessionBody):
     def compose(self) -> ComposeResult:
         self.form = RunForm(self.app.run_settings(self.step))
         yield self.form
-        with Horizontal(classes="buttons"):
-            yield Button("Start ▶ F5" if self.step.manual else "Run ▶ F5", id="run", variant="success")
+        with ButtonRow(classes="buttons"):
+            yield Button(_("Start ▶ F5") if self.step.manual else _("Run ▶ F5"), id="run", variant="success")
             if self.step.manual:  # one iteration per press of Enter on this button
-                next_step = Button("Next step ⏎", id="next-iteration", variant="primary", disabled=True)
+                next_step = Button(_("Next step ⏎"), id="next-iteration", variant="primary", disabled=True)
                 next_step.active_effect_duration = 0  # count every press, however fast
                 yield next_step
-                yield Button("To the end", id="resume", disabled=True)
-            yield Button("Stop ■ F6", id="stop", variant="error", disabled=True)
+                yield Button(_("To the end"), id="resume", disabled=True)
+            yield Button(_("Stop ■ F6"), id="stop", variant="error", disabled=True)
         if self.step.controls:  # live controls: the engine applies them at its next step
-            with Horizontal(classes="buttons controls"):
-                yield Button("Pause", id="pause", disabled=True)
-                yield Button("Apply lr now", id="set-lr", disabled=True, tooltip="send the lr field to the run")
-                yield Button("+1 epoch", id="one-more-epoch", disabled=True)
-                yield Button("Slow motion", id="slow", disabled=True)
+            with ButtonRow(classes="buttons controls"):
+                yield Button(_("Pause"), id="pause", disabled=True)
+                yield Button(_("Apply lr now"), id="set-lr", disabled=True, tooltip=_("send the lr field to the run"))
+                yield Button(_("+1 epoch"), id="one-more-epoch", disabled=True)
+                yield Button(_("Slow motion"), id="slow", disabled=True)
             with Horizontal(classes="advice-row"):
                 yield Static("", classes="advice")
-                yield Button("Apply (a)", id="apply-advice", disabled=True)
+                yield Button(_("Apply (a)"), id="apply-advice", disabled=True)
         yield Static("", classes="feedback")
         yield Static("", classes="notes")
         if self.step.table:
             yield DataTable(id="rows", zebra_stripes=True, cursor_type="row")
         if self.step.compare:  # one row per finished run: what was changed, what it gave
-            yield Static("Runs so far (the parameters changed from this step's defaults):", classes="notes")
+            yield Static(_("Runs so far (the parameters changed from this step's defaults):"), classes="notes")
             yield DataTable(id="runs", zebra_stripes=True, cursor_type="row")
         for kind in self.step.artifacts:
             yield Static("", id=f"artifact-{kind}", classes="artifact")
@@ -105,7 +107,7 @@ class RunBody(SessionBody):
             self.query_one("#rows", DataTable).add_columns("k", *self.step.table)
         if self.step.compare:
             runs = self.query_one("#runs", DataTable)
-            runs.add_columns("#", "changed", *self.step.compare)
+            runs.add_columns("#", _("changed"), *self.step.compare)
             for result in self.saved.get("history", []):
                 self._add_run(result)
         if self.session is not None:
@@ -158,10 +160,10 @@ class RunBody(SessionBody):
     def pause_or_resume(self) -> None:
         self.paused = not self.paused
         self.post_message(RunCommand({"cmd": "pause" if self.paused else "resume"}))
-        self.say("Paused: Resume continues, Stop ends the run." if self.paused else "Resumed.", ok=None)
+        self.say(_("Paused: Resume continues, Stop ends the run.") if self.paused else _("Resumed."), ok=None)
 
     def watch_paused(self, paused: bool) -> None:
-        self.query_one("#pause", Button).label = "Resume" if paused else "Pause"
+        self.query_one("#pause", Button).label = _("Resume") if paused else _("Pause")
 
     @on(Button.Pressed, "#set-lr")
     def apply_lr(self) -> None:
@@ -183,10 +185,11 @@ class RunBody(SessionBody):
         self.post_message(RunCommand({"cmd": "slow", "step_seconds": SLOW_MOTION_S if self.slow_motion else pace}))
 
     def watch_slow_motion(self, slow: bool) -> None:
-        self.query_one("#slow", Button).label = "Normal speed" if slow else "Slow motion"
+        self.query_one("#slow", Button).label = _("Normal speed") if slow else _("Slow motion")
 
     def watch_advice(self, advice: Advice | None) -> None:
-        text = "" if advice is None else f"Hint: {advice.text} — press a (or F9) to {advice.action}."
+        text = "" if advice is None else _("Hint: {advice} — press a (or F9) to {action}.").format(
+            advice=advice.text, action=advice.action)
         self.query_one(".advice", Static).update(text)
         button = self.query_one("#apply-advice", Button)
         button.disabled = advice is None
@@ -200,10 +203,10 @@ class RunBody(SessionBody):
             return False
         if advice.command and self.session is not None and self.session.active:
             self.post_message(RunCommand(advice.command))
-            self.say(f"Applied to the running run: {advice.action}.", ok=None)
+            self.say(_("Applied to the running run: {action}.").format(action=advice.action), ok=None)
         else:
             self._set(advice.params)
-            self.say(f"Applied: {advice.action}. Press F5 to run again.", ok=None)
+            self.say(_("Applied: {action}. Press F5 to run again.").format(action=advice.action), ok=None)
         self.advice = None
         return True
 
@@ -224,9 +227,9 @@ class RunBody(SessionBody):
     def new_seed(self) -> str | None:
         """Run again from a new random start; or why not (a sentence)."""
         if "seed" not in self.form.params:
-            return "This run has no seed: it is the same every time."
+            return _("This run has no seed: it is the same every time.")
         if self.session is not None and self.session.active:
-            return "A run is going: F6 stops it, then n starts one from a new seed."
+            return _("A run is going: F6 stops it, then n starts one from a new seed.")
         import random
 
         self.form.set_value("seed", random.randrange(2**31 - 1))
@@ -288,19 +291,21 @@ class RunBody(SessionBody):
         if self.step.manual and session.active and self.query_one("#run", Button).has_focus:
             self.query_one("#next-iteration", Button).focus()
         if state in (RunState.STARTING, RunState.RUNNING):
-            seed = "" if session.seed is None else \
-                f" Seed {session.seed}: F5 repeats this start, n (Ctrl+N) draws a new one."
-            self.say(
-                "Press Enter for each next step (To the end runs the rest)." if self.step.manual
-                else "Running… progress is in the status bar and the PLOTS panel. F6 stops." + seed,
-                ok=None,
-            )
+            if self.step.manual:
+                self.say(_("Press Enter for each next step (To the end runs the rest)."), ok=None)
+            elif session.seed is None:
+                self.say(_("Running… progress is in the status bar and the PLOTS panel. F6 stops."), ok=None)
+            else:
+                self.say(_("Running… progress is in the status bar and the PLOTS panel. F6 stops. "
+                           "Seed {seed}: F5 repeats this start, n (Ctrl+N) draws a new one.").format(seed=session.seed),
+                         ok=None)
         elif state == RunState.COMPLETED:
             self.say(session.message, ok=True)
         else:
             text = session.message + (f"\n{session.hint}" if session.hint else "")
             if self.alternative is not None:
-                text += f"\nPress {self.alternative['key']} (or F9) to {self.alternative['label']}."
+                text += "\n" + _("Press {key} (or F9) to {action}.").format(key=self.alternative["key"],
+                                                                             action=self.alternative["label"])
             self.say(text, ok=False if state in (RunState.FAILED, RunState.DIVERGED) else None)
 
     def _add_run(self, result: dict[str, Any]) -> None:
@@ -310,7 +315,7 @@ class RunBody(SessionBody):
         changed = [f"{p.name}={params[p.name]}" for p in self.spec.params
                    if p.name in params and params[p.name] != self.step.params.get(p.name, p.default)]
         figures = [result.get(name) for name in self.step.compare]
-        runs.add_row(str(runs.row_count + 1), ", ".join(changed) or "(defaults)",
+        runs.add_row(str(runs.row_count + 1), ", ".join(changed) or _("(defaults)"),
                      *(f"{v:.2%}" if name.endswith("accuracy") and isinstance(v, float) else _cell(v)
                        for name, v in zip(self.step.compare, figures)))
 

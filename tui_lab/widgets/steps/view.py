@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from lab_i18n import N_, _
 from lessons.sayings import say
 from tui_lab.progress import ANSWERED
 from tui_lab.run_session import RunSession
@@ -16,6 +17,10 @@ from tui_lab.widgets.steps.base import SessionBody, StepBody, fill_placeholders
 
 if TYPE_CHECKING:
     from lessons.model import Step
+
+# A step kind as its heading names it ("Step 2/11 · compute").
+KIND_NAMES = {"read": N_("read"), "compute": N_("compute"), "find-error": N_("find-error"), "run": N_("run"),
+              "graph": N_("graph"), "draw": N_("draw")}
 
 
 def body_class_of(kind: str) -> type[StepBody] | None:
@@ -55,7 +60,7 @@ class StepView(VerticalScroll, can_focus=True):
         self._lang = "en"
 
     def compose(self) -> ComposeResult:
-        yield Static("Open a lesson in the explorer (Enter), or press F1 for commands.", classes="heading")
+        yield Static(_("Open a lesson in the explorer (Enter), or press F1 for commands."), classes="heading")
 
     async def show_step(
         self, step: Step, total: int, values: dict[str, Any], saved: dict[str, Any], session: RunSession | None,
@@ -68,7 +73,8 @@ class StepView(VerticalScroll, can_focus=True):
         self.step, self._lang = step, lang
         await self.remove_children()
         state = saved.get("state", "new")
-        self._heading = f"Step {step.index}/{total} · {step.kind}"
+        kind = _(KIND_NAMES[step.kind]) if step.kind in KIND_NAMES else step.kind
+        self._heading = _("Step {index}/{total} · {kind}").format(index=step.index, total=total, kind=kind)
         widgets: list = [
             Static(Text(step.title), classes="heading -title"),
             Static(self._heading + self._answered(state), classes="heading -sub"),
@@ -87,7 +93,7 @@ class StepView(VerticalScroll, can_focus=True):
             after = Markdown(fill_placeholders(step.after, values), classes="after")
             after.set_class(state in ANSWERED or not step.solvable, "-shown")
             widgets.append(after)
-        prev_next = "F7 ◀ previous step" + (" · next step ▶ F8" if step.index < total else " · last step")
+        prev_next = _("F7 ◀ previous step · next step ▶ F8") if step.index < total else _("F7 ◀ previous step · last step")
         widgets.append(Static(prev_next, classes="nav"))
         await self.mount_all(widgets)
         self.scroll_home(animate=False)
@@ -101,7 +107,7 @@ class StepView(VerticalScroll, can_focus=True):
     def _answered(self, state: str) -> str:
         """What the heading adds once a step is answered."""
         if state == "solved":
-            return "  ✓ done"
+            return "  " + _("✓ done")
         return f"  {say('heading_revealed', self._lang)}" if state == "revealed" else ""
 
     def focus_first(self) -> None:
