@@ -373,6 +373,7 @@ def make_app(lesson_dirs: list[str] | tuple[str, ...] = (), device: str = "auto"
     host = EngineHost(device=device, warm_torch=warm_torch, threads=threads)
     app = LabApp(catalog, progress or ProgressStore(), host, data_dir=data_dir, prewarm=prewarm, refresh=refresh,
                  variant=variant)
+    host.runs = app.config.runs  # the class settings the lab read: launcher, Slurm, admission (before any worker)
     app.lesson_dirs, app.lang = tuple(lesson_dirs), lang
     return app
 

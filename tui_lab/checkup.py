@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import shutil
 import sys
 from importlib import metadata
@@ -13,12 +14,14 @@ from typing import IO
 from rich.cells import cell_len
 
 from engines.core.data_root import resolve_data_root
+from engines.core.class_settings import RunSettings
 from engines.core.dataset_status import dataset_statuses
 from engines.core.device import DeviceError, available, detect
 from lab_i18n import N_, _
 from lessons import Catalog
 from lessons.check import CheckCase, check_lesson
 from lessons.values import lesson_has_variants
+from tui_lab import launchers
 from tui_lab.contract import EXIT_FAILED, EXIT_OK, find_lesson
 from tui_lab.refresh import over_ssh
 from tui_lab.junit import write_junit
@@ -107,10 +110,44 @@ def doctor_report(catalog: Catalog, device: str, data_dir: str | None) -> list[t
                              f"size={size.columns}x{size.lines} tty={sys.stdout.isatty()}"))
     rows.append((_("colour"), _("off (NO_COLOR is set)") if os.environ.get("NO_COLOR") else _("on")))
     rows.append(("ssh", _("yes (animations off)") if over_ssh() else _("no")))
+    rows += launcher_rows()
     rows.append((_("lessons"), _("{loaded} loaded, {broken} with problems").format(
         loaded=len(catalog.lessons), broken=len(catalog.problems))))
     for problem in catalog.problems:
         rows.append((_("lesson problem"), str(problem)))
+    return rows
+
+
+def launcher_rows(runs: RunSettings | None = None) -> list[tuple[str, str]]:
+    """How runs start (the class settings' launcher) and, under Slurm, the partition's state."""
+    if runs is None:
+        from tui_lab.config import load_config
+
+        runs = load_config().runs
+    if runs.launcher != "slurm":
+        return [(_("launcher"), _("local (runs start on this computer)"))]
+    rows = [(_("launcher"), "slurm: srun " + shlex.join(launchers.srun_arguments(runs.slurm)))]
+    missing = [name for name in ("srun", "sinfo", "squeue", "scancel") if shutil.which(name) is None]
+    if missing:
+        rows.append((_("partition"), _("Slurm's commands {names} are not on this computer's PATH, so runs cannot "
+                                       "start through Slurm.").format(names=", ".join(missing))))
+        return rows
+    state = launchers.partition_state(runs.slurm.partition)
+    if state is None:
+        rows.append((_("partition"), _("sinfo did not answer, so Slurm's controller may be down; run sinfo to see "
+                                       "why.")))
+    elif not state:
+        rows.append((_("partition"), _("Slurm has no partition {name}; sinfo lists the ones there are.").format(
+            name=runs.slurm.partition)))
+    for row in state or []:
+        name = row["partition"].rstrip("*") + (_(" (default)") if row["partition"].endswith("*") else "")
+        allocated, idle, _other, total = (row["cpus"].split("/") + ["?"] * 4)[:4]
+        gpus = row["gres"] if row["gres"] not in ("(null)", "") else _("none")
+        used = row["gres_used"] if row["gres_used"] not in ("(null)", "") else ""
+        line = (_("{nodes} node {state}; CPUs {idle} idle of {total}; GPUs {gpus}") if row["nodes"] == "1" else
+                _("{nodes} nodes {state}; CPUs {idle} idle of {total}; GPUs {gpus}")).format(
+            nodes=row["nodes"], state=row["state"], idle=idle, total=total, gpus=gpus)
+        rows.append((_("partition"), f"{name}: {line}" + (f" ({used})" if used else "")))
     return rows
 
 

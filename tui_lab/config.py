@@ -7,7 +7,11 @@ teacher shares with a whole class):
     variant = 0                 # everyone gets this set of numbers (0: the articles', for a lecture)
     share_dir = "/srv/class"    # progress is copied there after every change, for the teacher
 
-Environment variables win over the file: ``TUI_LAB_HIDE_SOLUTIONS=1``, ``TUI_LAB_VARIANT=17``.
+    [runs]                      # how a class's runs share the machines (engines.core.class_settings)
+    per_device = 2
+
+Environment variables win over the file: ``TUI_LAB_HIDE_SOLUTIONS=1``, ``TUI_LAB_VARIANT=17``,
+``TUI_LAB_RUNS_PER_DEVICE=2``.
 A broken file or setting is reported once and ignored — it never stops the lab. A file
 that is not valid TOML is named with the line to fix, and left exactly as it is (never
 renamed or rewritten): it is written by a person, and may be one a whole class shares.
@@ -18,15 +22,17 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from engines.core.class_settings import RunSettings, parse_run_settings
 from tui_lab.progress import ProgressStore, lab_home
 from lab_i18n import _
 
 YES_WORDS = ("1", "true", "yes", "on")  # what an environment variable says to mean true
 ENV_VARIANT = "TUI_LAB_VARIANT"
+ENV_PER_DEVICE = "TUI_LAB_RUNS_PER_DEVICE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,7 @@ class Config:
     hide_solutions: bool = False
     variant: int | None = None  # a set of numbers fixed for this lab; None: the learner's own
     share_dir: Path | None = None  # the class folder progress is shared into
+    runs: RunSettings = field(default_factory=RunSettings)  # how runs share the machines (the [runs] table)
     problems: tuple[str, ...] = ()  # what was ignored and why, one sentence each
 
 
@@ -76,8 +83,24 @@ def load_config() -> Config:
                 variant = parse_variant(value)
             except ValueError as error:
                 problems.append(ignored.format(path=path, name=ENV_VARIANT, reason=error))
+    runs = _runs(data.get("runs"), path, problems)
     return Config(hide_solutions=hide, variant=variant, share_dir=_share_dir(data.get("share_dir"), path, problems),
-                  problems=tuple(problems))
+                  runs=runs, problems=tuple(problems))
+
+
+def _runs(table: Any, path: Path, problems: list[str]) -> RunSettings:
+    """The ``[runs]`` table, then ``TUI_LAB_RUNS_PER_DEVICE`` (which wins); its problems join the others."""
+    runs = parse_run_settings(table, str(path), base=path.parent)
+    value = os.environ.get(ENV_PER_DEVICE)
+    if value is not None:
+        if value.strip().isascii() and value.strip().isdigit() and int(value) >= 1:
+            runs = replace(runs, per_device=int(value))
+        else:
+            runs = replace(runs, problems=runs.problems + (_("{name} was ignored: {reason}.").format(
+                name=ENV_PER_DEVICE, reason=_("it must be a whole number of runs, 1 or more, not {given}").format(
+                    given=repr(value))),))
+    problems.extend(runs.problems)
+    return runs
 
 
 def _toml_problem(error: tomllib.TOMLDecodeError, text: str, path: Path) -> str:

@@ -17,15 +17,16 @@ from typing import IO, Any, Callable
 
 from engines.core import registry
 from engines.core.data_root import resolve_data_root
-from engines.core.device import DeviceError, configure_torch, cpu_device, detect, parse_device
+from engines.core.device import DeviceError, cpu_device, detect, parse_device
 from engines.core.events import Event, Failed, Finished
 from engines.core.params import ParamError, current_names
 from engines.core.recording import Recorder, RecordingError, locate, read_recording, replay_events
-from engines.core.runtime import Control, EngineSpec, run_validated
+from engines.core.runtime import Control, EngineSpec, device_key, in_turn, run_validated
 from lessons import Catalog, Lesson, Step
 from tui_lab import __version__
 from tui_lab.contract import (EXIT_DIVERGED, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, find_lesson,
                               kind_name)
+from tui_lab import slurm_run
 from tui_lab.run_output import CsvTable, JsonView, TerminalView, lesson_graphs
 from lab_i18n import _, sentences
 
@@ -70,6 +71,9 @@ def cmd_run(
     graph: bool = False,
 ) -> int:
     lesson = find_lesson(catalog, lesson_id)
+    if slurm_run.relays(runs := _class_runs()):  # through srun: the same command, inside the job
+        return slurm_run.cmd_run(runs, lesson, step_number, overrides, device, data_dir, as_json, out, record=record,
+                                 nproc=nproc, csv_path=csv_path, graph=graph)
     step = run_step(lesson, step_number)
     spec = registry.engine(step.engine)
     root = resolve_data_root(data_dir)[0]
@@ -82,8 +86,6 @@ def cmd_run(
     except DeviceError as error:
         raise UsageError(str(error)) from None
     processes = _processes(nproc, step.engine, choice)
-    if spec.needs_torch:
-        configure_torch(info)
     recorder = _recorder(record, lesson, step, config, info.label)
     table = CsvTable(Path(csv_path)) if csv_path else None
     ctl = Control(device=info, data_dir=str(root))
@@ -97,9 +99,10 @@ def cmd_run(
         if processes > 1:  # the same engine under torchrun; rank 0's events come back here
             from engines.training import distributed
 
-            events = distributed.launch(step.engine, config, processes, choice, str(root), ctl)
-        else:
-            events = run_validated(spec, config, ctl)
+            events = in_turn(runs, device_key(info), ctl,
+                             lambda: distributed.launch(step.engine, config, processes, choice, str(root), ctl))
+        else:  # waits for its turn when the class limits runs at once, then sets the device up
+            events = run_validated(spec, config, ctl, runs=runs)
         for event in events:
             if recorder is not None:
                 recorder.write(event)  # before showing it: a killed run keeps what it showed
@@ -117,6 +120,16 @@ def cmd_run(
         if table is not None:
             table.write()  # also after Ctrl+C: the rows so far
     return _exit_status(final)
+
+
+def _class_runs():
+    """The class settings (``[runs]`` of the settings file); their problems on stderr."""
+    from tui_lab.config import load_config
+
+    runs = load_config().runs
+    for problem in runs.problems:
+        print("tui-lab: " + _("warning: {problem}").format(problem=problem), file=sys.stderr)
+    return runs
 
 
 def renamed(spec: EngineSpec, overrides: dict[str, str]) -> dict[str, str]:

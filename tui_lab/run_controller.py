@@ -292,8 +292,8 @@ class RunController:
             return
         failed = session.state in (RunState.FAILED, RunState.DIVERGED)
         note = self._last_run_note(session)
-        status.set_state((f"{note} · " if note else "") + session.state_text(),
-                         "running" if session.active else "failed" if failed else "")
+        kind = "waiting" if session.waiting_text() else "running" if session.active else "failed" if failed else ""
+        status.set_state((f"{note} · " if note else "") + session.state_text(), kind)
         status.set_speed(session.speed_text())
 
     async def _show_plots_for(self, step: Step, session: RunSession, switch_tab: bool = True) -> None:

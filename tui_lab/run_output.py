@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable
 
-from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Started, to_json
+from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, Queued, Started, to_json
 from lab_i18n import N_, _
-from tui_lab.artifact_notes import NOTES
+from tui_lab.artifact_notes import NOTES, waiting_text
 from tui_lab.plot_axes import data_number
 from tui_lab.progress import atomic_write_text
 
@@ -67,6 +67,9 @@ class TerminalView:
     def show(self, event: Event) -> None:
         if isinstance(event, Artifact):
             self._artifact(event)
+            return
+        if isinstance(event, Queued):  # one line each time its place in line changes
+            self.console.print(waiting_text(event), markup=False)
             return
         if isinstance(event, Started):
             self._end_download()

@@ -13,8 +13,8 @@ from enum import StrEnum
 from typing import Any
 
 from lessons.model import PlotSpec
-from tui_lab.artifact_notes import NOTES
-from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Started
+from tui_lab.artifact_notes import NOTES, placement_state, waiting_text
+from engines.core.events import Artifact, Evaluated, Event, Failed, Finished, Progress, ProgressBatch, Queued, Started
 from lab_i18n import N_, _
 
 Points = tuple[str, str, list[float], list[float]]  # (plot title, series, xs, ys)
@@ -61,6 +61,8 @@ class RunSession:
     message: str = ""
     hint: str = ""
     alternative: dict[str, Any] | None = None  # a failed run's offer of one that works now (``Failed.alternative``)
+    reason: str = ""  # a failed run's reason for programs (``Failed.reason``: "out_of_memory", …)
+    queued: Queued | None = None  # its place in line while it waits for its turn (None once it starts)
     summary: dict[str, Any] = field(default_factory=dict)  # the Finished event's figures
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     evaluations: list[dict[str, Any]] = field(default_factory=list)
@@ -91,10 +93,20 @@ class RunSession:
         """The learner paused or resumed the run; the rate is measured afresh from here."""
         self.paused, self._rate_mark = paused, None
 
+    def waiting_text(self) -> str:
+        """"waiting for a GPU (cuda:0): 3rd in line" while the run waits for its turn, else ""."""
+        return waiting_text(self.queued) if self.queued is not None and self.state == RunState.STARTING else ""
+
     def state_text(self) -> str:
-        """The run's state for the status bar: ``paused``, ``running``, ``completed · seed 7``, …"""
+        """The run's state for the status bar: ``paused``, ``running``, ``completed · seed 7``, a place
+        in line, the node a run landed on, …"""
+        if self.waiting_text():
+            return self.waiting_text()
         if self.active and self.paused:
             return _("paused")
+        placement = self.latest.get("placement")
+        if self.state == RunState.RUNNING and isinstance(placement, dict):
+            return placement_state(placement)
         state = _(STATE_WORDS[self.state])
         return state if self.seed is None else _("{state} · seed {seed}").format(state=state, seed=self.seed)
 
@@ -111,7 +123,11 @@ class RunSession:
         return points
 
     def _apply(self, event: Event | ProgressBatch) -> list[Points]:
+        if isinstance(event, Queued):
+            self.queued = event
+            return []
         if isinstance(event, Started):
+            self.queued = None
             self.state, self.device, self.total_steps = RunState.RUNNING, event.device, event.total_steps
             if event.seed is not None:
                 self.seed = event.seed
@@ -149,7 +165,7 @@ class RunSession:
             return []
         if isinstance(event, Failed):
             self.state, self.message, self.hint = RunState.FAILED, event.message, event.hint
-            self.alternative = event.alternative
+            self.alternative, self.reason = event.alternative, event.reason
         return []
 
     def _mark_lr(self, answer: Any) -> None:

@@ -3,6 +3,11 @@
 ``parse_device`` checks the spelling without importing torch (the CLI and the UI call it
 before anything starts); ``detect`` imports torch only when the answer depends on it,
 honours ``CUDA_VISIBLE_DEVICES`` (torch applies it) and explains a bad choice.
+
+Finding a GPU never initialises CUDA: a worker waiting for the student (or for its turn)
+holds no GPU context, which costs hundreds of MiB of the GPU's memory per process. Only
+counting (``torch.cuda.device_count``) and NVML are used; the name and memory come from
+NVML where the driver offers it, and CUDA starts when a run starts (``configure_torch``).
 """
 
 from __future__ import annotations
@@ -107,16 +112,37 @@ def _mps_available(torch: Any) -> bool:
 
 
 def _cuda_info(torch: Any, index: int, threads: int | None) -> DeviceInfo:
-    props = torch.cuda.get_device_properties(index)
-    memory = props.total_memory / 1024**3
+    name, memory = _nvml_details(torch, index)
     return DeviceInfo(
         name=f"cuda:{index}",
         kind="cuda",
-        label=f"cuda:{index} {props.name}",
+        label=f"cuda:{index} {name}" if name else f"cuda:{index}",
         threads=threads or cpu_cores(),
-        memory_gb=round(memory, 1),
-        capability=f"{props.major}.{props.minor}",
+        memory_gb=round(memory / 1024**3, 1) if memory else None,
     )
+
+
+def _nvml_details(torch: Any, index: int) -> tuple[str | None, int | None]:
+    """The GPU's name and memory in bytes from the driver's NVML, without a CUDA context;
+    (None, None) where NVML is missing or the visible GPUs are named by UUID."""
+    import ctypes
+
+    class Memory(ctypes.Structure):
+        _fields_ = [("total", ctypes.c_ulonglong), ("free", ctypes.c_ulonglong), ("used", ctypes.c_ulonglong)]
+
+    try:
+        visible = torch.cuda._parse_visible_devices()
+        if not isinstance(visible[index], int):
+            return None, None
+        nvml = ctypes.CDLL("libnvidia-ml.so.1")
+        handle, name, memory = ctypes.c_void_p(), ctypes.create_string_buffer(96), Memory()
+        if nvml.nvmlInit_v2() or nvml.nvmlDeviceGetHandleByIndex_v2(visible[index], ctypes.byref(handle)):
+            return None, None
+        named = not nvml.nvmlDeviceGetName(handle, name, ctypes.c_uint(len(name)))
+        sized = not nvml.nvmlDeviceGetMemoryInfo(handle, ctypes.byref(memory))
+        return (name.value.decode() if named else None), (memory.total if sized else None)
+    except (OSError, AttributeError, IndexError, UnicodeDecodeError):
+        return None, None
 
 
 def available(include_gpus: bool = True) -> list[DeviceInfo]:
@@ -133,14 +159,17 @@ def available(include_gpus: bool = True) -> list[DeviceInfo]:
     return found
 
 
-def configure_torch(device: DeviceInfo) -> None:
-    """Per-process torch settings for a device, applied once before any work."""
+def configure_torch(device: DeviceInfo, memory_share: float | None = None) -> None:
+    """Per-process torch settings for a device, applied once before any work; on a GPU,
+    ``memory_share`` caps what this process may allocate (the class's ``runs.memory_share``)."""
     import torch
 
     if device.kind == "cpu":
         torch.set_num_threads(max(1, device.threads))
     elif device.kind == "cuda":
         torch.cuda.set_device(device.name)
+        if memory_share is not None:
+            torch.cuda.set_per_process_memory_fraction(memory_share, torch.device(device.name).index or 0)
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
         torch.backends.cudnn.benchmark = True

@@ -31,6 +31,17 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Queued(Event):
+    """The run waits for its turn: on this machine (``position``: 1 = next) or in Slurm."""
+
+    type: ClassVar[str] = "queued"
+    position: int | None  # place in line on this machine; None under Slurm
+    device: str  # "cuda:0", "cpu", or "slurm:<partition>"
+    job_id: str | None = None  # Slurm's job id, when Slurm holds the run
+    reason: str | None = None  # Slurm's reason for the wait (Resources, Priority, …)
+
+
+@dataclass(frozen=True)
 class Started(Event):
     type: ClassVar[str] = "started"
     device: str
@@ -82,6 +93,9 @@ class Failed(Event):
     message: str
     hint: str = ""
     alternative: dict[str, Any] | None = None
+    # Why, for programs reading the events: "out_of_memory", "time_limit", "node_failure",
+    # "cancelled"; empty when no reason is named.
+    reason: str = ""
 
 
 ALTERNATIVE_KEY = "d"  # the lab reruns a failed step with the alternative's params on this key
@@ -94,7 +108,7 @@ def alternative_run(label: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.type: cls for cls in (Started, Progress, Evaluated, Artifact, Finished, Failed)
+    cls.type: cls for cls in (Queued, Started, Progress, Evaluated, Artifact, Finished, Failed)
 }
 FINISH_REASONS = ("completed", "stopped", "diverged")
 # Dict fields whose items are written at the top level of the JSON object.

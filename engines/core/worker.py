@@ -1,14 +1,17 @@
 """The engine process the UI starts: ``python -m engines.core.worker``.
 
 Protocol (one JSON object per line):
-  stdout ← ``{"type": "ready", "device": {...}}`` once set up (or ``"error"``), then the
+  stdout ← ``{"type": "ready", "device": {...}, "node": HOST}`` once set up (or ``"error"``), then the
            run's events in the same flat form as ``tui-lab run --json``, except that
            consecutive progress events travel in columns (``"progress_batch"``);
-  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false, "nproc": 1, "lang": "zh"}``
-           (``lang``: the language of its sentences, the lab's when the job is given), then
+  stdin  → first the job ``{"engine": NAME, "params": {...}, "paused": false, "nproc": 1, "lang": "zh",
+           "runs": {...}}`` (``lang``: the language of its sentences, the lab's when the job is
+           given; ``runs``: the class settings, ``RunSettings.to_json``: the run waits for its
+           turn on its device, sending ``queued`` events, and its GPU memory share), then
            live commands ``{"cmd": "stop" | "pause" | "resume" | "step" | ...}`` ("step"
            lets one step through while paused). End of stdin means the UI is
-           gone: the run stops cleanly, keeping what it has written.
+           gone: the run stops cleanly, keeping what it has written. SIGTERM (what Slurm sends at a
+time limit) is a stop too.
 
 It may be started ahead of time (``--warm`` imports torch while the student reads) and
 then waits for its job. Anything printed by libraries goes to stderr, never into the
@@ -20,15 +23,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import socket
 import sys
 import threading
 import time
 from typing import IO, Any
 
 from engines.core import registry
-from engines.core.device import DeviceError, DeviceInfo, available, configure_torch, detect, parse_device
+from engines.core.class_settings import RunSettings
+from engines.core.device import DeviceError, DeviceInfo, available, detect, parse_device
 from engines.core.events import Event, Failed, Progress, ProgressBatch, to_json
-from engines.core.runtime import Control, run_engine
+from engines.core.runtime import Control, device_key, in_turn, run_engine
 from lab_i18n import _, language, set_language
 
 
@@ -115,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     out = _private_stdout()
 
     device: DeviceInfo | None = None
-    ready: dict[str, Any] = {"type": "ready", "pid": os.getpid()}
+    ready: dict[str, Any] = {"type": "ready", "pid": os.getpid(), "node": socket.gethostname()}
     try:
         device = detect(args.device, args.threads)
         ready["device"] = device.to_dict()
@@ -138,6 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ctl = Control(device=device, data_dir=job.get("data_dir"), paused=bool(job.get("paused")))
     threading.Thread(target=_read_commands, args=(sys.stdin, ctl), daemon=True).start()
+    # a stop from another thread: the handler may interrupt this thread inside the control's locks
+    signal.signal(signal.SIGTERM, lambda signum, frame: threading.Thread(target=ctl.stop).start())
+    runs = RunSettings.from_json(job.get("runs"))
+    if ctl.paused:  # a run driven key by key (by hand) computes next to nothing and would hold a place for minutes
+        runs = RunSettings(memory_share=runs.memory_share)
     try:
         spec = registry.engine(job["engine"])
     except registry.UnknownName as error:
@@ -153,12 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         except distributed.LaunchError as error:
             sender.send(Failed(str(error).replace("--nproc", "processes"), ""))
             return 0
-        events = distributed.launch(job["engine"], job.get("params", {}), nproc, parse_device(args.device),
-                                    ctl.data_dir, ctl)
+        events = in_turn(runs, device_key(device), ctl, lambda: distributed.launch(
+            job["engine"], job.get("params", {}), nproc, parse_device(args.device), ctl.data_dir, ctl))
     else:
-        if spec.needs_torch:
-            configure_torch(device)
-        events = run_engine(spec, job.get("params", {}), ctl, log_traceback=True)
+        events = run_engine(spec, job.get("params", {}), ctl, log_traceback=True, runs=runs)
     for event in events:
         sender.send(event)
     return 0

@@ -134,6 +134,7 @@ def _train_quickly(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 INFER = EngineSpec(
     name="mnist.infer",
     title="Draw a digit: the trained model's class probabilities",
+    takes_turn=False,  # the drawing pad answers strokes while its step is open: it never waits in line
     params=(
         Param("dataset", str, "mnist", N_("which images the model learnt"), choices=tuple(mnist_data.DATASETS)),
         Param("model", str, "mlp-128", N_("network (of checkpoint=train or untrained)"),

@@ -91,7 +91,8 @@ class StatusBar(Widget):
         return line
 
     def render(self) -> Text:
-        styles = {"state": {"running": "bold green", "failed": "bold red"}.get(self.state_kind, "bold")}
+        styles = {"state": {"running": "bold green", "waiting": "bold yellow", "failed": "bold red"}.get(self.state_kind,
+                                                                                                        "bold")}
         line = Text(no_wrap=True, overflow="ellipsis")
         for i, (role, text) in enumerate(self.fitted(self.content_size.width)):
             if i:

@@ -275,6 +275,10 @@ class RunBody(SessionBody):
                 self.query_one(f"#artifact-{kind}", Static).update(self._draw(kind, session))
         # progress figures live in the status bar; the feedback line changes with the state
         self.run_state = session.state
+        waiting = session.waiting_text()
+        if waiting:  # its place in line, as it changes; the run starts by itself when its turn comes
+            self.say(_("{waiting}. The run starts by itself when its turn comes; F6 cancels the wait.").format(
+                waiting=waiting[:1].upper() + waiting[1:]), ok=None)
 
     def watch_notes(self, notes: str) -> None:
         self.query_one(".notes", Static).update(notes)
