@@ -9,7 +9,7 @@ from textual.widgets import Button, DataTable
 
 from tui_lab.widgets.steps.run import RunBody
 
-from pilot import run_step
+from pilot import run_step, wait_until
 
 SMALL = [(80, 24), (60, 18)]
 # One step of each kind: read, compute, find-the-error, run (a manual one; one with live
@@ -123,6 +123,8 @@ RUN_SPEED = "step 375/2814 · 3.0k samples/s · ETA 0:54"
 async def test_at_80_columns_the_status_bar_keeps_the_run_whole(open_lab):
     async with open_lab("mnist:5", size=(80, 24)) as pilot:
         status = pilot.app.status
+        # the engine process names its device once it is up: let it, so it cannot overwrite ours
+        await wait_until(pilot, lambda: status.device.startswith("cpu"), what="the engine's device label")
         status.set_device(RUN_DEVICE)
         status.set_state(RUN_STATE, "running")
         status.set_speed(RUN_SPEED)

@@ -69,6 +69,7 @@ stop is taken (at the next progress event, by all processes together).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -77,7 +78,7 @@ from engines.cifar import models as cifar_models
 from engines.cifar.artifacts import Dataset, Model
 from engines.cifar.data import DataError
 from engines.cifar.params import PARAMS
-from engines.cifar.recipe import RECIPES, resolve
+from engines.cifar.recipe import recipe_of, resolve
 from engines.core import downloads
 from engines.core.artifacts import Resumed
 from engines.core.events import Artifact, Event, Failed, Started, alternative_run
@@ -113,7 +114,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     device = setup_device(ctl)
     world, rank = process_group()
     config = resolve(config, device.kind)
-    recipe = RECIPES[config["model"]]
+    recipe = recipe_of(config)
     save_to = checkpoint_path(config)
     resume_from = checkpoint_paths.resume_path(config, save_to, default_checkpoint(config["model"]))
     if save_to is not None and rank == 0:
@@ -126,6 +127,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
         torch.set_num_threads(config["threads"] or max(1, device.threads))
 
     root = ctl.data_root()
+    data_start = time.perf_counter()  # downloads excepted: what data_seconds counts starts here
     try:
         if config["dataset"] == "synthetic":
             arrays = cifar_data.synthetic(train=config["subset"] or cifar_data.TRAIN_SIZE, test=SYNTHETIC_TEST_SIZE)
@@ -137,6 +139,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
             if world > 1:
                 torch.distributed.barrier()  # the others wait for rank 0's download
                 folder = cifar_data.folder_of(root) if rank else folder
+            data_start = time.perf_counter()
             arrays = cifar_data.read(folder)
     except DataError as error:
         yield Failed(error.message, error.hint, alternative_run(_(STAND_IN), {"dataset": "synthetic"}))
@@ -154,16 +157,20 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                                                                       subset=config["subset"]))
     config["subset"] = subset
 
-    pretrained, notes = None, list(arrays.warnings)
+    pretrained, notes, pretrained_seconds = None, list(arrays.warnings), time.perf_counter()
     if config["model"] == "resnet-article":
         pretrained, note = yield from pretrained_weights(root, config["download"], ctl)
         if ctl.stop_requested:
             return  # stopped while downloading
         if note:
             notes.append(note)
-    data = DeviceData(arrays, device, subset, config["seed"], recipe.normalisation,
-                      torch.bfloat16 if config["bf16"] == "on" else torch.float32, config["channels_last"] == "on")
+    pretrained_seconds = time.perf_counter() - pretrained_seconds
+    dtype = torch.float16 if config["precision"] == "fp16-weights" else \
+        torch.bfloat16 if config["bf16"] == "on" else torch.float32
+    data = DeviceData(arrays, device, subset, config["seed"], recipe.normalisation, dtype,
+                      config["channels_last"] == "on")
     trainer = Trainer(config, recipe, data, device, arrays.classes, world, rank, pretrained)
+    trainer.seconds["data"] = time.perf_counter() - data_start - pretrained_seconds  # loading, statistics, whitening
     if resume_from is not None:
         trainer.restore(read_checkpoint(resume_from), resume_from)
 

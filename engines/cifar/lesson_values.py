@@ -57,6 +57,9 @@ def values(variant: int = 0) -> dict[str, Any]:
     out["anchor_hlb_cifar10_s"] = 6.3
     out["anchor_dawnbench_v100_s"] = 26.0
     out["target_accuracy"] = 0.94
+    muon = RECIPES["airbench94-muon"]
+    out["muon_batch_size"], out["muon_epochs"] = muon.batch_size, muon.epochs
+    out["muon_lr"], out["muon_momentum"], out["muon_ns_steps"] = muon.muon_lr, muon.muon_momentum, muon.ns_steps
     return out
 
 

@@ -31,12 +31,13 @@ WHITENING_IMAGES = 5000
 WHITENING_EPS = 5e-4
 
 
-def build(model: str, whitening: bool = True) -> nn.Module:
-    """A fresh network with torch's (or airbench's) initial weights from the current seed."""
+def build(model: str, whitening: bool = True, head_scale: float | None = None) -> nn.Module:
+    """A fresh network with torch's (or airbench's) initial weights from the current seed;
+    ``head_scale`` gives the fast net airbench94_muon's head (see ``fast_net``)."""
     if model == "small-cnn":
         return small_cnn()
     if model == "fast":
-        return fast_net(whitening)
+        return fast_net(whitening, head_scale)
     if model == "resnet-article":
         import torchvision
 
@@ -108,9 +109,11 @@ class Scale(nn.Module):
         return x * self.factor
 
 
-def fast_net(whitening: bool = True) -> nn.Sequential:
+def fast_net(whitening: bool = True, head_scale: float | None = None) -> nn.Sequential:
     """airbench94's network. With ``whitening`` the first convolution is frozen (set
-    later by ``init_whitening``); without, it is an ordinary convolution that learns."""
+    later by ``init_whitening``); without, it is an ordinary convolution that learns.
+    With ``head_scale`` the output is multiplied by it instead of 1/9 and the head's
+    weights start with standard deviation 1 (airbench94_muon: 1/256, ``CifarNet.reset``)."""
     whiten = nn.Conv2d(3, WHITEN_WIDTH, WHITEN_KERNEL, padding=0, bias=True)
     nn.init.zeros_(whiten.bias)
     whiten.weight.requires_grad = not whitening
@@ -119,9 +122,24 @@ def fast_net(whitening: bool = True) -> nn.Sequential:
     for i, cout in enumerate(FAST_WIDTHS, start=1):
         layers.append((f"block{i}", ConvGroup(cin, cout)))
         cin = cout
-    layers += [("pool", nn.MaxPool2d(3)), ("flatten", nn.Flatten()), ("fc", nn.Linear(cin, 10, bias=False)),
-               ("scale", Scale(FAST_OUTPUT_SCALE))]
+    head = nn.Linear(cin, 10, bias=False)
+    if head_scale is not None:
+        with torch.no_grad():
+            head.weight /= head.weight.std()
+    layers += [("pool", nn.MaxPool2d(3)), ("flatten", nn.Flatten()), ("fc", head),
+               ("scale", Scale(FAST_OUTPUT_SCALE if head_scale is None else head_scale))]
     return nn.Sequential(OrderedDict(layers))
+
+
+def to_fp16_weights(net: nn.Module) -> nn.Module:
+    """airbench's precision: every module in float16 but BatchNorm, which stays float32
+    (cuDNN normalises float16 activations with float32 statistics)."""
+    for module in net.modules():
+        if isinstance(module, nn.modules.batchnorm._BatchNorm):
+            module.float()
+        elif not list(module.children()):
+            module.half()
+    return net
 
 
 @torch.no_grad()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from engines.cifar import data as cifar_data
 from engines.cifar import models as cifar_models
+from engines.cifar.recipe import FAST_RECIPES, MODES, PRECISIONS
 from engines.core.params import Param
 from lab_i18n import N_
 
@@ -14,6 +15,14 @@ SWITCH_CHOICES = ("auto", "on", "off")
 PARAMS = (
     Param("model", str, "auto", N_("network and its recipe (auto: small-cnn on a CPU, fast on a GPU)"),
           choices=("auto", *cifar_models.MODEL_NAMES)),
+    Param("recipe", str, "auto", N_("the fast net's recipe: airbench94, or airbench94-muon (Muon on the "
+             "convolution filters, batch 2000, 8 epochs); auto: airbench94 for model=fast, the model's own otherwise"),
+          choices=("auto", *FAST_RECIPES)),
+    Param("precision", str, "bf16-autocast", N_("bf16-autocast (float32 weights, bfloat16 arithmetic where bf16 "
+             "is on) or fp16-weights (weights and activations in float16, as airbench; CUDA only)"),
+          choices=PRECISIONS),
+    Param("mode", str, "normal", N_("normal, or benchmark: no progress read-backs, no health, one evaluation at "
+             "the end, data prepared and the step compiled before the clock starts"), choices=MODES),
     Param("dataset", str, "cifar10", N_("the images: cifar10, or synthetic (a generated stand-in of the same shape, "
              "for checks and speed measurements without the dataset)"), choices=("cifar10", "synthetic"),
           aliases=("data",)),
@@ -37,8 +46,8 @@ PARAMS = (
     Param("bf16", str, "auto", N_("bfloat16 autocast"), choices=SWITCH_CHOICES),
     Param("channels_last", str, "auto", N_("NHWC memory layout for the convolutions"), choices=SWITCH_CHOICES),
     Param("compile", str, "auto", N_("torch.compile the model (warm-up left out of the timer)"), choices=SWITCH_CHOICES),
-    Param("schedule", str, "auto", N_("learning-rate schedule: onecycle (warm-up, then down) or constant"),
-          choices=("auto", "onecycle", "constant")),
+    Param("schedule", str, "auto", N_("learning-rate schedule: onecycle (warm-up, then down), linear (down to 0) "
+             "or constant"), choices=("auto", "onecycle", "linear", "constant")),
     Param("log_every", int, 10, N_("steps between loss read-backs and progress events"), minimum=1, maximum=100_000),
     Param("checkpoint", str, "auto", N_("checkpoint file: auto (in the lab's folder), off, or a path")),
     Param("resume", str, "none", N_("continue from a checkpoint: none, last (this run's checkpoint) or a path")),

@@ -45,7 +45,9 @@ from typing import Any, Iterator
 import torch
 
 from engines.cifar import nets as cifar_nets
+from engines.cifar import optimizers
 from engines.cifar.device_data import TRANSLATE_PIXELS, DeviceData
+from engines.cifar.optimizers import schedule_factor  # noqa: F401 - part of this module's interface
 from engines.cifar.recipe import TRICKS, Recipe, is_on
 from engines.core.artifacts import CommandAnswer, Health
 from engines.core.events import Artifact, Event
@@ -58,19 +60,6 @@ from lab_i18n import _
 CHECKPOINT_FORMAT = "tui-lab cifar10 checkpoint"
 CHECKPOINT_VERSION = 1
 LOOKAHEAD_EVERY = 5
-WHITEN_BIAS_EPOCHS = 3  # airbench trains the whitening layer's bias for 3 epochs, then freezes it
-WARMUP_SHARE, START_FACTOR, END_FACTOR = 0.23, 0.2, 0.07  # airbench's one-cycle: 0.2 → 1 → 0.07
-
-
-def schedule_factor(schedule: str, step: int, total: int) -> float:
-    """The learning rate at ``step`` as a share of the peak: linear warm-up over the
-    first 23 % of the run from 0.2, then linear decay to 0.07 (airbench), or 1."""
-    if schedule != "onecycle":
-        return 1.0
-    warmup = int(total * WARMUP_SHARE)
-    if step < warmup:
-        return START_FACTOR + (1 - START_FACTOR) * step / warmup
-    return 1 - (1 - END_FACTOR) * (step - warmup) / max(1, total - warmup)
 
 
 # --- the trainer -----------------------------------------------------------------------
@@ -85,18 +74,21 @@ class Trainer(base.Trainer):
         self.classes, self.world, self.rank = classes, world, rank
         self.is_main = rank == 0
         torch.manual_seed(config["seed"])  # the same initial weights on every device and process
-        net = cifar_nets.build(config["model"], whitening=is_on(config, "whitening"))
+        net = cifar_nets.build(config["model"], whitening=is_on(config, "whitening"), head_scale=recipe.head_scale)
         if pretrained is not None:  # everything but the 1000-class head, which the article replaces
             net.load_state_dict({k: v for k, v in pretrained.items() if not k.startswith("fc.")}, strict=False)
         self.initial_weights = {name: p.detach().clone() for name, p in net.named_parameters()
                                 if name.endswith("weight")}
         net.to(device.name)
+        self.fp16 = config.get("precision") == "fp16-weights"
+        if self.fp16:
+            cifar_nets.to_fp16_weights(net)
         if is_on(config, "channels_last"):
             net.to(memory_format=torch.channels_last)
         self.net = net
         self.probe = data.batch(data.train, torch.arange(min(PROBE_IMAGES, data.train_size), device=device.name),
-                                dtype=torch.float32)
-        self.seconds = {"whitening": 0.0, "train": 0.0, "last_eval": 0.0}
+                                dtype=torch.float16 if self.fp16 else torch.float32)
+        self.seconds = {"whitening": 0.0, "train": 0.0, "last_eval": 0.0, "data": 0.0, "compile": 0.0}
         if is_on(config, "whitening"):
             start = self._clock()
             count = min(cifar_nets.WHITENING_IMAGES, data.train_size)
@@ -119,7 +111,8 @@ class Trainer(base.Trainer):
         self.batch_size = config["batch_size"]
         self.schedule = config["schedule"]
         self.peak_lr = config["lr"]
-        self.optimizer, self.group_factors = self._optimizer()
+        self.optimizers = optimizers.build(net, recipe, config, device.kind)
+        self.optimizer = self.optimizers.sgd  # the loop reads the rate from its first group
         self.lookahead = cifar_nets.Lookahead(net) if is_on(config, "ema") else None
         self.autocast = torch.autocast(device.kind, dtype=torch.bfloat16) if is_on(config, "bf16") \
             else contextlib.nullcontext()
@@ -130,29 +123,6 @@ class Trainer(base.Trainer):
         self.agreed_stop = False
         self.health_every = max(HEALTH_EVERY_STEPS, self.steps_per_epoch() // 4)
         self._start_bookkeeping(self.peak_lr)
-
-    def _optimizer(self) -> tuple[Any, list[float]]:
-        """SGD with the recipe's momentum; BatchNorm shifts get ``bias_lr_scale`` × the rate;
-        weight decay is decoupled from the rate (the same decay per step whatever lr is)."""
-        recipe = self.recipe
-        trained = [p for p in self.net.parameters() if p.requires_grad]
-        norm_biases = [m.bias for m in self.net.modules()
-                       if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.bias is not None]
-        whiten_bias = [self.net.whiten.bias] if is_on(self.config, "whitening") else []
-        taken = {id(p) for p in norm_biases + whiten_bias}
-        others = [p for p in trained if id(p) not in taken]
-        decay = recipe.decay * self.batch_size / recipe.lr_batch  # per step at the peak, as airbench scales it
-        groups, factors = [], []
-        for params, factor in ((others, 1.0), (norm_biases, recipe.bias_lr_scale), (whiten_bias, 1.0)):
-            if params:
-                lr = self.peak_lr * factor
-                groups.append({"params": params, "lr": lr, "weight_decay": decay / lr if decay else 0.0})
-                factors.append(factor)
-        options = {"momentum": recipe.momentum, "nesterov": recipe.nesterov}
-        try:
-            return torch.optim.SGD(groups, fused=self.device.kind in ("cpu", "cuda"), **options), factors
-        except (RuntimeError, TypeError, ValueError):  # a torch without fused SGD here
-            return torch.optim.SGD(groups, **options), factors
 
     # -- schedule and bookkeeping
 
@@ -199,17 +169,15 @@ class Trainer(base.Trainer):
         x = data.batch(data.train, index, dy, dx, flips[index] if flips is not None else None)
         y = data.train_y.index_select(0, index)
         factor = schedule_factor(self.schedule, self.step, self.total_steps())
-        for group, group_factor in zip(self.optimizer.param_groups, self.group_factors):
-            group["lr"] = self.peak_lr * group_factor * factor
-        if is_on(self.config, "whitening") and self.epoch >= WHITEN_BIAS_EPOCHS:
-            self.optimizer.param_groups[-1]["lr"] = 0.0  # the whitening bias is frozen from here on
+        self.optimizers.set_rates(self.peak_lr, factor, optimizers.whiten_bias_factor(
+            self.schedule, factor, self.step, self.steps_per_epoch(), self.epoch))
         self.model.zero_grad(set_to_none=True)
         with self.autocast:
             output = self.model(x)
         loss = torch.nn.functional.cross_entropy(output.float(), y, label_smoothing=self.smoothing)
         loss.backward()
         self.step_lr = self.optimizer.param_groups[0]["lr"]  # the rate this step used, for its event
-        self.optimizer.step()
+        self.optimizers.step()
         self.step += 1
         if self.lookahead is not None:
             if self.step >= self.total_steps():
@@ -260,13 +228,18 @@ class Trainer(base.Trainer):
         self._ctl = ctl
         if self.compiled:
             yield from self._compile_warmup()
-        yield from super().train(ctl, save_to, lr_control)
+        if self.config.get("mode") == "benchmark":
+            from engines.cifar.benchmark import train_benchmark
+
+            yield from train_benchmark(self, ctl, save_to)
+        else:
+            yield from super().train(ctl, save_to, lr_control)
 
     def _compile_warmup(self) -> Iterator[Event]:
         """Compile on a few real steps and one evaluation, then put everything back, so the
         timed run starts from the same state as an uncompiled one."""
         start = time.perf_counter()
-        saved = (copy.deepcopy(self.net.state_dict()), copy.deepcopy(self.optimizer.state_dict()),
+        saved = (copy.deepcopy(self.net.state_dict()), copy.deepcopy(self.optimizers.state_dict()),
                  copy.deepcopy(self.lookahead.average) if self.lookahead else None, self.step, self.epoch)
         order = torch.arange(self.batch_size, device=self.device.name)
         try:
@@ -275,6 +248,7 @@ class Trainer(base.Trainer):
             for _repeat in range(2):
                 self._step(order)
             self.evaluate()
+            self._clock()
         except Exception as error:  # noqa: BLE001 - a machine without a compiler: run eagerly
             self.model = self.net if self.world == 1 else self.model._orig_mod  # type: ignore[attr-defined]
             self.eval_net = self.net
@@ -283,16 +257,17 @@ class Trainer(base.Trainer):
             yield Artifact("note", _("torch.compile is not usable here ({reason}), so this run trains without "
                                      "it.").format(reason=reason))
         self.net.load_state_dict(saved[0])
-        self.optimizer.load_state_dict(saved[1])
+        self.optimizers.load_state_dict(saved[1])
         if self.lookahead is not None:
             self.lookahead.average = saved[2]
         self.step, self.epoch, self.order, self.offset = saved[3], saved[4], None, 0
         self.running = EpochFigures(self.device.name)
         self.last_metrics = {}
+        self.seconds["compile"] = time.perf_counter() - start if self.compiled else 0.0
         if self.compiled:
             yield Artifact("note", _("torch.compile took {seconds} s before the first step; the timer leaves it "
                                      "out, as the published records do.").format(
-                seconds=f"{time.perf_counter() - start:.1f}"))
+                seconds=f"{self.seconds['compile']:.1f}"))
 
     # -- evaluation
 
@@ -359,10 +334,15 @@ class Trainer(base.Trainer):
         return {"step": self.step, "message": message, "loss": loss, "suggested_lr": lr / 10}
 
     def _summary_extras(self) -> dict[str, Any]:
-        timed = self.seconds["whitening"] + self.seconds["train"] + self.seconds["last_eval"]
+        # benchmark mode counts the whitening with the data (data_seconds), before the clock
+        whitening = 0.0 if self.config.get("mode") == "benchmark" else self.seconds["whitening"]
+        timed = whitening + self.seconds["train"] + self.seconds["last_eval"]
         out = {"model": self.config["model"], "processes": self.world,
                "train_seconds": round(self.seconds["train"], 4), "timed_seconds": round(timed, 4),
-               "tricks": {name: self.config[name] for name in TRICKS}}
+               "tricks": {name: self.config[name] for name in TRICKS},
+               "recipe": self.config.get("recipe"), "precision": self.config.get("precision"),
+               "mode": self.config.get("mode", "normal"), "data_seconds": round(self.seconds["data"], 4),
+               "compile_seconds": round(self.seconds["compile"], 4)}
         if "test_accuracy_no_tta" in self.last_metrics:
             out["test_accuracy_no_tta"] = self.last_metrics["test_accuracy_no_tta"]
         return out
@@ -373,10 +353,11 @@ class Trainer(base.Trainer):
         return {
             "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, "config": dict(self.config),
             "model": self.config["model"], "whitening": self.config["whitening"], "seed": self.config["seed"],
+            "recipe": self.config["recipe"], "precision": self.config["precision"],
             "train_size": self.data.train_size, "epochs": self.epochs, "schedule": self.schedule,
             "peak_lr": self.peak_lr, "epoch": self.epoch, "step": self.step, "offset": self.offset,
             "running": self.running.state(), "model_state": self.net.state_dict(),
-            "optimizer_state": self.optimizer.state_dict(),
+            "optimizer_state": self.optimizers.state_dict(),
             "lookahead": self.lookahead.average if self.lookahead is not None else None,
             "initial_weights": self.initial_weights,
             "normalisation": {"mean": self.data.mean, "std": self.data.std}, "classes": list(self.classes),
@@ -387,9 +368,12 @@ class Trainer(base.Trainer):
     def restore(self, state: dict[str, Any], path: Path) -> None:
         """Continue where ``state`` stopped: weights, optimizer, average, position in the epoch."""
         mid_epoch = state["offset"] > 0
-        checkpoints.check_continuable(state, self.config, ("model", "whitening"), self.epochs, mid_epoch, path)
+        state = {"recipe": state["config"].get("recipe", "airbench94" if state["model"] == "fast" else state["model"]),
+                 "precision": "bf16-autocast", **state}  # checkpoints from before recipes were named
+        checkpoints.check_continuable(state, self.config, ("model", "whitening", "recipe", "precision"), self.epochs,
+                                      mid_epoch, path)
         self.net.load_state_dict(state["model_state"])
-        self.optimizer.load_state_dict(state["optimizer_state"])
+        self.optimizers.load_state_dict(state["optimizer_state"])
         if self.lookahead is not None and state["lookahead"] is not None:
             self.lookahead.average = {k: v.to(self.device.name) for k, v in state["lookahead"].items()}
         self.initial_weights = state["initial_weights"]

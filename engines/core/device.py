@@ -50,6 +50,13 @@ def cpu_cores() -> int:
         return os.cpu_count() or 1
 
 
+def default_threads(keep_core_free: bool = False) -> int:
+    """CPU threads for a run that names none: every usable core when nothing else needs
+    one (a headless run, a benchmark), one fewer beside the lab's interface, so that its
+    event loop answers keys while a run trains (on a 2-core machine: one thread)."""
+    return max(1, cpu_cores() - (1 if keep_core_free else 0))
+
+
 def parse_device(text: str | None) -> str:
     """Normalise a --device value; refuse what no machine could have."""
     value = (text or "auto").strip().lower()
@@ -61,8 +68,8 @@ def parse_device(text: str | None) -> str:
     return value
 
 
-def cpu_device(threads: int | None = None) -> DeviceInfo:
-    n = threads or cpu_cores()
+def cpu_device(threads: int | None = None, keep_core_free: bool = False) -> DeviceInfo:
+    n = threads or default_threads(keep_core_free)
     return DeviceInfo("cpu", "cpu", (_("cpu · {n} thread") if n == 1 else _("cpu · {n} threads")).format(n=n), n)
 
 
@@ -75,9 +82,11 @@ def _cuda_hidden_note() -> str:
     return _("Only the GPUs in CUDA_VISIBLE_DEVICES={visible} are visible, numbered from 0.").format(visible=repr(visible))
 
 
-def detect(requested: str | None = "auto", threads: int | None = None) -> DeviceInfo:
-    """The device for a run. ``auto`` prefers CUDA, then MPS, then the CPU."""
+def detect(requested: str | None = "auto", threads: int | None = None, keep_core_free: bool = False) -> DeviceInfo:
+    """The device for a run. ``auto`` prefers CUDA, then MPS, then the CPU. ``threads``
+    (CPU threads) wins when given; else ``default_threads(keep_core_free)``."""
     choice = parse_device(requested)
+    threads = threads or default_threads(keep_core_free)
     if choice == "cpu":
         return cpu_device(threads)
     import torch  # only here: the answer depends on the machine's GPUs

@@ -15,7 +15,8 @@ time limit) is a stop too.
 
 It may be started ahead of time (``--warm`` imports torch while the student reads) and
 then waits for its job. Anything printed by libraries goes to stderr, never into the
-event stream.
+event stream. Without ``--threads`` it trains with one core fewer than it may use, left to
+the interface beside it (a headless run takes them all).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     device: DeviceInfo | None = None
     ready: dict[str, Any] = {"type": "ready", "pid": os.getpid(), "node": socket.gethostname()}
     try:
-        device = detect(args.device, args.threads)
+        device = detect(args.device, args.threads, keep_core_free=True)
         ready["device"] = device.to_dict()
         if args.warm or device.kind != "cpu" or args.device == "auto":
             import torch  # noqa: F401 - the point is to pay this before the run

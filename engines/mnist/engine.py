@@ -43,6 +43,11 @@ Events of a training run, in order; artifact payloads have the shapes of
   data: the other dataset when it is on this computer). A non-finite loss ends
   the run as ``Finished("diverged", {step, message, loss, suggested_lr})``.
 
+``recipe=fast99`` replaces the recipe's parameters with the anchor's (``engines.mnist.recipes``);
+``betas`` reaches Adam. ``mode=benchmark`` runs the same steps with nothing else in the
+clock and yields fewer events (``engines.mnist.benchmark``); ``compile`` compiles the step's
+forward and loss with ``torch.compile`` in either mode.
+
 Live commands (``Control.send``): ``pause``/``resume``/``stop``, ``{"cmd": "set_lr",
 "lr": x}`` (from the next step on; ends a onecycle schedule; ``x`` as
 ``TRAIN.control("lr")`` allows), ``{"cmd": "one_more_epoch"}`` and ``{"cmd": "slow",
@@ -51,6 +56,7 @@ Live commands (``Control.send``): ``pause``/``resume``/``stop``, ``{"cmd": "set_
 
 from __future__ import annotations
 
+import time
 from typing import Any, Iterator
 
 from engines.core import downloads
@@ -61,6 +67,7 @@ from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.mnist import data as mnist_data
 from engines.mnist import models as mnist_models
+from engines.mnist import recipes
 from engines.mnist.artifacts import Dataset
 from engines.mnist.checkpoint_paths import checkpoint_path, resume_path
 from engines.mnist.data import DataError
@@ -89,11 +96,20 @@ PARAMS = (
     Param("download", bool, True, N_("download missing data from the internet")),
     Param("threads", int, 0, N_("CPU threads (0: choose)"), minimum=0, maximum=1024),
     Param("double_softmax", bool, False, N_("apply softmax before the loss too (an articles' bug, to study)")),
+    Param("recipe", str, "custom", N_("custom: these parameters; fast99: the CNN, one epoch of OneCycle Adam "
+                                      "(batch 256, lr 0.01, betas 0.7,0.9), which then replace them"),
+          choices=recipes.RECIPES),
+    Param("betas", str, "0.9,0.999", N_("Adam's two decay rates, separated by a comma (sgd ignores them)")),
+    Param("mode", str, "normal", N_("benchmark: no health snapshots, no loss read-backs and one evaluation at "
+                                    "the end, for timing"), choices=("normal", "benchmark")),
+    Param("compile", str, "off", N_("compile the training step with torch.compile (reduce-overhead: CUDA graphs "
+                                    "too)"), choices=("off", "on", "reduce-overhead")),
 )
 
 
 def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     """Train one model, yielding the events listed in the module docstring."""
+    config = recipes.resolve(config)
     info = mnist_data.dataset_info(config["dataset"])
     subset = config["subset"]
     if subset and subset > info.train_size:
@@ -113,6 +129,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     from engines.training.images import class_samples
 
     device = setup_device(ctl)
+    data_start = time.perf_counter()  # reading and preparing the data: before any training clock
     root = ctl.data_root()
     try:
         located = yield from downloads.reporting(mnist_data.fetch(info, root, download=config["download"]), ctl)
@@ -128,7 +145,10 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     data = DeviceData(arrays, device, subset, config["seed"], channels_last)
     if config["batch_size"] > data.train_size:
         _refuse_batch(config, data.train_size, _("the {title} files in use").format(title=info.title))
+    if device.kind == "cuda":
+        torch.cuda.synchronize()
     trainer = Trainer(config, data, device, channels_last)
+    trainer.data_seconds = time.perf_counter() - data_start
     if resume_from is not None:
         trainer.restore(read_checkpoint(resume_from), resume_from)
 

@@ -28,6 +28,7 @@ import torch
 
 from engines.mnist import data as mnist_data
 from engines.mnist import models as mnist_models
+from engines.mnist import recipes
 from engines.training import base, checkpoints
 from engines.training.figures import ClassificationReport, EpochFigures, classification_report
 from engines.training.health import PROBE_IMAGES
@@ -36,18 +37,21 @@ from lab_i18n import _
 
 CHECKPOINT_FORMAT = "tui-lab mnist checkpoint"
 CHECKPOINT_VERSION = 1
-SINGLE_THREAD_BATCH = 256  # below this, an MLP step is too small to share between threads
 
 
 # --- device and torch set-up -----------------------------------------------------------
 
 
-def cpu_threads(config: dict[str, Any], device: Any) -> int:
-    """Threads for a CPU run: ``threads`` if given, else one for small MLP batches, else all.
+SINGLE_THREAD_BATCH = 256  # below this, an MLP step is too small to share between threads
 
-    Measured on a 2-core machine, 784-128-10 at batch 64: two threads were at best 1.2×
-    faster when the machine was idle and up to 5× slower when another process (the UI,
-    a test run) was busy, because each tiny matrix product waits for both threads.
+
+def cpu_threads(config: dict[str, Any], device: Any) -> int:
+    """Threads for a CPU run: ``threads`` if given; one for small MLP batches; else the
+    device's — every usable core headless, one fewer under the lab.
+
+    Measured on a 2-core machine, 784-128-10 at batch 64 (bench/threads_default.py): one
+    thread made 87k samples/s and two 61k on an idle machine, and two were up to 5× slower
+    when another process was busy, because each tiny matrix product waits for both threads.
     """
     if config["threads"]:
         return config["threads"]
@@ -116,6 +120,8 @@ class Trainer(base.Trainer):
         self.autocast = _autocast(device)
         self.classes = mnist_data.dataset_info(config["dataset"]).classes
         self._start_bookkeeping(config["lr"])
+        self.data_seconds = 0.0  # set by the engine: reading and preparing the data
+        self._setup_compile(config.get("compile", "off"))
 
     # -- schedule and bookkeeping
 
@@ -155,20 +161,49 @@ class Trainer(base.Trainer):
 
     def _step(self, index: Any) -> tuple[Any, Any]:
         """One optimisation step, as in the PyTorch examples; (loss, correct) stay on the device."""
-        data = self.data
-        x = torch.index_select(data.train_x, 0, index)  # 2.5× faster than x[index] on the CPU
-        y = torch.index_select(data.train_y, 0, index)
         self.model.zero_grad(set_to_none=True)  # the optimizer's zero_grad adds a profiler hook per call
-        with self.autocast:
-            output = self.model(x)
-            loss = torch.nn.functional.cross_entropy(output.float(), y)
+        loss, correct = self._forward_checked(index)
         loss.backward()
         self.step_lr = self.optimizer.param_groups[0]["lr"]  # the rate this step used, for its event
         self.optimizer.step()
         if self.scheduler is not None:
             self.scheduler.step()
         self.step += 1
-        return loss.detach(), (output.argmax(1) == y).sum()
+        return loss.detach(), correct
+
+    def _loss_and_correct(self, index: Any) -> tuple[Any, Any]:
+        return self.forward(self.model, self.data.train_x, self.data.train_y, index, self.device.kind == "cuda")
+
+    def _forward_checked(self, index: Any) -> tuple[Any, Any]:
+        if self.compile_mode == "reduce-overhead":
+            torch.compiler.cudagraph_mark_step_begin()  # the last step's graph outputs may be reused
+        if self.compiled_ok is not None:
+            return self._loss_and_correct(index)
+        try:  # the first call compiles: a machine without a C compiler fails here
+            out = self._loss_and_correct(index)
+            self.compiled_ok = True
+            return out
+        except Exception as error:  # noqa: BLE001 - any compiler failure: run uncompiled instead
+            self.compiled_ok, self.forward, self.compile_mode = False, loss_and_correct, "off"
+            self.compile_note = _("torch.compile failed here ({error}), so the step runs uncompiled.").format(
+                error=type(error).__name__)
+            return self._loss_and_correct(index)
+
+    def _setup_compile(self, mode: str) -> None:
+        """``forward``: the compiled or plain ``_loss_and_correct``; ``compiled_ok`` is None until
+        the first call tells whether compiling worked."""
+        self.compile_mode, self.compile_note = mode, ""
+        self.forward, self.compiled_ok = loss_and_correct, True
+        if mode != "off":
+            self.forward, self.compiled_ok = _compiled(mode), None
+
+    def train(self, ctl: Any, save_to: Path | None, lr_control: Any) -> Any:
+        if self.config["mode"] == "benchmark":
+            from engines.mnist.benchmark import train_benchmark
+
+            yield from train_benchmark(self, ctl, save_to)
+        else:
+            yield from super().train(ctl, save_to, lr_control)
 
     def _divergence(self, loss: float) -> dict[str, Any]:
         lr, name = self.lr, self.config["optimizer"]
@@ -208,6 +243,22 @@ class Trainer(base.Trainer):
             data.test_y_cpu, torch.cat(predicted).cpu(), torch.cat(confidence).float().cpu(),
             torch.cat(true_prob).float().cpu(), float(loss_sum), lambda i: data.test_u8[i].tolist())
 
+    def accuracy_and_loss(self) -> tuple[float, float]:
+        """Test accuracy (0–1) and mean loss only, with one read-back: a benchmark's evaluation."""
+        data = self.data
+        self.model.eval()
+        correct = torch.zeros((), device=self.device.name, dtype=torch.long)
+        loss_sum = torch.zeros((), device=self.device.name)
+        with torch.no_grad(), self.autocast:
+            for start in range(0, len(data.test_y), self.eval_batch):
+                y = data.test_y[start:start + self.eval_batch]
+                output = self.model(data.test_x[start:start + self.eval_batch]).float()
+                loss_sum += torch.nn.functional.cross_entropy(output, y, reduction="sum")
+                correct += (output.argmax(1) == y).sum()
+        self.model.train()
+        figures = torch.stack([correct.float(), loss_sum]).tolist()
+        return figures[0] / len(data.test_y), figures[1] / len(data.test_y)
+
     # -- checkpoints
 
     def state(self) -> dict[str, Any]:
@@ -245,11 +296,35 @@ class Trainer(base.Trainer):
         self.last_metrics = dict(state["metrics"])
 
 
+def loss_and_correct(model: Any, train_x: Any, train_y: Any, index: Any, bf16: bool) -> tuple[Any, Any]:
+    """Gather the batch, forward, loss and correct count: the part ``compile`` compiles
+    (backward and the fused optimizer step follow it uncompiled)."""
+    x = torch.index_select(train_x, 0, index)  # 2.5× faster than x[index] on the CPU
+    y = torch.index_select(train_y, 0, index)
+    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+        output = model(x)
+        loss = torch.nn.functional.cross_entropy(output.float(), y)
+    return loss, (output.argmax(1) == y).sum()
+
+
+_COMPILED: dict[str, Any] = {}
+
+
+def _compiled(mode: str) -> Any:
+    """One compiled ``loss_and_correct`` per mode and process: the model is an argument, so
+    every run (each seed's new model) reuses the same graphs instead of compiling again."""
+    if mode not in _COMPILED:
+        options = {"mode": "reduce-overhead"} if mode == "reduce-overhead" else {}
+        _COMPILED[mode] = torch.compile(loss_and_correct, dynamic=False, **options)
+    return _COMPILED[mode]
+
+
 def _optimizer(model: Any, config: dict[str, Any], device_kind: str) -> Any:
     """Adam or SGD, fused on the CPU and CUDA: one kernel for all parameters instead of a
     handful per tensor (measured 1.3× faster for a whole MLP step at batch 64 on the CPU)."""
     if config["optimizer"] == "adam":
-        make = lambda **fused: torch.optim.Adam(model.parameters(), lr=config["lr"], **fused)  # noqa: E731
+        betas = recipes.parse_betas(config.get("betas", "0.9,0.999"))
+        make = lambda **fused: torch.optim.Adam(model.parameters(), lr=config["lr"], betas=betas, **fused)  # noqa: E731
     else:
         make = lambda **fused: torch.optim.SGD(  # noqa: E731
             model.parameters(), lr=config["lr"], momentum=config["momentum"], **fused)
