@@ -92,11 +92,23 @@ def test_find_the_error_solved(snap_compare, lab, size):
     assert snap_compare(lab(), terminal_size=size, run_before=opened("gradient-descent", 8, solve))
 
 
+async def walk_graph(pilot, *keys) -> None:
+    """Walk the graph, then, once the layout has settled, bring the current node into view
+    as the graph view does after each move (its scroll, taken before the new drawing is laid
+    out, may land a row early or late under load)."""
+    from tui_lab.widgets.graph_view import GraphView
+
+    await pilot.press(*keys)
+    await pilot.pause()
+    pilot.app.query_one(GraphView)._show_current()
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_graph_walk(snap_compare, lab, size):
     """The neuron's backward pass, two nodes in: gradients on the edges walked so far."""
     async def walk(pilot):
-        await pilot.press("right", "right")
+        await walk_graph(pilot, "right", "right")
 
     assert snap_compare(lab(), terminal_size=size, run_before=opened("backprop", 10, walk, to_end=False))
 
@@ -105,7 +117,7 @@ def test_graph_walk(snap_compare, lab, size):
 def test_graph_forward(snap_compare, lab, size):
     """The neuron's forward pass, three nodes in: values on the edges, the rest still to compute."""
     async def walk(pilot):
-        await pilot.press("right", "right", "right")
+        await walk_graph(pilot, "right", "right", "right")
 
     assert snap_compare(lab(), terminal_size=size, run_before=opened("backprop", 2, walk, to_end=False))
 
@@ -180,7 +192,7 @@ def test_confusion_matrix_in_chinese(snap_compare, lab, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_graph_in_chinese(snap_compare, lab, size):
     async def walk(pilot):
-        await pilot.press("right", "right")
+        await walk_graph(pilot, "right", "right")
 
     assert snap_compare(lab("zh"), terminal_size=size, run_before=opened("backprop", 10, walk, to_end=False))
 
