@@ -7,21 +7,8 @@ import pytest
 
 import lab_i18n
 from engines.core.events import Artifact, Failed, Finished
-from tui_lab.engine_host import EngineHost, WorkerReady
-
-
-class Watched(EngineHost):
-    def __init__(self) -> None:
-        self.arrived = threading.Event()
-        super().__init__(device="cpu", warm_torch=False, on_wake=self.arrived.set)
-
-    def wait_for(self, predicate, timeout: float = 30.0) -> list:
-        items: list = []
-        while not predicate(items):
-            assert self.arrived.wait(timeout), f"nothing arrived; got {items[-5:]}"
-            self.arrived.clear()
-            items += self.drain()
-        return items
+from test_engine_host import Watched
+from tui_lab.engine_host import WorkerReady
 
 
 @pytest.fixture

@@ -11,21 +11,9 @@ from engines.core.events import Artifact
 from lessons import load_catalog
 from tui_lab import slurm_run
 
+from test_cifar_ddp import LESSON as CIFAR_LESSON
 from slurm_fixtures import SlurmHost, need_slurm, our_jobs, slurm_runs, wait_until
 
-CIFAR_LESSON = """\
-id = "cifar10"
-title = "CIFAR-10 (test fixture)"
-group = "Tests"
-order = 990
-
-[[steps]]
-title = "Train"
-kind = "run"
-text = "run.md"
-engine = "cifar10"
-plots = ["loss"]
-"""
 CIFAR_PARAMS = {"model": "small-cnn", "dataset": "cifar10", "resume": "none", "epochs": 2, "batch_size": 40,
                 "lr": 0.02, "subset": 80, "seed": 2, "tta": "off", "ema": "off", "whitening": "off", "bf16": "off",
                 "channels_last": "off", "compile": "off", "log_every": 1, "download": "false", "threads": 1,
