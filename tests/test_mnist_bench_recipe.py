@@ -100,3 +100,16 @@ def test_a_failing_compiler_is_said_in_one_sentence_and_the_run_goes_on_uncompil
     assert finished.reason == "completed" and finished.summary["steps"] == 6
     assert finished.summary["compile"] == "off" and finished.summary["compile_seconds"] is None
     assert "torch.compile failed here (RuntimeError)" in finished.summary["compile_note"]
+
+
+def test_the_whole_compiled_step_trains_the_same_model_as_the_plain_one(data_dir):
+    """compile=on: forward, backward and Adam's step compiled (OneCycle changing the rate every
+    step) — the same test accuracy and loss as the uncompiled run, to float rounding."""
+    params = {"model": "mlp-128", "epochs": 1, "batch_size": 50, "seed": 2, "optimizer": "adam",
+              "schedule": "onecycle", "lr": 0.01, "betas": "0.7,0.9", "mode": "benchmark"}
+    plain = of(run(data_dir, **params), Finished)[0].summary
+    compiled = of(run(data_dir, compile="on", **params), Finished)[0].summary
+    assert compiled["compile"] == "on" and "compile_note" not in compiled
+    assert compiled["compile_seconds"] is not None and compiled["compile_seconds"] >= 0
+    assert compiled["loss"] == pytest.approx(plain["loss"], rel=1e-3)
+    assert compiled["test_loss"] == pytest.approx(plain["test_loss"], rel=1e-3)

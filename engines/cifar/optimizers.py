@@ -49,6 +49,16 @@ class Optimizers:
         for optimizer in self.all:
             optimizer.step()
 
+    def compile_steps(self, mode: str) -> None:
+        """SGD's step as one compiled function of tensors (``engines.training.compiled_update``);
+        Muon's stays its own (its orthogonalisation is a few large matrix products already)."""
+        from engines.training.compiled_update import CompiledUpdate
+
+        self.all = [CompiledUpdate.make(optimizer, mode) or optimizer for optimizer in self.all]
+
+    def uncompile_steps(self) -> None:
+        self.all = [optimizer for optimizer in (self.sgd, self.muon) if optimizer is not None]
+
     def state_dict(self) -> dict[str, Any]:
         return {"sgd": self.sgd.state_dict(), "muon": self.muon.state_dict() if self.muon else None}
 

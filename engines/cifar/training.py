@@ -112,6 +112,8 @@ class Trainer(base.Trainer):
         self.schedule = config["schedule"]
         self.peak_lr = config["lr"]
         self.optimizers = optimizers.build(net, recipe, config, device.kind)
+        if self.compiled:
+            self.optimizers.compile_steps("on")
         self.optimizer = self.optimizers.sgd  # the loop reads the rate from its first group
         self.lookahead = cifar_nets.Lookahead(net) if is_on(config, "ema") else None
         self.autocast = torch.autocast(device.kind, dtype=torch.bfloat16) if is_on(config, "bf16") \
@@ -252,6 +254,7 @@ class Trainer(base.Trainer):
         except Exception as error:  # noqa: BLE001 - a machine without a compiler: run eagerly
             self.model = self.net if self.world == 1 else self.model._orig_mod  # type: ignore[attr-defined]
             self.eval_net = self.net
+            self.optimizers.uncompile_steps()
             self.compiled = False
             reason = f"{error.__class__.__name__}: {str(error).splitlines()[0][:160] if str(error) else ''}"
             yield Artifact("note", _("torch.compile is not usable here ({reason}), so this run trains without "

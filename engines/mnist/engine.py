@@ -10,8 +10,8 @@ made fast the way the records are made fast:
   (a per-step ``.item()`` makes the CPU wait for the GPU);
 * fused Adam/SGD (one kernel for all parameters) on the CPU and CUDA;
 * on CUDA: bf16 autocast, TF32, channels_last for the CNN, 10k-image evaluation batches;
-* on the CPU: one thread for small MLP batches (see ``training.cpu_threads``), all
-  cores otherwise.
+* on the CPU: for small MLP batches the thread count measured fastest on a few throwaway
+  steps (see ``training.cpu_threads``), all cores otherwise.
 
 Where things are: files and downloads in ``data``, layer shapes and the modules in
 ``models``, the loop and its checkpoints in ``training``, the numbers lessons quote in
@@ -30,7 +30,8 @@ Events of a training run, in order; artifact payloads have the shapes of
 * ``Progress(step, loss, epoch, lr, samples_per_s)`` every ``log_every`` steps, at each
   epoch's end, and every step of a paced run (``step_seconds``) or in slow motion;
   ``loss`` is the mean over those steps;
-* ``Artifact("health", Health)`` every ``HEALTH_EVERY_STEPS`` steps and at each epoch's end;
+* ``Artifact("health", Health)`` every ``HEALTH_EVERY_STEPS`` steps (at most once a second) and at each
+  epoch's end;
 * per epoch: ``Evaluated(epoch, {test_accuracy, test_loss, train_loss, train_accuracy,
   train_seconds, samples_per_s, lr})`` (accuracies 0–1; train figures are running
   means over the epoch, as Keras prints them), ``Artifact("confusion_matrix",
@@ -45,8 +46,11 @@ Events of a training run, in order; artifact payloads have the shapes of
 
 ``recipe=fast99`` replaces the recipe's parameters with the anchor's (``engines.mnist.recipes``);
 ``betas`` reaches Adam. ``mode=benchmark`` runs the same steps with nothing else in the
-clock and yields fewer events (``engines.mnist.benchmark``); ``compile`` compiles the step's
-forward and loss with ``torch.compile`` in either mode.
+clock and yields fewer events (``engines.mnist.benchmark``); ``compile`` compiles the whole
+training step with ``torch.compile`` in either mode: the forward and loss with their backward,
+and the optimizer's step as one function of tensors (``engines.training.compiled_update``; the
+learning rate a tensor, so a schedule never recompiles); ``reduce-overhead`` replays both as
+CUDA graphs.
 
 Live commands (``Control.send``): ``pause``/``resume``/``stop``, ``{"cmd": "set_lr",
 "lr": x}`` (from the next step on; ends a onecycle schedule; ``x`` as
@@ -139,10 +143,12 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     except DataError as error:  # missing or damaged: offer the other dataset when it is here
         yield Failed(error.message, error.hint, mnist_data.alternative(info, root))
         return
-    if device.kind == "cpu":
-        torch.set_num_threads(cpu_threads(config, device))
+    if device.kind == "cpu":  # preparing the data: every thread the run may use
+        torch.set_num_threads(max(1, config["threads"] or device.threads))
     channels_last = device.kind == "cuda" and config["model"] == "cnn"
     data = DeviceData(arrays, device, subset, config["seed"], channels_last)
+    if device.kind == "cpu":
+        torch.set_num_threads(cpu_threads(config, device, data))
     if config["batch_size"] > data.train_size:
         _refuse_batch(config, data.train_size, _("the {title} files in use").format(title=info.title))
     if device.kind == "cuda":

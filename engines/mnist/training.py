@@ -42,22 +42,36 @@ CHECKPOINT_VERSION = 1
 # --- device and torch set-up -----------------------------------------------------------
 
 
-SINGLE_THREAD_BATCH = 256  # below this, an MLP step is too small to share between threads
+SINGLE_THREAD_BATCH = 256  # below this, whether an MLP step gains from threads depends on the machine
 
 
-def cpu_threads(config: dict[str, Any], device: Any) -> int:
-    """Threads for a CPU run: ``threads`` if given; one for small MLP batches; else the
-    device's — every usable core headless, one fewer under the lab.
-
-    Measured on a 2-core machine, 784-128-10 at batch 64 (bench/threads_default.py): one
-    thread made 87k samples/s and two 61k on an idle machine, and two were up to 5× slower
-    when another process was busy, because each tiny matrix product waits for both threads.
-    """
+def cpu_threads(config: dict[str, Any], device: Any, data: "DeviceData") -> int:
+    """Threads for a CPU run: ``threads`` if given; for small MLP batches, the count that
+    runs a few steps of a throwaway copy fastest here and now (``engines.training.thread_choice``);
+    else the device's — every usable core headless, one fewer under the lab."""
     if config["threads"]:
         return config["threads"]
-    if config["model"] != "cnn" and config["batch_size"] < SINGLE_THREAD_BATCH:
-        return 1
+    if config["model"] != "cnn" and config["batch_size"] < SINGLE_THREAD_BATCH and device.threads > 1:
+        from engines.training.thread_choice import fastest_threads
+
+        return fastest_threads(_scratch_step(config, data), device.threads)
     return max(1, device.threads)
+
+
+def _scratch_step(config: dict[str, Any], data: "DeviceData") -> Any:
+    """One training step of a fresh copy of the run's model on its first batch (weights and
+    optimizer thrown away after the thread choice; the run's own start at its seed)."""
+    model = mnist_models.build(config["model"], config["double_softmax"])
+    optimizer = _optimizer(model, config, "cpu")
+    index = torch.arange(min(config["batch_size"], data.train_size))
+
+    def step() -> None:
+        model.zero_grad(set_to_none=True)
+        loss, _correct = loss_and_correct(model, data.train_x, data.train_y, index, False)
+        loss.backward()
+        optimizer.step()
+
+    return step
 
 
 def _autocast(device: Any) -> Any:
@@ -165,7 +179,7 @@ class Trainer(base.Trainer):
         loss, correct = self._forward_checked(index)
         loss.backward()
         self.step_lr = self.optimizer.param_groups[0]["lr"]  # the rate this step used, for its event
-        self.optimizer.step()
+        self._update()
         if self.scheduler is not None:
             self.scheduler.step()
         self.step += 1
@@ -185,17 +199,36 @@ class Trainer(base.Trainer):
             return out
         except Exception as error:  # noqa: BLE001 - any compiler failure: run uncompiled instead
             self.compiled_ok, self.forward, self.compile_mode = False, loss_and_correct, "off"
+            self.compiled_update = None
             self.compile_note = _("torch.compile failed here ({error}), so the step runs uncompiled.").format(
                 error=type(error).__name__)
             return self._loss_and_correct(index)
 
+    def _update(self) -> None:
+        """The optimizer's step: compiled when compiling (its first call compiles, and a failure
+        falls back to the optimizer's own step, said in ``compile_note``)."""
+        if self.compiled_update is None:
+            self.optimizer.step()
+            return
+        try:
+            self.compiled_update.step()
+        except Exception as error:  # noqa: BLE001 - any compiler failure: the uncompiled step instead
+            self.compiled_update = None
+            self.compile_note = _("torch.compile failed here ({error}), so the step runs uncompiled.").format(
+                error=type(error).__name__)
+            self.optimizer.step()
+
     def _setup_compile(self, mode: str) -> None:
         """``forward``: the compiled or plain ``_loss_and_correct``; ``compiled_ok`` is None until
-        the first call tells whether compiling worked."""
+        the first call tells whether compiling worked. ``compiled_update``: the optimizer's step
+        as one compiled function (``engines.training.compiled_update``), or None."""
         self.compile_mode, self.compile_note = mode, ""
-        self.forward, self.compiled_ok = loss_and_correct, True
+        self.forward, self.compiled_ok, self.compiled_update = loss_and_correct, True, None
         if mode != "off":
+            from engines.training.compiled_update import CompiledUpdate
+
             self.forward, self.compiled_ok = _compiled(mode), None
+            self.compiled_update = CompiledUpdate.make(self.optimizer, mode)
 
     def train(self, ctl: Any, save_to: Path | None, lr_control: Any) -> Any:
         if self.config["mode"] == "benchmark":
@@ -297,14 +330,16 @@ class Trainer(base.Trainer):
 
 
 def loss_and_correct(model: Any, train_x: Any, train_y: Any, index: Any, bf16: bool) -> tuple[Any, Any]:
-    """Gather the batch, forward, loss and correct count: the part ``compile`` compiles
-    (backward and the fused optimizer step follow it uncompiled)."""
+    """Gather the batch, forward, loss and correct count: what ``compile`` compiles with its
+    backward (the optimizer's step is compiled apart, ``engines.training.compiled_update``)."""
     x = torch.index_select(train_x, 0, index)  # 2.5× faster than x[index] on the CPU
     y = torch.index_select(train_y, 0, index)
-    with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=bf16):
+    if bf16:
+        with torch.autocast(x.device.type, dtype=torch.bfloat16):
+            output = model(x).float()
+    else:  # no autocast context at all: entering even a disabled one costs a small MLP step 2 %
         output = model(x)
-        loss = torch.nn.functional.cross_entropy(output.float(), y)
-    return loss, (output.argmax(1) == y).sum()
+    return torch.nn.functional.cross_entropy(output, y), (output.argmax(1) == y).sum()
 
 
 _COMPILED: dict[str, Any] = {}

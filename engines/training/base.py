@@ -22,7 +22,7 @@ from engines.core.params import Param, ParamError
 from engines.core.runtime import Control
 from engines.training.checkpoints import save_checkpoint
 from engines.training.figures import ClassificationReport, EpochFigures, LossWindow
-from engines.training.health import HEALTH_EVERY_STEPS, health_snapshot
+from engines.training.health import HEALTH_EVERY_STEPS, HEALTH_MIN_SECONDS, health_snapshot
 from engines.training.pacing import sleep_unless_stopped
 from engines.training.specs import STEP_SECONDS
 from lab_i18n import _
@@ -60,6 +60,7 @@ class Trainer(abc.ABC):
         self.step_lr = lr  # the learning rate the last step used
         self.last_metrics: dict[str, Any] = {}
         self.running = EpochFigures(self.device.name)
+        self.health_at = -math.inf  # when the last health snapshot was taken (perf_counter)
 
     # -- what each engine provides
 
@@ -153,7 +154,9 @@ class Trainer(abc.ABC):
                         return
                     yield Progress(step=self.step, loss=mean_loss, epoch=self.epoch + 1, lr=self.step_lr,
                                    samples_per_s=samples_per_s)
-                if self.step % self.health_every == 0 and self.is_main:
+                if self.step % self.health_every == 0 and self.is_main and \
+                        time.perf_counter() - self.health_at >= HEALTH_MIN_SECONDS:
+                    self.health_at = time.perf_counter()
                     yield Artifact("health", self.health())
                 if self.step_seconds:
                     held = time.perf_counter()
