@@ -43,7 +43,7 @@ STEP_KEYS: dict[StepKind, set[str]] = {
 }
 
 
-PLOT_KEYS = {"title", "series", "xy", "log", "x", "labels"}
+PLOT_KEYS = {"title", "series", "xy", "log", "log_x", "x", "labels"}
 INLINE_TABLE = re.compile(r"\{\s*[\w\"-]+\s*=")  # "{ id =": the start of an inline table, not a placeholder
 
 
@@ -361,7 +361,7 @@ KIND_FIELDS: dict[StepKind, Callable[[dict, str, Any, int], dict[str, Any]]] = {
 
 def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
     """``"loss"`` (one series, log scale for losses) or
-    ``{ title = "…", series = [...], xy = [["x", "y"], ...], log = true, x = "epoch",
+    ``{ title = "…", series = [...], xy = [["x", "y"], ...], log = true, log_x = true, x = "epoch",
     labels = { series = "name shown" } }``."""
     if not isinstance(value, list):
         raise fail(f"{what}: 'plots' must be a list", "plots", i)
@@ -385,8 +385,11 @@ def _plots(value: Any, what: str, fail, i: int) -> tuple[PlotSpec, ...]:
             raise fail(f"{what}: plot 'xy' must be a list of [x, y] value-name pairs", "plots", i)
         if not series and not pairs:
             raise fail(f"{what}: plot {entry['title']!r} has neither 'series' nor 'xy'", "plots", i)
+        if entry.get("log_x") and series:
+            raise fail(f"{what}: plot {entry['title']!r}: 'log_x' is for 'xy' paths; series are drawn against "
+                       "the step", "plots", i)
         spec = PlotSpec(entry["title"], tuple(series), tuple(tuple(p) for p in pairs),
-                        bool(entry.get("log", False)), str(entry.get("x", "")))
+                        bool(entry.get("log", False)), bool(entry.get("log_x", False)), str(entry.get("x", "")))
         labels = plot_labels(entry.get("labels", {}), spec)
         if isinstance(labels, str):
             raise fail(f"{what}: plot {entry['title']!r}: {labels}", "plots", i)

@@ -24,6 +24,7 @@ class PlotSpec:
     series: tuple[str, ...] = ()  # engine values (or "loss") plotted against the step
     xy: tuple[tuple[str, str], ...] = ()  # (x value, y value) pairs drawn as paths
     log_y: bool = False
+    log_x: bool = False  # a log x axis (paths whose x spans decades: parameters, images, bytes)
     x_label: str = ""  # default: "step" for series, "x" for paths
     heading: str = ""  # the title shown ("": the title)
     labels: tuple[tuple[str, str], ...] = ()  # (series, name shown); a path is named by its x value less "_x"

@@ -182,6 +182,21 @@ async def run_step(pilot, state: str = "completed", timeout: float = SAFETY_LIMI
     assert app.session.state == state, f"{app.session.message}\n{app.session.hint}"
 
 
+TRAINING = 300  # seconds: a hang guard for runs that train a network on a loaded machine
+
+
+def set_fields(app, **values) -> None:
+    """Fill the run step's form, as typing into each field would."""
+    for name, value in values.items():
+        app.step_view.body.form.set_value(name, value)
+
+
+async def run_with_fields(pilot, state: str = "completed") -> None:
+    """Run with the fields as set, from the step's first control, and wait for its end."""
+    pilot.app.step_view.focus_first()
+    await run_step(pilot, state=state, timeout=TRAINING)
+
+
 async def find_the_errors(pilot) -> str:
     """On a find-the-error step: mark a correct line and check (it is refused), then mark
     exactly the step's wrong lines and check; returns the feedback of that last check."""

@@ -4,23 +4,10 @@ from textual.widgets import DataTable, OptionList
 
 from tui_lab.progress import ProgressStore
 
-from pilot import answer_judged, feedback_shows, find_the_errors, run_step, solved, step_done, type_answer, wait_until
+from pilot import (answer_judged, feedback_shows, find_the_errors, run_with_fields, set_fields, solved, step_done,
+                   type_answer, wait_until)
 
 LESSON = "cifar10"
-TRAINING = 300  # seconds: a hang guard for runs that train a network on a loaded machine
-
-
-def set_fields(app, **values) -> None:
-    for name, value in values.items():
-        app.step_view.body.form.set_value(name, value)
-
-
-async def run_and_wait(pilot, state: str = "completed") -> None:
-    """Run with the fields as set, from the step's first control."""
-    pilot.app.step_view.focus_first()
-    await run_step(pilot, state=state, timeout=TRAINING)
-
-
 def cifar_lab(open_lab, step: int):
     return open_lab(f"{LESSON}:{step}", size=(120, 45))
 
@@ -29,7 +16,7 @@ async def test_the_pictures_in_colour_say_when_they_are_a_stand_in(open_lab):
     async with cifar_lab(open_lab, 2) as pilot:
         app = pilot.app
         set_fields(app, dataset="synthetic")
-        await run_and_wait(pilot)
+        await run_with_fields(pilot)
         image = app.session.latest["samples"]["images"][0]["pixels"]
         assert len(image) == 32 and len(image[0]) == 32 and len(image[0][0]) == 3
         assert any("not CIFAR-10" in note for note in app.session.notes)  # the stand-in says what it is
@@ -56,7 +43,7 @@ async def test_offline_the_missing_pretrained_weights_are_said_then_trained_from
     async with cifar_lab(open_lab, 6) as pilot:
         app = pilot.app
         set_fields(app, dataset="synthetic", subset=40)
-        await run_and_wait(pilot)
+        await run_with_fields(pilot)
         assert any("pretrained" in note.lower() for note in app.session.notes)
         await step_done(pilot)
 
@@ -65,7 +52,7 @@ async def test_the_small_cnn_plots_accuracy_per_epoch(open_lab):
     async with cifar_lab(open_lab, 7) as pilot:
         app = pilot.app
         set_fields(app, dataset="synthetic", subset=1000, epochs=2, batch_size=100)
-        await run_and_wait(pilot)
+        await run_with_fields(pilot)
         assert len(app.panel.plot_area.plot("accuracy per epoch").series["test_accuracy"]) == 2
         await step_done(pilot)
 
@@ -74,9 +61,9 @@ async def test_the_runs_table_collects_the_recipe_and_one_trick_off(open_lab):
     async with cifar_lab(open_lab, 8) as pilot:
         app = pilot.app
         set_fields(app, dataset="synthetic", subset=512, epochs=1, tta="off")
-        await run_and_wait(pilot)
+        await run_with_fields(pilot)
         set_fields(app, flip="off")
-        await run_and_wait(pilot)
+        await run_with_fields(pilot)
         runs = app.step_view.body.query_one("#runs", DataTable)
         await wait_until(pilot, lambda: runs.row_count == 2, what="a row per run")
         assert "flip=off" in str(runs.get_row_at(1)[1]) and "flip" not in str(runs.get_row_at(0)[1])
@@ -97,7 +84,7 @@ async def test_two_processes_train_together(open_lab):
     async with cifar_lab(open_lab, 9) as pilot:
         app = pilot.app
         set_fields(app, dataset="synthetic", subset=1000, epochs=1, batch_size=100, processes=2)
-        await run_and_wait(pilot)
+        await run_with_fields(pilot)
         assert app.session.summary.get("processes") == 2
         await step_done(pilot)
 

@@ -119,7 +119,26 @@ def probabilities(payload: dict[str, Any], labels: list[str] | None = None) -> R
     return Group(_title(_("The model's probabilities")), render.bars(names, probs, width=24, highlight=best))
 
 
+def table(payload: dict[str, Any]) -> RenderableType:
+    """A titled table whose cells the engine formatted (numbers shown with 4 digits)."""
+    shown = Table(title=str(payload.get("title", "")), title_justify="left", box=None, padding=(0, 1))
+    columns = [str(c) for c in payload.get("columns", [])]
+    for i, column in enumerate(columns):
+        shown.add_column(column, justify="left" if i == 0 else "right")
+    for row in payload.get("rows", []):
+        shown.add_row(*(f"{cell:.4g}" if isinstance(cell, float) else str(cell) for cell in row[:len(columns)]))
+    return shown
+
+
+def images(payload: dict[str, Any]) -> RenderableType:
+    """Small greyscale pictures side by side, each with its caption."""
+    pictures = [(image["pixels"], str(image.get("caption", ""))[:28]) for image in payload.get("images", [])]
+    return Group(_title(str(payload.get("title", ""))), render.digits_row(pictures))
+
+
 VIEWS: dict[str, Callable[..., RenderableType]] = {
+    "table": table,
+    "images": images,
     "samples": samples,
     "model": model,
     "confusion_matrix": confusion_matrix,

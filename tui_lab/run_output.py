@@ -117,6 +117,10 @@ class TerminalView:
             self._print(str(event.payload))
         elif event.kind in NOTES:
             self._print(NOTES[event.kind](event.payload))
+        elif event.kind == "table":  # a run's results table (the sixth lesson's sweeps and cures)
+            from tui_lab.artifact_views import table
+
+            self._print(table(event.payload))
         elif event.kind == "graph" and self.graphs is not None:
             from engines.byhand.graph import Graph
 
@@ -135,7 +139,7 @@ class TerminalView:
         console.print(Text(_("Computational graph: {title}").format(title=_(graph.title)), style="bold"))
         console.print(drawing.text, soft_wrap=True)
 
-    def _print(self, text: str) -> None:
+    def _print(self, text: Any) -> None:
         (self.progress.console if self.progress is not None else self.console).print(text)
 
     def _download(self, payload: dict) -> None:

@@ -25,6 +25,11 @@ ENGINES: dict[str, str] = {
     "cifar10": "engines.cifar.engine:TRAIN",
     "backprop.gradcheck": "engines.byhand.backprop:GRADCHECK",
     "backprop.explore": "engines.byhand.backprop:EXPLORE",
+    "gen.overfit": "engines.generalise.overfit:ENGINE",
+    "gen.symmetry": "engines.generalise.symmetry:ENGINE",
+    "gen.transfer": "engines.generalise.transfer:ENGINE",
+    "gen.scale": "engines.generalise.scale:ENGINE",
+    "gen.compress": "engines.generalise.compress:ENGINE",
 }
 
 # Value tables for placeholders: name -> "module:function(variant=0) -> dict". A variant is
@@ -35,6 +40,7 @@ VALUES: dict[str, str] = {
     "cifar10.values": "engines.cifar.lesson_values:values",
     "backprop.values": "engines.byhand.backprop:values",
     "opt.values": "engines.byhand.optimizers:values",
+    "gen.values": "engines.generalise.lesson_values:values",
 }
 
 # Cross-checks: name -> "module:function(variant=0) -> [(label, value, reference), ...]".
@@ -44,6 +50,7 @@ CHECKS: dict[str, str] = {
     "cifar10.checks": "engines.cifar.lesson_values:checks",
     "backprop.checks": "engines.byhand.backprop:checks",
     "opt.checks": "engines.byhand.optimizers:checks",
+    "gen.checks": "engines.generalise.lesson_values:checks",
 }
 
 

@@ -115,7 +115,7 @@ class LivePlot(Widget, can_focus=True):
 
     def __init__(self, title: str, *, heading: str = "", labels: dict[str, str] | None = None,
                  series: tuple[str, ...] = (), x_label: str = "", counted_x: bool = True, log_y: bool = False,
-                 fps: float = TERMINAL.plot_fps, id: str | None = None) -> None:
+                 log_x: bool = False, fps: float = TERMINAL.plot_fps, id: str | None = None) -> None:
         super().__init__(id=id)
         self.title = title  # names the plot (the lesson's English title: stable across languages)
         self.heading = heading or title  # what the plot is called on screen
@@ -125,6 +125,7 @@ class LivePlot(Widget, can_focus=True):
         self.x_label = x_label or (_("step") if counted_x else "x")
         self.counted_x = counted_x  # steps or epochs: integer ticks
         self.log_y = log_y
+        self.log_x = log_x and not counted_x  # steps and epochs stay linear
         self.series: dict[str, SeriesBuffer] = {}
         self.markers: list[tuple[float, str]] = []  # (x, label)
         self.builds = 0  # how many times the figure was rebuilt (for tests and benches)
@@ -290,7 +291,8 @@ class LivePlot(Widget, can_focus=True):
             self._axes(plt, curves, rows=plot.size.height - (4 if roomy else 3), width=plot.size.width)
         if self.cursor is not None and self._cursor_series is not None:
             buffer = self._cursor_series
-            plt.vline(buffer.xs[min(self.cursor, len(buffer) - 1)], "red")
+            at = buffer.xs[min(self.cursor, len(buffer) - 1)]
+            plt.vline(math.log10(at) if self.log_x and at > 0 else at, "red")
         self._dirty = False
         self.builds += 1
         plot.refresh()
@@ -305,6 +307,9 @@ class LivePlot(Widget, can_focus=True):
                 xs, ys = xs[-1::-keep][::-1], ys[-1::-keep][::-1]
             if self.log_y:  # plotext's own log scale breaks on rebuilds; plot log10, label values
                 pairs = [(x, math.log10(y)) for x, y in zip(xs, ys) if y > 0]
+                xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
+            if self.log_x:
+                pairs = [(math.log10(x), y) for x, y in zip(xs, ys) if x > 0]
                 xs, ys = [p[0] for p in pairs], [p[1] for p in pairs]
             if xs:
                 curves[name] = (xs, ys)
@@ -321,8 +326,12 @@ class LivePlot(Widget, can_focus=True):
         low_x = min(min(xs) for xs, _ys in curves.values())
         high_x = max(max(xs) for xs, _ys in curves.values())
         room = max(10, width - max(map(len, y.labels)) - 3)  # the y labels and the frame take the rest
-        x = plot_axes.count_axis(low_x, high_x, room) if self.counted_x else \
-            plot_axes.value_axis(low_x, high_x, plot_axes.ticks_for_width(room, 6))  # a path's x: a value
+        if self.log_x:
+            x = plot_axes.log_axis(low_x, high_x, plot_axes.ticks_for_width(room, 6))
+        elif self.counted_x:
+            x = plot_axes.count_axis(low_x, high_x, room)
+        else:  # a path's x: a value
+            x = plot_axes.value_axis(low_x, high_x, plot_axes.ticks_for_width(room, 6))
         plt.ylim(y.lower, y.upper)
         plt.yticks(y.positions, y.labels)
         plt.xlim(x.lower, x.upper)

@@ -58,7 +58,7 @@ class PlotArea(Horizontal):
         plots = [
             LivePlot(spec.title, heading=spec.heading or plot_axes.readable_title(spec.title),
                      labels=dict(spec.labels), series=spec.keys, x_label=spec.x_label,
-                     counted_x=bool(spec.series), log_y=spec.log_y, fps=self.plot_fps)
+                     counted_x=bool(spec.series), log_y=spec.log_y, log_x=spec.log_x, fps=self.plot_fps)
             for spec in specs
         ]
         await self.mount_all(plots)

@@ -320,7 +320,7 @@ class RunBody(SessionBody):
                    if p.name in params and params[p.name] != self.step.params.get(p.name, p.default)]
         figures = [result.get(name) for name in self.step.compare]
         runs.add_row(str(runs.row_count + 1), ", ".join(changed) or _("(defaults)"),
-                     *(f"{v:.2%}" if name.endswith("accuracy") and isinstance(v, float) else _cell(v)
+                     *(f"{v:.2%}" if name.endswith(PERCENT_FIGURES) and isinstance(v, float) else _cell(v)
                        for name, v in zip(self.step.compare, figures)))
 
     def _draw(self, kind: str, session: RunSession):
@@ -333,6 +333,9 @@ class RunBody(SessionBody):
             labels = (session.latest.get("samples") or {}).get("labels")
             return view(payload, labels)
         return view(payload)
+
+
+PERCENT_FIGURES = ("accuracy", "gap")  # compare-table figures that are shares: shown as percentages
 
 
 def _cell(value: Any) -> str:

@@ -1,0 +1,1 @@
+"""The sixth lesson's engines: overfitting and its cures, symmetry, transfer, scale, compression."""
