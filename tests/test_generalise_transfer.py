@@ -163,3 +163,19 @@ def test_fine_tuning_beats_scratch_at_the_smallest_label_count_for_every_seed():
     for seed in range(5):
         summary = events({"labels": "3", "steps": 50, "pretrain_epochs": 2, "seed": seed})[-1].summary
         assert summary["finetune"][0] > summary["scratch"][0], seed
+
+
+def test_the_cross_dataset_variant_pretrains_on_the_other_dataset(tmp_path):
+    """With both datasets on the computer: pretrain on MNIST's classes 0–4, learn
+    Fashion-MNIST's 5–9 (generated files in each dataset's own on-disk format)."""
+    from mnist_fixtures import write_root
+
+    for name in ("mnist", "fashion-mnist"):
+        write_root(tmp_path / "data", name, train=300, test=100)
+    ctl = Control(device=cpu_device(1), data_dir=str(tmp_path / "data"))
+    run = events({"dataset": "fashion-mnist", "source": "mnist", "labels": "2"}, ctl)
+    finished = run[-1]
+    assert isinstance(finished, Finished) and finished.reason == "completed", finished
+    assert notes(run)[0].startswith("Pretraining on MNIST, classes 0, 1, 2, 3, 4; learning Fashion-MNIST, classes Sandal")
+    assert pretrain.cache_path("mnist", defaults.PRETRAIN_CLASSES, 1, 0).exists()  # cached under the source's name
+    assert not pretrain.cache_path("fashion-mnist", defaults.PRETRAIN_CLASSES, 1, 0).exists()
