@@ -179,7 +179,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
         "message": _("Dense: {dense_bytes} bytes, test accuracy {dense}; int8: {int8_bytes} bytes, {int8}; pruned "
                      "{share}: {pruned_bytes} bytes, {pruned}.").format(
             dense_bytes=f"{sizes[0]:,}", dense=f"{accuracies[0]:.1%}", int8_bytes=f"{int8_size:,}",
-            int8=f"{int8_accuracy:.1%}", share=_percent(measured[-1]), pruned_bytes=f"{sizes[-1]:,}",
+            int8=f"{int8_accuracy:.1%}", share=f"{measured[-1]:.0%}", pruned_bytes=f"{sizes[-1]:,}",
             pruned=f"{accuracies[-1]:.1%}")})
 
 
