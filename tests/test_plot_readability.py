@@ -145,7 +145,10 @@ async def test_at_80x24_each_plot_keeps_its_title_key_and_y_labels(open_lab, eng
         await wait_until(pilot, lambda: losses.drawn, what="the last points drawn")
         row = key_row(losses)
         assert heading in row and all(f"{POINT} {name}" in row for name in names)
-        for plot in app.panel.plot_area.plots():
+        plots = app.panel.plot_area.plots()
+        # Each plot repaints on its own timer once the layout has settled: wait for its labels.
+        await wait_until(pilot, lambda: all(len(y_labels(drawn(p))) >= 2 for p in plots), what="every plot's y labels")
+        for plot in plots:
             assert plot.query_one(".plot-key").region.height >= 1  # the key row is on screen
             labels = y_labels(drawn(plot))
-            assert len(labels) >= 2 and all(labels), labels
+            assert all(labels), labels
