@@ -220,7 +220,7 @@ def _train_size(dataset: str) -> int:
 
 def _title(dataset: str) -> str:
     if dataset == "synthetic":
-        return _("generated strokes")
+        return _("generated shapes")
     from engines.mnist import data as mnist_data
 
     return mnist_data.dataset_info(dataset).title
