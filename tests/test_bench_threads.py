@@ -75,19 +75,34 @@ def test_the_labs_engine_process_leaves_a_core_to_the_interface(args, threads):
     assert ready["type"] == "ready" and ready["device"]["threads"] == threads
 
 
-@pytest.mark.parametrize("params, threads", [
-    ({"model": "cnn"}, 4),
-    ({}, 1),  # the default MLP at batch 64: one thread is the faster (bench/threads_default.py)
-    ({"threads": 3}, 3),
+@pytest.mark.parametrize("params, threads, measured", [
+    ({"model": "cnn"}, 4, False),  # a step big enough to share: every core, nothing measured
+    ({}, 2, True),  # the default MLP at batch 64: the count measured fastest (here: made to be 2)
+    ({"threads": 3}, 3, False),  # named: taken as it is
 ])
-def test_a_headless_mnist_run_trains_on_every_core(tmp_path, four_cores, torch_threads, params, threads):
+def test_a_headless_mnist_run_trains_on_every_core(tmp_path, monkeypatch, four_cores, torch_threads, params, threads,
+                                                   measured):
     # The device as `tui-lab run` detects it: every core, where the step is big enough to share.
+    import torch
+
+    from engines.training import thread_choice
+
+    asked = []
+
+    def choose(step, most):  # the measurement itself is tested in test_thread_choice.py
+        step()  # a real step of the throwaway model runs
+        asked.append(most)
+        torch.set_num_threads(2)
+        return 2
+
+    monkeypatch.setattr(thread_choice, "fastest_threads", choose)
     write_root(tmp_path / "data", "mnist", train=200, test=100)
     ctl = Control(device=detect("cpu"), data_dir=str(tmp_path / "data"))
     events = list(run_engine(registry_engine("mnist"), {"dataset": "mnist", "epochs": 1, "checkpoint": "off",
                                                         **params}, ctl))
     (dataset,) = [e.payload for e in events if isinstance(e, Artifact) and e.kind == "dataset"]
     assert dataset["threads"] == threads
+    assert asked == ([4] if measured else [])  # up to every core the run may use
 
 
 def registry_engine(name):
