@@ -283,10 +283,10 @@ class LivePlot(Widget, can_focus=True):
             plt.xlabel(self.x_label)
         curves = self._curves(POINTS_PER_COLUMN * max(25, self.size.width))
         for key_name, (xs, ys) in curves.items():
-            colour = self.colour(key_name)
-            plt.plot(xs, ys, marker="braille", color=colour)
+            plt.plot(xs, ys, marker="braille", color=self.colour(key_name))
+        for key_name, (xs, ys) in curves.items():  # after every line, so no line hides a point
             if len(xs) <= MARKED_POINTS:  # few points: each one marked, so a lone point shows
-                plt.scatter(xs, ys, marker=POINT, color=colour)
+                plt.scatter(xs, ys, marker=POINT, color=self.colour(key_name))
         if curves:
             self._axes(plt, curves, rows=plot.size.height - (4 if roomy else 3), width=plot.size.width)
         if self.cursor is not None and self._cursor_series is not None:
@@ -327,7 +327,7 @@ class LivePlot(Widget, can_focus=True):
         high_x = max(max(xs) for xs, _ys in curves.values())
         room = max(10, width - max(map(len, y.labels)) - 3)  # the y labels and the frame take the rest
         if self.log_x:
-            x = plot_axes.log_axis(low_x, high_x, plot_axes.ticks_for_width(room, 6))
+            x = plot_axes.log_axis_to_the_data(low_x, high_x, plot_axes.ticks_for_width(room, 6))
         elif self.counted_x:
             x = plot_axes.count_axis(low_x, high_x, room)
         else:  # a path's x: a value
