@@ -11,6 +11,7 @@ from engines.core.events import Artifact, Evaluated, Failed, Finished, Progress,
 from engines.core.runtime import Control, run_engine  # noqa: E402
 from engines.generalise import cures, data, overfit  # noqa: E402
 from engines.generalise.defaults import VALIDATION_IMAGES  # noqa: E402
+from engines.generalise.measure import accuracy_and_loss  # noqa: E402
 
 SMALL = {"dataset": "synthetic", "subset": 60, "epochs": 30, "batch_size": 20}
 _GENERATED = functools.lru_cache(maxsize=1)(data.synthetic)
@@ -96,9 +97,9 @@ def test_dropout_is_active_in_training_only():
     x = torch.randn(8, 1, 28, 28)
     model.train()
     assert not torch.equal(model(x), model(x))
-    accuracy, loss = overfit.measure(model, x, torch.arange(8))
+    accuracy, loss = accuracy_and_loss(model, x, torch.arange(8))
     assert model.training  # measuring puts the mode back
-    assert (accuracy, loss) == overfit.measure(plain, x, torch.arange(8))
+    assert (accuracy, loss) == accuracy_and_loss(plain, x, torch.arange(8))
 
 
 def test_augmentation_shifts_each_image_within_the_limit():

@@ -43,7 +43,8 @@ from engines.core.events import Artifact, Event, Finished, Progress, Started
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.generalise.defaults import HIDDEN, SPARSITIES
-from engines.generalise.symmetry import base_params, build_mlp, evaluate, prepare, train
+from engines.generalise.measure import accuracy_and_loss
+from engines.generalise.symmetry import base_params, build_mlp, prepare, train
 from lab_i18n import N_, _
 
 FLOAT_BYTES, INDEX_BYTES, OFFSET_BYTES = 4, 2, 4
@@ -157,7 +158,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
             yield Finished("stopped", {**summary, "steps": step - 1, "seconds": round(time.perf_counter() - start, 3)})
             return
         pruned, share = prune_copy(model, level)
-        accuracy, loss = evaluate(pruned, tensors.test_x, tensors.test_y)
+        accuracy, loss = accuracy_and_loss(pruned, tensors.test_x, tensors.test_y)
         size = sparse_bytes(pruned) if level else dense_bytes(pruned)
         measured.append(round(share, 6))
         accuracies.append(accuracy)
@@ -166,7 +167,7 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
         rows.append([_("dense float32") if not level else _("pruned {share}").format(share=_percent(level)),
                      _percent(share), size, _percent(accuracy)])
     quantised, int8_size = int8_copy(model)
-    int8_accuracy, int8_loss = evaluate(quantised, tensors.test_x, tensors.test_y)
+    int8_accuracy, int8_loss = accuracy_and_loss(quantised, tensors.test_x, tensors.test_y)
     yield Progress(step=len(levels) + 1, loss=int8_loss, values={"int8_x": int8_size, "int8": int8_accuracy})
     rows.append([_("int8, one scale per unit"), "—", int8_size, _percent(int8_accuracy)])
     yield Artifact("table", {"title": _("Model size and test accuracy"),

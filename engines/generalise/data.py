@@ -22,7 +22,7 @@ from engines.core.events import Event, Failed
 from engines.core.runtime import Control
 from engines.mnist import data as mnist_data
 from engines.mnist.data import DataError
-from lab_i18n import N_
+from lab_i18n import N_, _
 
 DATASETS = (*mnist_data.DATASETS, "synthetic")
 SIDE = 28
@@ -86,6 +86,16 @@ def synthetic(seed: int = 0, train_size: int = SYNTHETIC_TRAIN, test_size: int =
     test_x, test_y = draw(test_size)
     return Images("synthetic", N_("generated shapes"), SYNTHETIC_CLASSES, train_x, train_y, test_x, test_y,
                   N_("generated in memory"))
+
+
+def train_size(dataset: str) -> int:
+    """How many training images a dataset has, known before reading it (to refuse sizes early)."""
+    return SYNTHETIC_TRAIN if dataset == "synthetic" else mnist_data.dataset_info(dataset).train_size
+
+
+def title(dataset: str) -> str:
+    """The dataset's name for people, in the current language."""
+    return _("generated shapes") if dataset == "synthetic" else mnist_data.dataset_info(dataset).title
 
 
 def fetch(dataset: str, ctl: Control, download: bool = True) -> Iterator[Event]:

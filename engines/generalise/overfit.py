@@ -33,9 +33,9 @@ from engines.core.events import Artifact, Evaluated, Event, Finished, Progress, 
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.generalise import cures, data, defaults
+from engines.generalise.measure import accuracy_and_loss
 from lab_i18n import N_, _, sentences
 
-EVAL_BATCH = 10_000  # images per forward pass when measuring, in no_grad: few, large products
 
 PARAMS = (
     Param("dataset", str, "fashion-mnist", N_("which images"), choices=data.DATASETS),
@@ -61,7 +61,7 @@ PARAMS = (
 def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     """Train one model with the chosen cures, yielding the events of the module docstring."""
     validation = defaults.VALIDATION_IMAGES if config["early_stopping"] else 0
-    _check_sizes(config, _train_size(config["dataset"]), _title(config["dataset"]), validation)
+    _check_sizes(config, data.train_size(config["dataset"]), data.title(config["dataset"]), validation)
 
     import torch
 
@@ -77,10 +77,10 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     held_out = None
     if val_index is not None:
         held_out = data.to_tensors(images, device.name, val_index, np.arange(0), (tensors.mean, tensors.std))
-    if device.kind == "cpu":  # a small MLP at a small batch: one thread (see engines.mnist.training.cpu_threads)
-        from engines.mnist.training import SINGLE_THREAD_BATCH
+    if device.kind == "cpu":
+        from engines.training.thread_choice import unmeasured_threads
 
-        torch.set_num_threads(1 if config["batch_size"] < SINGLE_THREAD_BATCH else max(1, device.threads))
+        torch.set_num_threads(unmeasured_threads(config["batch_size"], device.threads))
 
     torch.manual_seed(config["seed"])  # the same initial weights (and shifts) for every cure
     model = cures.build_model(defaults.HIDDEN, config["dropout"]).to(device.name)
@@ -169,31 +169,13 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
 
 def evaluate(model: Any, tensors: data.Tensors, held_out: data.Tensors | None) -> dict[str, float]:
     """Accuracy and loss on the whole training subset and test set (and the held-out images)."""
-    train_accuracy, train_loss = measure(model, tensors.train_x, tensors.train_y)
-    test_accuracy, test_loss = measure(model, tensors.test_x, tensors.test_y)
+    train_accuracy, train_loss = accuracy_and_loss(model, tensors.train_x, tensors.train_y)
+    test_accuracy, test_loss = accuracy_and_loss(model, tensors.test_x, tensors.test_y)
     metrics = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy, "train_loss": train_loss,
                "test_loss": test_loss, "gap": train_accuracy - test_accuracy}
     if held_out is not None:
-        metrics["val_accuracy"], metrics["val_loss"] = measure(model, held_out.train_x, held_out.train_y)
+        metrics["val_accuracy"], metrics["val_loss"] = accuracy_and_loss(model, held_out.train_x, held_out.train_y)
     return metrics
-
-
-def measure(model: Any, x: Any, y: Any) -> tuple[float, float]:
-    """(accuracy, mean cross-entropy) of ``model`` on ``x``, in eval mode (dropout off), no gradients."""
-    import torch
-
-    was_training = model.training
-    model.eval()
-    correct = torch.zeros((), device=y.device, dtype=torch.long)
-    loss = torch.zeros((), device=y.device, dtype=torch.float64)
-    with torch.no_grad():
-        for start in range(0, len(y), EVAL_BATCH):
-            logits = model(x[start:start + EVAL_BATCH])
-            labels = y[start:start + EVAL_BATCH]
-            loss += torch.nn.functional.cross_entropy(logits, labels, reduction="sum").double()
-            correct += (logits.argmax(1) == labels).sum()
-    model.train(was_training)
-    return int(correct) / len(y), float(loss) / len(y)
 
 
 def split(count: int, subset: int, validation: int, seed: int) -> tuple[Any, Any]:
@@ -208,22 +190,6 @@ def split(count: int, subset: int, validation: int, seed: int) -> tuple[Any, Any
     if subset:
         return np.sort(order[:subset]), np.sort(order[subset:subset + validation])
     return np.sort(order[:-validation]), np.sort(order[-validation:])
-
-
-def _train_size(dataset: str) -> int:
-    if dataset == "synthetic":
-        return data.SYNTHETIC_TRAIN
-    from engines.mnist import data as mnist_data
-
-    return mnist_data.dataset_info(dataset).train_size
-
-
-def _title(dataset: str) -> str:
-    if dataset == "synthetic":
-        return _("generated shapes")
-    from engines.mnist import data as mnist_data
-
-    return mnist_data.dataset_info(dataset).title
 
 
 def _check_sizes(config: dict[str, Any], size: int, title: str, validation: int) -> None:

@@ -19,13 +19,13 @@ from engines.core.events import Event, Finished, Progress
 from engines.core.params import ParamError
 from engines.core.runtime import Control
 from engines.generalise import data
+from engines.generalise.measure import accuracy_and_loss
 from engines.training.checkpoint_paths import lab_home
 from lab_i18n import _
 
 FORMAT, VERSION = "gen.transfer.pretrained", 1
 PRETRAIN_BATCH = 128
 PRETRAIN_LR = 1e-3
-EVAL_BATCH = 1000
 HEAD = "out"  # the name of the CNN's last layer, replaced by a new one for each task
 
 
@@ -122,7 +122,7 @@ def train(images: data.Images, classes: tuple[int, ...], epochs: int, seed: int,
                 "The pretraining loss became {loss} in epoch {epoch}.").format(loss=mean_loss, epoch=epoch)})
             return None, epoch - 1
         yield Progress(step=epoch, loss=mean_loss, epoch=epoch)
-    accuracy = accuracy_of(model, tensors.test_x, test_y)
+    accuracy, _loss = accuracy_and_loss(model, tensors.test_x, test_y)
     seconds = time.perf_counter() - start
     weights = {name: value.detach().cpu() for name, value in model.state_dict().items()}
     pretrained = Pretrained(weights, accuracy, seconds, count, tensors.mean, tensors.std, False, path, problem)
@@ -142,14 +142,3 @@ def remap_labels(classes: tuple[int, ...], device: str) -> Any:
     table[list(classes)] = torch.arange(len(classes))
     return table.to(device)
 
-
-def accuracy_of(model: Any, x: Any, y: Any) -> float:
-    """The share of ``x`` the model classifies as ``y``, in batches, without gradients."""
-    import torch
-
-    correct = torch.zeros((), device=x.device, dtype=torch.long)
-    with torch.no_grad():
-        for offset in range(0, len(x), EVAL_BATCH):
-            logits = model(x[offset:offset + EVAL_BATCH])
-            correct += (logits.argmax(1) == y[offset:offset + EVAL_BATCH]).sum()
-    return float(correct) / max(1, len(x))

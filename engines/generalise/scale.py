@@ -39,6 +39,7 @@ from engines.core.numbers import formula_number
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.generalise import data, defaults, powerlaw
+from engines.generalise.measure import accuracy_and_loss
 from lab_i18n import N_, _
 
 SCALE_BATCH = 250  # images per step: large enough that a 784-w-10 MLP step is matrix work, not overhead
@@ -121,10 +122,9 @@ def run(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
                            "{size}.").format(what="images" if config["sweep"] == "width" else "sizes", n=largest,
                                              title=_(images.title), size=len(images.train_labels)))
     if device.kind == "cpu":
-        # Small batches of a small MLP are faster on one thread (see engines.mnist.training.cpu_threads).
-        from engines.mnist.training import SINGLE_THREAD_BATCH
+        from engines.training.thread_choice import unmeasured_threads
 
-        torch.set_num_threads(1 if config["batch_size"] < SINGLE_THREAD_BATCH else max(1, device.threads))
+        torch.set_num_threads(unmeasured_threads(config["batch_size"], device.threads))
     label = cpu_device(torch.get_num_threads()).label if device.kind == "cpu" else device.label
     # Nested subsets: each model takes the first n of one random order, so every larger set
     # holds the smaller ones and each is a uniform random sample.
@@ -238,20 +238,8 @@ def train_model(torch: Any, tensors: data.Tensors, width: int, count: int, confi
             steps += 1
     _synchronise(torch, train_x)
     trained = time.perf_counter()
-    test_loss, test_accuracy = evaluate(torch, model, tensors)
+    test_accuracy, test_loss = accuracy_and_loss(model, tensors.test_x.flatten(1), tensors.test_y)
     return Trained(test_loss, test_accuracy, steps, trained - began, time.perf_counter() - trained)
-
-
-def evaluate(torch: Any, model: Any, tensors: data.Tensors) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on the whole test set, in slices of 10,000 images."""
-    total, correct = 0.0, 0
-    with torch.no_grad():
-        for first in range(0, len(tensors.test_y), 10_000):
-            logits = model(tensors.test_x[first:first + 10_000].flatten(1)).float()
-            labels = tensors.test_y[first:first + 10_000]
-            total += float(torch.nn.functional.cross_entropy(logits, labels, reduction="sum"))
-            correct += int((logits.argmax(1) == labels).sum())
-    return total / len(tensors.test_y), correct / len(tensors.test_y)
 
 
 def _synchronise(torch: Any, tensor: Any) -> None:

@@ -31,12 +31,12 @@ from engines.core.events import Artifact, Evaluated, Event, Finished, Progress, 
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.generalise import data
+from engines.generalise.measure import accuracy_and_loss
 from engines.generalise.defaults import SYMMETRY_EQUAL_WEIGHT, SYMMETRY_HIDDEN
 from engines.training.specs import LR
 from lab_i18n import N_, _
 
 LOG_EVERY = 20  # optimizer steps between loss read-backs (a read-back makes the CPU wait for a GPU)
-EVAL_BATCH = 5000
 SHOWN_UNITS = 8
 SAME_UNIT = 1e-6  # a unit whose incoming weights all lie this close to unit 1's counts as the same unit
 
@@ -68,14 +68,6 @@ def check_sizes(config: dict[str, Any], train_size: int) -> None:
                            "batch_size of at most {images}.").format(batch=config["batch_size"], images=images))
 
 
-def _declared_size(dataset: str) -> int:
-    if dataset == "synthetic":
-        return data.SYNTHETIC_TRAIN
-    from engines.mnist.data import dataset_info
-
-    return dataset_info(dataset).train_size
-
-
 @dataclass
 class Prepared:
     """The run's images on its device, and what the status bar calls the device."""
@@ -89,7 +81,7 @@ class Prepared:
 def prepare(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     """Check sizes, fetch the images and put the chosen ones on the device; return
     ``Prepared``, or None after a ``Failed`` (missing data) or a stop. Use with ``yield from``."""
-    check_sizes(config, _declared_size(config["dataset"]))
+    check_sizes(config, data.train_size(config["dataset"]))
     images = yield from data.fetch(config["dataset"], ctl, config["download"])
     if images is None:
         return None
@@ -98,12 +90,12 @@ def prepare(config: dict[str, Any], ctl: Control) -> Iterator[Event]:
     import torch
 
     from engines.core.device import cpu_device
-    from engines.mnist.training import SINGLE_THREAD_BATCH
     from engines.training.base import setup_device
+    from engines.training.thread_choice import unmeasured_threads
 
     device = setup_device(ctl)
-    if device.kind == "cpu":  # a small MLP step is too small to share between threads
-        torch.set_num_threads(1 if config["batch_size"] < SINGLE_THREAD_BATCH else max(1, device.threads))
+    if device.kind == "cpu":
+        torch.set_num_threads(unmeasured_threads(config["batch_size"], device.threads))
     index = data.random_subset(len(images.train_labels), config["subset"], config["seed"])
     tensors = data.to_tensors(images, device.name, index)
     label = cpu_device(torch.get_num_threads()).label if device.kind == "cpu" else device.label
@@ -118,23 +110,6 @@ def build_mlp(hidden: int) -> Any:
 
     return nn.Sequential(OrderedDict([("flatten", nn.Flatten()), ("fc1", nn.Linear(28 * 28, hidden)),
                                       ("relu1", nn.ReLU()), ("out", nn.Linear(hidden, 10))]))
-
-
-def evaluate(model: Any, x: Any, y: Any) -> tuple[float, float]:
-    """(accuracy, mean cross-entropy) of ``model`` in eval mode on all of ``x``."""
-    import torch
-
-    model.eval()
-    correct = torch.zeros((), device=x.device)
-    loss = torch.zeros((), device=x.device)
-    with torch.inference_mode():
-        for start in range(0, len(x), EVAL_BATCH):
-            logits = model(x[start:start + EVAL_BATCH])
-            target = y[start:start + EVAL_BATCH]
-            loss += torch.nn.functional.cross_entropy(logits, target, reduction="sum")
-            correct += (logits.argmax(1) == target).sum()
-    model.train()
-    return float(correct) / max(1, len(x)), float(loss) / max(1, len(x))
 
 
 def steps_per_epoch(tensors: data.Tensors, batch_size: int) -> int:
@@ -188,8 +163,8 @@ def train(model: Any, tensors: data.Tensors, config: dict[str, Any], ctl: Contro
                 return Outcome("diverged", step, metrics, {"step": step, "message": message, "loss": mean})
             if report_steps:
                 yield Progress(step=step, loss=mean, epoch=epoch)
-        train_accuracy, _train_loss = evaluate(model, x, y)
-        test_accuracy, _test_loss = evaluate(model, tensors.test_x, tensors.test_y)
+        train_accuracy, _train_loss = accuracy_and_loss(model, x, y)
+        test_accuracy, _test_loss = accuracy_and_loss(model, tensors.test_x, tensors.test_y)
         metrics = {"train_accuracy": train_accuracy, "test_accuracy": test_accuracy}
         metrics.update(extra_metrics(model) if extra_metrics else {})
         yield Evaluated(epoch, dict(metrics))

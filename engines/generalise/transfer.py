@@ -34,6 +34,7 @@ from engines.core.events import Artifact, Event, Failed, Finished, Progress, Sta
 from engines.core.params import Param, ParamError
 from engines.core.runtime import Control, EngineSpec
 from engines.generalise import data, defaults
+from engines.generalise.measure import accuracy_and_loss
 from lab_i18n import N_, _
 
 WAYS = ("scratch", "finetune", "probe")
@@ -167,7 +168,7 @@ def _run(config: dict[str, Any], ctl: Control, counts: list[int], source: str, d
                     "The loss of the {way} model at {n} labels per class became {loss}; lower lr and run again.")
                     .format(way=_(WAY_TITLES[way]), n=n, loss=loss)})
                 return
-            accuracy = pretrain.accuracy_of(model, tensors.test_x, test_y)
+            accuracy, _loss = accuracy_and_loss(model, tensors.test_x, test_y)
             results[way].append(accuracy)
             yield Progress(step=step, loss=loss, values={f"{way}_x": n, way: accuracy})
     yield Artifact("table", {

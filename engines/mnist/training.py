@@ -42,18 +42,15 @@ CHECKPOINT_VERSION = 1
 # --- device and torch set-up -----------------------------------------------------------
 
 
-SINGLE_THREAD_BATCH = 256  # below this, whether an MLP step gains from threads depends on the machine
-
-
 def cpu_threads(config: dict[str, Any], device: Any, data: "DeviceData") -> int:
     """Threads for a CPU run: ``threads`` if given; for small MLP batches, the count that
     runs a few steps of a throwaway copy fastest here and now (``engines.training.thread_choice``);
     else the device's — every usable core headless, one fewer under the lab."""
     if config["threads"]:
         return config["threads"]
-    if config["model"] != "cnn" and config["batch_size"] < SINGLE_THREAD_BATCH and device.threads > 1:
-        from engines.training.thread_choice import fastest_threads
+    from engines.training.thread_choice import SMALL_BATCH, fastest_threads
 
+    if config["model"] != "cnn" and config["batch_size"] < SMALL_BATCH and device.threads > 1:
         return fastest_threads(_scratch_step(config, data), device.threads)
     return max(1, device.threads)
 

@@ -16,6 +16,7 @@ from typing import Callable
 
 import torch
 
+SMALL_BATCH = 256  # below this a small MLP's step may or may not gain from more threads
 ROUNDS = 3  # candidates take turns, so a burst of other work does not decide alone
 STEPS = 12  # timed steps per candidate and round, after two untimed ones
 
@@ -27,6 +28,12 @@ def candidates(most: int) -> list[int]:
         counts.add(n)
         n *= 2
     return sorted(counts)
+
+
+def unmeasured_threads(batch_size: int, most: int) -> int:
+    """Without measuring (short runs, where a measurement would cost a noticeable share): one
+    thread for a small model's small batches, the safe choice on a busy machine; else ``most``."""
+    return 1 if batch_size < SMALL_BATCH else max(1, most)
 
 
 def fastest_threads(step: Callable[[], None], most: int) -> int:
